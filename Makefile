@@ -1,0 +1,45 @@
+# claimgraph: `make serve` and `make test` are all a newcomer needs (see README.md).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STORE ?= data/store
+CORPUS ?= corpus
+
+.PHONY: serve test install ingest check-corpus ontology bench copycheck clean help
+
+help:
+	@echo "make serve   set up, ingest the corpus if needed, serve the API on 127.0.0.1:$(PORT)"
+	@echo "make test    set up and run the tests"
+	@echo "make ingest | check-corpus | ontology | bench | copycheck | clean"
+
+$(BIN)/claimgraph: pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 2; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+	@touch $@
+
+install: $(BIN)/claimgraph
+
+ingest: install
+	$(BIN)/claimgraph ingest $(CORPUS) --store $(STORE)
+
+check-corpus: install
+	$(BIN)/claimgraph ingest $(CORPUS) --dry-run
+
+serve: ingest
+	$(BIN)/claimgraph serve --host 127.0.0.1 --port $(PORT) --store $(STORE)
+
+test: install
+	$(BIN)/python -m pytest
+
+ontology: install
+	$(BIN)/python -m claimgraph.ontology.generate
+
+copycheck:
+	python3 ../shared/tools/copycheck.py .
+
+clean:
+	rm -rf data .pytest_cache
