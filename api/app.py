@@ -1,0 +1,66 @@
+"""The FastAPI application factory.
+
+>>> from claimgraph.api.app import create_app
+>>> app = create_app()            # doctest: +SKIP  (needs a store; see tests/api)
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from claimgraph.api import errors, questions
+from claimgraph.api.deps import BackendDep, SettingsDep
+from claimgraph.api.settings import Settings, get_settings
+from claimgraph.queries.backends import Backend, EmbeddedBackend
+
+
+def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:
+    """Build the API. Settings default to the environment; tests pass a backend of their own."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.backend = backend or EmbeddedBackend(settings.store)
+        app.state.sandbox = None
+        try:
+            yield
+        finally:
+            if app.state.sandbox is not None:
+                app.state.sandbox.close()
+            app.state.backend.close()
+
+    app = FastAPI(
+        title="claimgraph",
+        summary="Who claims what about which event, in their own voice or by reporting someone else.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.register(app)
+    app.include_router(questions.router())
+    _sparql(app, settings)
+
+    @app.get("/health", tags=["service"], summary="Is the service up, and on which store")
+    def health(backend: BackendDep, s: SettingsDep) -> dict[str, Any]:
+        ok = backend.ask("ASK { GRAPH ?g { ?s ?p ?o } }", {})
+        return {"status": "ok" if ok else "empty", "backend": backend.name,
+                "store": str(s.store) if backend.name == "embedded" else s.endpoint}
+
+    return app
+
+
+def _sparql(app: FastAPI, settings: Settings) -> None:
+    """Mount the read-only SPARQL 1.1 Protocol endpoint; queries run in a sandbox of worker processes."""
+    from claimgraph.api.sparql_protocol import sparql_router
+    from claimgraph.queries.sandbox import QuerySandbox
+
+    def get_sandbox() -> QuerySandbox:
+        if app.state.sandbox is None:
+            app.state.sandbox = QuerySandbox(settings.store, workers=settings.sparql_workers,
+                                             timeout_s=settings.query_timeout, max_rows=settings.max_rows)
+        return app.state.sandbox
+
+    app.include_router(sparql_router(get_sandbox))

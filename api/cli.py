@@ -1,0 +1,148 @@
+"""The ``claimgraph`` command.
+
+Exit codes (as pySHACL's): 0 success, 1 invalid input (a corpus error, a bad parameter, an
+unknown slug), 2 any other error (the store is missing or failing).
+
+    claimgraph ingest [CORPUS_DIR] [--store DIR] [--dry-run] [--force]
+    claimgraph questions
+    claimgraph ask NAME [--PARAM VALUE ...] [--format table|json|csv] [--store DIR]
+    claimgraph serve [--host H] [--port P] [--store DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from claimgraph.api.settings import get_settings
+from claimgraph.queries.errors import ClaimgraphError, CorpusError
+
+
+def _table(rows: list[dict[str, Any]], width: int) -> str:
+    if not rows:
+        return "(no results)"
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    cells = [[("" if row.get(c) is None else str(row.get(c))) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    budget = max(width - 3 * (len(columns) - 1), 20 * len(columns))
+    while sum(widths) > budget and max(widths) > 12:
+        widths[widths.index(max(widths))] -= 1
+    clip = lambda s, w: s if len(s) <= w else s[: w - 1] + "…"  # noqa: E731
+    line = lambda vals: " | ".join(clip(v, w).ljust(w) for v, w in zip(vals, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(columns), "-+-".join("-" * w for w in widths), *(line(r) for r in cells)])
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from claimgraph.ingest.pipeline import ingest
+    store = None if args.dry_run else (args.store or get_settings().store)
+    ingest(Path(args.corpus), store=store, force=args.force)
+    return 0
+
+
+def cmd_questions(args: argparse.Namespace) -> int:
+    from claimgraph.queries.catalog import catalog
+    for q in catalog().values():
+        params = " ".join(f"--{p.name} {p.type.upper()}" for p in q.params)
+        print(f"{q.name} {params}\n    {q.summary}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from claimgraph.queries.backends import EmbeddedBackend
+    from claimgraph.queries.catalog import get
+    from claimgraph.queries.run import ask
+    from claimgraph.queries.shaping import flat
+    question = get(args.question)
+    params = {p.name: getattr(args, p.name.replace("-", "_")) for p in question.params}
+    backend = EmbeddedBackend(args.store or get_settings().store)
+    answer = ask(question.name, {k: v for k, v in params.items() if v is not None}, backend)
+    if args.format == "json":
+        json.dump(answer.as_json(), sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        rows = flat(question.shape, answer.shaped)
+        if args.format == "csv":
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(dict.fromkeys(k for r in rows for k in r)),
+                                    lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        else:
+            width = int(os.environ.get("COLUMNS", 0)) or os.get_terminal_size(sys.stdout.fileno()).columns \
+                if sys.stdout.isatty() else int(os.environ.get("COLUMNS", 160))
+            print(_table(rows, width))
+            print(f"\n{len(answer.shaped)} result(s) for {question.name}"
+                  + "".join(f" --{k} {v}" for k, v in answer.params.items()))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from claimgraph.api.app import create_app
+    settings = get_settings().with_(store=args.store)
+    print(f"serving {settings.store} on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    from claimgraph.queries.catalog import catalog
+    top = argparse.ArgumentParser(prog="claimgraph", description=__doc__.split("\n\n")[0],
+                                  formatter_class=argparse.RawDescriptionHelpFormatter,
+                                  epilog="exit codes: 0 ok, 1 invalid input, 2 error")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="validate the corpus and load it into the store")
+    p.add_argument("corpus", nargs="?", default="corpus", help="the corpus folder (default: corpus)")
+    p.add_argument("--store", type=Path, help="the store folder (default: $CLAIMGRAPH_STORE or data/store)")
+    p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    p.add_argument("--force", action="store_true", help="rebuild even if the store is up to date")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("questions", help="list the named questions and their parameters")
+    p.set_defaults(func=cmd_questions)
+
+    p = sub.add_parser("ask", help="answer a named question")
+    qs = p.add_subparsers(dest="question", required=True, metavar="QUESTION")
+    for q in catalog().values():
+        qp = qs.add_parser(q.name, help=q.summary, description=textwrap.fill(q.description))
+        for param in q.params:
+            qp.add_argument(f"--{param.name}", required=param.required,
+                            help=param.description + (f" (e.g. {param.example})" if param.example else ""))
+        qp.add_argument("--format", choices=("table", "json", "csv"), default="table")
+        qp.add_argument("--store", type=Path, help="the store folder")
+        qp.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("serve", help="serve the API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+    p.add_argument("--store", type=Path)
+    p.set_defaults(func=cmd_serve)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CorpusError as exc:
+        count = len(exc.problems)
+        print(f"claimgraph: the corpus has {count} problem(s); nothing was written:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return exc.exit_code
+    except ClaimgraphError as exc:
+        print(f"claimgraph: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
