@@ -1,0 +1,458 @@
+"""Generate the derived files of the claimgraph ontology from its edited source.
+
+Usage::
+
+    python -m claimgraph.ontology.generate            # write claimgraph.owl and namespace.py
+    python -m claimgraph.ontology.generate --check    # exit 1 naming any stale derived file
+    python -m claimgraph.ontology.generate --source edited.owl   # source saved as RDF/XML
+
+The source is ``claimgraph.ttl`` (Turtle). An RDF/XML (or N-Triples) source can be given with
+``--source``, for editors whose Protégé saved the ontology as RDF/XML. Both outputs are
+deterministic: the same triples always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import keyword
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from . import NAMESPACE_FILE, NAMESPACE_IRI, OWL_FILE, SOURCE
+
+CG = Namespace(NAMESPACE_IRI)
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"  # rdflib's XSD namespace warns when pytest probes it
+XSD_STRING = URIRef(XSD_NS + "string")
+COMMAND = "python -m claimgraph.ontology.generate"
+
+#: Prefixes written in the RDF/XML output (others from the source are kept after these).
+PREFIXES: dict[str, str] = {
+    "cg": NAMESPACE_IRI,
+    "owl": str(OWL),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": XSD_NS,
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "vann": "http://purl.org/vocab/vann/",
+    "prov": "http://www.w3.org/ns/prov#",
+}
+
+#: Declaration types, in the order their subjects appear in the RDF/XML output.
+DECLARATION_ORDER: tuple[URIRef, ...] = (
+    OWL.Ontology,
+    OWL.AnnotationProperty,
+    OWL.ObjectProperty,
+    OWL.DatatypeProperty,
+    OWL.Class,
+    OWL.NamedIndividual,
+    OWL.AllDisjointClasses,
+    OWL.AllDifferent,
+    OWL.Axiom,
+    OWL.Restriction,
+    RDFS.Datatype,
+)
+
+KIND_HEADINGS: dict[URIRef, str] = {
+    OWL.AnnotationProperty: "Annotation properties",
+    OWL.ObjectProperty: "Object properties",
+    OWL.DatatypeProperty: "Data properties",
+    OWL.Class: "Classes",
+    OWL.NamedIndividual: "Named individuals",
+}
+
+
+class GenerationError(Exception):
+    """The source cannot be turned into derived files (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Output:
+    """One derived file and the text it must contain."""
+
+    path: Path
+    text: str
+
+
+# --------------------------------------------------------------------------- source
+
+
+def load_source(path: Path) -> Graph:
+    """Parse the ontology source: Turtle (``.ttl``), N-Triples (``.nt``) or RDF/XML (else)."""
+    fmt = {".ttl": "turtle", ".nt": "nt"}.get(path.suffix.lower(), "xml")
+    graph = Graph(bind_namespaces="none")
+    graph.parse(path, format=fmt)
+    return graph
+
+
+def ontology_iri(graph: Graph) -> URIRef:
+    """Return the one ``owl:Ontology`` IRI of ``graph``."""
+    iris = [s for s in graph.subjects(RDF.type, OWL.Ontology) if isinstance(s, URIRef)]
+    if len(iris) != 1:
+        raise GenerationError(f"expected one owl:Ontology in the source, found {len(iris)}")
+    return iris[0]
+
+
+def lint(graph: Graph) -> list[str]:
+    """List editorial problems: own classes/properties/individuals without label or definition."""
+    problems = []
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.NamedIndividual)
+    for kind in kinds:
+        for term in sorted(set(graph.subjects(RDF.type, kind))):
+            if not str(term).startswith(NAMESPACE_IRI):
+                continue
+            for prop, name in ((RDFS.label, "rdfs:label"), (SKOS.definition, "skos:definition")):
+                if not any(getattr(o, "language", None) == "en" for o in graph.objects(term, prop)):
+                    problems.append(f"{term} has no {name} in English")
+    return problems
+
+
+# --------------------------------------------------------------------------- RDF/XML
+
+
+class _RdfXmlWriter:
+    """A small deterministic RDF/XML writer for OWL ontologies.
+
+    Top-level nodes are ordered by declaration kind then IRI; blank nodes used once are
+    nested under their single parent, RDF lists of resources become ``rdf:parseType=
+    "Collection"``, and top-level blank nodes (disjointness, AllDifferent) are ordered by
+    their own rendered text, so no blank-node label ever reaches the output.
+    """
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.prefixes = dict(PREFIXES)
+        for prefix, ns in sorted(graph.namespaces()):
+            if prefix and str(ns) not in self.prefixes.values() and prefix not in self.prefixes:
+                self.prefixes[prefix] = str(ns)
+        self.used: set[str] = {"rdf"}
+        self.parents: dict[BNode, int] = defaultdict(int)
+        for _, _, o in graph:
+            if isinstance(o, BNode):
+                self.parents[o] += 1
+        shared = [b for b, n in self.parents.items() if n > 1]
+        if shared:
+            raise GenerationError("a blank node is the object of several triples; not OWL 2 DL")
+
+    def qname(self, iri: URIRef) -> str | None:
+        """The ``prefix:local`` XML name of ``iri``, or None when it has none."""
+        text = str(iri)
+        for prefix, ns in sorted(self.prefixes.items(), key=lambda kv: -len(kv[1])):
+            if text.startswith(ns):
+                local = text[len(ns) :]
+                if local and (local[0].isalpha() or local[0] == "_") and all(
+                    c.isalnum() or c in "_-." for c in local
+                ):
+                    self.used.add(prefix)
+                    return f"{prefix}:{local}"
+        return None
+
+    def element_type(self, node: Node) -> URIRef | None:
+        """The rdf:type written as the element name of ``node`` (a declaration type first)."""
+        types = set(self.graph.objects(node, RDF.type))
+        for kind in DECLARATION_ORDER:
+            if kind in types:
+                return kind
+        named = sorted(t for t in types if isinstance(t, URIRef) and self.qname(t))
+        return named[0] if named else None
+
+    def list_items(self, node: Node) -> list[Node] | None:
+        """The items of a well-formed RDF list of resources starting at ``node``, else None."""
+        items: list[Node] = []
+        while node != RDF.nil:
+            if not isinstance(node, BNode):
+                return None
+            preds = set(self.graph.predicates(node, None))
+            first = list(self.graph.objects(node, RDF.first))
+            rest = list(self.graph.objects(node, RDF.rest))
+            if preds != {RDF.first, RDF.rest} or len(first) != 1 or len(rest) != 1:
+                return None
+            if isinstance(first[0], Literal):
+                return None
+            items.append(first[0])
+            node = rest[0]
+        return items
+
+    def node(self, node: Node, depth: int) -> str:
+        """Render ``node`` as a node element with its properties, indented at ``depth``."""
+        pad = "    " * depth
+        kind = self.element_type(node)
+        tag = self.qname(kind) if kind is not None else "rdf:Description"
+        attr = f" rdf:about={quoteattr(str(node))}" if isinstance(node, URIRef) else ""
+        children = sorted(
+            (
+                self.property(p, o, depth + 1)
+                for p, o in self.graph.predicate_objects(node)
+                if not (p == RDF.type and o == kind)
+            ),
+            key=lambda text: (not text.lstrip().startswith("<rdf:type "), text),
+        )
+        if not children:
+            return f"{pad}<{tag}{attr}/>"
+        return f"{pad}<{tag}{attr}>\n" + "\n".join(children) + f"\n{pad}</{tag}>"
+
+    def property(self, pred: URIRef, obj: Node, depth: int) -> str:
+        """Render one property element of a node at ``depth``."""
+        pad = "    " * depth
+        tag = self.qname(pred)
+        if tag is None:
+            raise GenerationError(f"predicate {pred} cannot be written as an RDF/XML element")
+        if isinstance(obj, Literal):
+            if obj.language:
+                attr = f" xml:lang={quoteattr(obj.language)}"
+            elif obj.datatype is not None and obj.datatype != XSD_STRING:
+                attr = f" rdf:datatype={quoteattr(str(obj.datatype))}"
+            else:
+                attr = ""
+            return f"{pad}<{tag}{attr}>{escape(str(obj))}</{tag}>"
+        if isinstance(obj, URIRef):
+            return f"{pad}<{tag} rdf:resource={quoteattr(str(obj))}/>"
+        items = self.list_items(obj)
+        if items is not None and obj != RDF.nil:
+            inner = "\n".join(
+                f"{pad}    <rdf:Description rdf:about={quoteattr(str(i))}/>"
+                if isinstance(i, URIRef)
+                else self.node(i, depth + 1)
+                for i in items
+            )
+            return f'{pad}<{tag} rdf:parseType="Collection">\n{inner}\n{pad}</{tag}>'
+        return f"{pad}<{tag}>\n{self.node(obj, depth + 1)}\n{pad}</{tag}>"
+
+    def render(self, header_comment: str) -> str:
+        """Render the whole graph as an RDF/XML document."""
+        subjects = {s for s in self.graph.subjects() if not (isinstance(s, BNode) and self.parents[s])}
+        rank = {kind: i for i, kind in enumerate(DECLARATION_ORDER)}
+
+        def key(s: Node) -> tuple[int, str]:
+            kind = self.element_type(s)
+            return (rank.get(kind, len(rank)) if kind is not None else len(rank), str(s))
+
+        named = sorted((s for s in subjects if isinstance(s, URIRef)), key=key)
+        blocks: list[str] = []
+        heading = None
+        for s in named:
+            kind = self.element_type(s)
+            if kind in KIND_HEADINGS and kind != heading:
+                heading = kind
+                blocks.append(f"    <!-- {KIND_HEADINGS[kind]} -->")
+            blocks.append(self.node(s, 1))
+        anonymous = sorted(self.node(s, 1) for s in subjects if isinstance(s, BNode))
+        if anonymous:
+            blocks.append("    <!-- Axioms -->")
+            blocks.extend(anonymous)
+        namespaces = "\n".join(
+            f"    xmlns:{p}={quoteattr(ns)}" for p, ns in sorted(self.prefixes.items()) if p in self.used
+        )
+        return (
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            f"<!-- {header_comment} -->\n"
+            f"<rdf:RDF\n{namespaces}>\n\n" + "\n\n".join(blocks) + "\n\n</rdf:RDF>\n"
+        )
+
+
+def generated_note(source_name: str) -> str:
+    """The notice that marks a derived file."""
+    return (
+        f"GENERATED by `{COMMAND}` from {source_name}. Do not edit: "
+        f"edit {source_name} and regenerate (make ontology)."
+    )
+
+
+def render_owl(graph: Graph, source_name: str) -> str:
+    """Render the ontology as RDF/XML for owlready2 and Protégé, with a generated-file notice."""
+    out = Graph(bind_namespaces="none")
+    for prefix, ns in graph.namespaces():
+        out.bind(prefix, ns)
+    onto = ontology_iri(graph)
+    for triple in graph:
+        if not (triple[0] == onto and triple[1] == RDFS.comment and str(triple[2]).startswith("GENERATED by")):
+            out.add(triple)  # an RDF/XML source may carry the notice of an earlier generation
+    note = generated_note(source_name)
+    out.add((onto, RDFS.comment, Literal(note, lang="en")))
+    return _RdfXmlWriter(out).render(note)
+
+
+# --------------------------------------------------------------------------- namespace.py
+
+
+def own_terms(graph: Graph, kind: URIRef) -> list[URIRef]:
+    """The terms of our namespace declared with ``kind``, sorted by IRI."""
+    return sorted(
+        t for t in set(graph.subjects(RDF.type, kind))
+        if isinstance(t, URIRef) and str(t).startswith(NAMESPACE_IRI) and str(t) != NAMESPACE_IRI
+    )
+
+
+def vocabularies(graph: Graph) -> dict[str, dict[str, URIRef]]:
+    """Controlled values by scheme: ``{scheme: {slug: IRI}}``, read from the named individuals.
+
+    An individual ``cg:<scheme>-<slug>`` with ``cg:slug "<slug>"`` belongs to ``<scheme>``;
+    all individuals of a scheme must share one class.
+    """
+    schemes: dict[str, dict[str, URIRef]] = defaultdict(dict)
+    classes: dict[str, set[Node]] = defaultdict(set)
+    for ind in own_terms(graph, OWL.NamedIndividual):
+        local = str(ind)[len(NAMESPACE_IRI) :]
+        slugs = [str(s) for s in graph.objects(ind, CG.slug)]
+        if len(slugs) != 1:
+            raise GenerationError(f"{ind} needs exactly one cg:slug, has {len(slugs)}")
+        slug = slugs[0]
+        if not local.endswith("-" + slug) or len(local) == len(slug) + 1:
+            raise GenerationError(f"{ind}: IRI must be cg:<scheme>-{slug} to match its cg:slug")
+        scheme = local[: -len(slug) - 1]
+        if slug in schemes[scheme]:
+            raise GenerationError(f"slug {slug!r} appears twice in scheme {scheme!r}")
+        schemes[scheme][slug] = ind
+        classes[scheme].update(c for c in graph.objects(ind, RDF.type) if c != OWL.NamedIndividual)
+    for scheme, types in classes.items():
+        if len(types) != 1:
+            raise GenerationError(f"values of scheme {scheme!r} must share one class, have {types}")
+    return {scheme: dict(sorted(values.items())) for scheme, values in sorted(schemes.items())}
+
+
+def _label(graph: Graph, term: URIRef) -> str:
+    labels = sorted(str(o) for o in graph.objects(term, RDFS.label))
+    return labels[0] if labels else ""
+
+
+def render_namespace(graph: Graph, source_name: str) -> str:
+    """Render ``namespace.py``: the ``CG`` DefinedNamespace and ``VOCABULARIES``."""
+    onto = ontology_iri(graph)
+    version_iri = graph.value(onto, OWL.versionIRI)
+    version = graph.value(onto, OWL.versionInfo)
+    lines = [
+        f"# GENERATED by `{COMMAND}` from ontology/{source_name}. Do not edit:",
+        f"# edit ontology/{source_name} and regenerate (make ontology).",
+        '"""Terms of the claimgraph ontology as an rdflib DefinedNamespace.',
+        "",
+        "``CG.Actor``, ``CG.speaker`` ... are the ontology's IRIs; a misspelt term raises",
+        "AttributeError. Controlled values have hyphenated local names: use",
+        '``CG["illocution-accuses"]`` or ``VOCABULARIES["illocution"]["accuses"]``.',
+        '"""',
+        "",
+        "from rdflib import namespace as _rdflib_namespace",
+        "from rdflib.namespace import Namespace",
+        "from rdflib.term import URIRef",
+        "",
+        '__all__ = ["CG", "ONTOLOGY_IRI", "VERSION", "VERSION_IRI", "VOCABULARIES"]',
+        "",
+        f"ONTOLOGY_IRI = URIRef({str(onto)!r})",
+        f"VERSION_IRI = URIRef({str(version_iri)!r})" if version_iri else "VERSION_IRI = None",
+        f"VERSION = {str(version)!r}" if version else "VERSION = None",
+        "",
+        "",
+        "class CG(_rdflib_namespace.DefinedNamespace):",
+        f'    """claimgraph ontology terms ({NAMESPACE_IRI})."""',
+        "",
+        f"    _NS = Namespace({NAMESPACE_IRI!r})",
+        "    _fail = True",
+    ]
+    extras: list[str] = []
+    sections = (
+        ("Classes", OWL.Class),
+        ("Object properties", OWL.ObjectProperty),
+        ("Data properties", OWL.DatatypeProperty),
+        ("Annotation properties", OWL.AnnotationProperty),
+        ("Named individuals", OWL.NamedIndividual),
+    )
+    for title, kind in sections:
+        terms = own_terms(graph, kind)
+        plain = [t for t in terms if _identifier(str(t)[len(NAMESPACE_IRI) :])]
+        extras.extend(str(t)[len(NAMESPACE_IRI) :] for t in terms if t not in plain)
+        if plain:
+            lines += ["", f"    # {title}"]
+            lines += [
+                f"    {str(t)[len(NAMESPACE_IRI):]}: URIRef  # {_label(graph, t)}".rstrip()
+                for t in plain
+            ]
+    lines += ["", "    # Terms whose local names are not Python identifiers: CG[\"name\"]"]
+    lines.append("    _extras = [")
+    lines += [f"        {name!r}," for name in extras]
+    lines += ["    ]", "", ""]
+    lines.append("#: Controlled values by scheme (corpus field): {scheme: {slug: IRI}}.")
+    lines.append("VOCABULARIES: dict[str, dict[str, URIRef]] = {")
+    for scheme, values in vocabularies(graph).items():
+        lines.append(f"    {scheme!r}: {{")
+        lines += [
+            f"        {slug!r}: CG[{str(iri)[len(NAMESPACE_IRI):]!r}]," for slug, iri in values.items()
+        ]
+        lines.append("    },")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _identifier(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("_")
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def outputs(graph: Graph, source: Path) -> list[Output]:
+    """The derived files that the source ``graph`` (read from ``source``) determines."""
+    return [
+        Output(OWL_FILE, render_owl(graph, source.name)),
+        Output(NAMESPACE_FILE, render_namespace(graph, source.name)),
+    ]
+
+
+def resolve_source(explicit: Path | None) -> Path:
+    """The source to read: ``--source`` when given, else ``claimgraph.ttl``."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise GenerationError(f"source {explicit} does not exist")
+        if SOURCE.is_file() and explicit.resolve() != SOURCE.resolve():
+            print(
+                f"warning: reading {explicit}; {SOURCE.name} also exists and is the canonical source",
+                file=sys.stderr,
+            )
+        return explicit
+    if SOURCE.is_file():
+        return SOURCE
+    raise GenerationError(f"{SOURCE} is absent; pass the edited ontology with --source FILE")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the generator; return the process exit code."""
+    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if a derived file is stale")
+    parser.add_argument("--source", type=Path, help="edited ontology (Turtle or RDF/XML)")
+    args = parser.parse_args(argv)
+    try:
+        source = resolve_source(args.source)
+        graph = load_source(source)
+        derived = outputs(graph, source)
+        problems = lint(graph)
+    except GenerationError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    stale = [o for o in derived if not o.path.is_file() or o.path.read_text("utf-8") != o.text]
+    if args.check:
+        for o in stale:
+            print(f"stale: {_shown(o.path)} (run `make ontology`)", file=sys.stderr)
+        return 1 if stale else 0
+    for o in stale:
+        o.path.write_text(o.text, encoding="utf-8")
+        print(f"wrote {_shown(o.path)}")
+    return 0
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

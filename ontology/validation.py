@@ -1,0 +1,77 @@
+"""Validate claimgraph data against ``shapes.ttl`` with pySHACL.
+
+The ontology is passed as pySHACL's ontology graph, so that ``sh:class`` sees the class
+hierarchy (a ``cg:State`` is a ``cg:Actor``) and the controlled values (``cg:illocution-accuses``
+is a ``cg:Illocution``). Each result keeps the message of the failing shape, which names the
+corpus field to fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pyshacl
+from rdflib import Graph
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from . import SHAPES, SOURCE
+
+
+@dataclass(frozen=True)
+class ShapeResult:
+    """One SHACL validation result."""
+
+    focus: Node
+    path: Node | None
+    message: str
+    shape: Node | None
+
+
+@dataclass(frozen=True)
+class ShaclReport:
+    """The outcome of validating one data graph."""
+
+    conforms: bool
+    results: list[ShapeResult]
+    text: str
+
+    @property
+    def messages(self) -> list[str]:
+        """The sorted result messages."""
+        return sorted(r.message for r in self.results)
+
+
+@lru_cache(maxsize=1)
+def shapes_graph() -> Graph:
+    """The data shapes (parsed once; do not modify)."""
+    return Graph().parse(SHAPES, format="turtle")
+
+
+@lru_cache(maxsize=1)
+def ontology_graph() -> Graph:
+    """The ontology source (parsed once; do not modify)."""
+    return Graph().parse(SOURCE, format="turtle")
+
+
+def validate_data(data: Graph) -> ShaclReport:
+    """Validate ``data`` (a plain graph: merge a dataset's named graphs first)."""
+    conforms, results_graph, text = pyshacl.validate(
+        data,
+        shacl_graph=shapes_graph(),
+        ont_graph=ontology_graph(),
+        inference="none",
+        abort_on_first=False,
+        allow_warnings=False,
+    )
+    results = [
+        ShapeResult(
+            focus=results_graph.value(r, SH.focusNode),
+            path=results_graph.value(r, SH.resultPath),
+            message=str(results_graph.value(r, SH.resultMessage) or "violates a shape"),
+            shape=results_graph.value(r, SH.sourceShape),
+        )
+        for r in results_graph.subjects(SH.resultSeverity, SH.Violation)
+    ]
+    return ShaclReport(bool(conforms), sorted(results, key=lambda r: (r.message, str(r.focus))), str(text))
