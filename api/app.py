@@ -1,7 +1,11 @@
 """The FastAPI application factory.
 
->>> from claimgraph.api.app import create_app
->>> app = create_app()            # doctest: +SKIP  (needs a store; see tests/api)
+The store is opened when the app starts (its lifespan), not when it is built:
+
+>>> from pathlib import Path
+>>> app = create_app(Settings(store=Path("data/store")))
+>>> sorted(p for p in app.openapi()["paths"] if p.startswith("/questions/"))[:2]
+['/questions/article-claims', '/questions/attributions']
 """
 
 from __future__ import annotations
@@ -63,4 +67,4 @@ def _sparql(app: FastAPI, settings: Settings) -> None:
                                              timeout_s=settings.query_timeout, max_rows=settings.max_rows)
         return app.state.sandbox
 
-    app.include_router(sparql_router(get_sandbox))
+    app.include_router(sparql_router(get_sandbox, max_query_length=settings.max_query_length))

@@ -43,8 +43,8 @@ def _origin(node: URIRef, origins: dict[URIRef, tuple[str, int | None, str]]) ->
 def check(dataset: Dataset, origins: dict[URIRef, tuple[str, int | None, str]]) -> list[Problem]:
     """Validate; return one problem per SHACL result (empty when the data conforms)."""
     data = Graph()
-    for triple in dataset.triples((None, None, None)):
-        data.add(triple)
+    for s, p, o, _graph in dataset.quads((None, None, None, None)):
+        data.add((s, p, o))
     conforms, results, _ = validate(data, shacl_graph=shapes_graph(), ont_graph=ontology_graph(),
                                     inference="none", abort_on_first=False, allow_warnings=True)
     if conforms:

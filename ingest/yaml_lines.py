@@ -72,7 +72,10 @@ def load_text(text: str, name: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        problem = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+        problem = exc.problem or str(exc)
+        if exc.context and exc.context_mark is not None:
+            context = exc.context.removeprefix("while parsing ")
+            problem += f" (in the {context} that starts on line {exc.context_mark.line + 1})"
         raise CorpusError(f"YAML syntax: {problem}", file=name, line=line) from None
     except yaml.YAMLError as exc:
         raise CorpusError(f"YAML syntax: {exc}", file=name) from None

@@ -62,8 +62,10 @@ def parse_question(path: Path) -> Question:
     for name, spec in (meta.get("params") or {}).items():
         if spec.get("type") not in PARAM_TYPES:
             raise ValueError(f"{path}: parameter {name!r} has type {spec.get('type')!r}, not one of {PARAM_TYPES}")
-        if f"?{name}" not in text:
-            raise ValueError(f"{path}: parameter {name!r} is not used as ?{name} in the query")
+        select = next((line for line in text.splitlines() if line.lstrip().upper().startswith("SELECT")), "")
+        if f"?{name} " not in select + " ":
+            # Oxigraph binds a value only to a projected variable (SPARQL SEP-0007 substitution).
+            raise ValueError(f"{path}: parameter {name!r} must be projected: SELECT ?{name} ...")
         params.append(Param(name, spec["type"], spec.get("description", ""), spec.get("example"),
                             spec.get("required", True)))
     shape = meta.get("shape", "rows")
