@@ -11,7 +11,7 @@ from typing import Any
 
 CLAIM_FIELDS = ("claim", "voice", "illocution", "polarity", "certainty", "paraphrase", "quote", "cue",
                 "proposition", "propositionLabel", "propositionType", "attributedToSlug", "attributedToLabel",
-                "paragraph", "claimTime")
+                "paragraph", "claimTime", "analystConfidence")
 RELAY_FIELDS = ("relay", "relayParent", "relaySpeakerSlug", "relaySpeakerLabel", "relayCue")
 
 
