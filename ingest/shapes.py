@@ -10,16 +10,43 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pyshacl import validate
-from rdflib import Dataset, Graph, URIRef
+from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.namespace import SH
 
 from claimgraph import ontology
 from claimgraph.queries.errors import Problem
 
 
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
 @lru_cache(maxsize=1)
 def shapes_graph() -> Graph:
-    return Graph().parse(ontology.SHAPES, format="turtle")
+    """The shapes of ``ontology/shapes.ttl``, with each node shape's targets copied onto its
+    property shapes (see :func:`hoist_targets`)."""
+    return hoist_targets(Graph().parse(ontology.SHAPES, format="turtle"))
+
+
+def hoist_targets(shapes: Graph) -> Graph:
+    """Give each property shape the targets of the node shapes that use it, and unlink them.
+
+    The result validates the same focus nodes against the same constraints, but pySHACL then
+    evaluates each property shape once over all its focus nodes instead of once per focus node
+    (measured: 10.5 s -> see docs/benchmarks.md for 2,000 synthetic claims). Only node shapes that
+    have targets of their own are rewritten; nested shapes (in sh:or, sh:node...) are untouched.
+    """
+    out = Graph()
+    for triple in shapes:
+        out.add(triple)
+    for node in set(shapes.subjects(RDF.type, SH.NodeShape)):
+        targets = [(p, o) for p in TARGETS for o in shapes.objects(node, p)]
+        if not targets:
+            continue
+        for prop in list(shapes.objects(node, SH.property)):
+            for p, o in targets:
+                out.add((prop, p, o))
+            out.remove((node, SH.property, prop))
+    return out
 
 
 @lru_cache(maxsize=1)
