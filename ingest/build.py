@@ -19,6 +19,7 @@ from claimgraph.ingest.load import SourcedArticle
 from claimgraph.ingest.models import (Accusation, Actor, Call, Causal, Claim, Event, Generic, Intent, Place,
                                       Prediction, Responsibility, Status, TimeBounds)
 from claimgraph.ingest.registry import Kind, Located, Registry
+from claimgraph.ingest.yaml_lines import field_path
 from claimgraph.ontology.namespace import CG, VOCABULARIES
 from claimgraph.queries.errors import Problem
 
@@ -82,7 +83,7 @@ def _registry_graph(g: Graph, registry: Registry, resolve: _Resolver, origins: d
     for item in registry.entries.values():
         entry = item.entry
         node = iris.entity(item.kind, entry.slug)
-        origins[node] = (item.file, item.line, item.kind + "s")
+        origins[node] = (item.file, item.line, field_path(item.loc))
 
         def where(fieldname: str, item: Located = item) -> Callable[[], tuple[str, int | None, str]]:
             return lambda: (item.file, item.line, fieldname)

@@ -67,6 +67,11 @@ def _origin(node: URIRef, origins: dict[URIRef, tuple[str, int | None, str]]) ->
     return None, None, None
 
 
+def _compact(iri: URIRef) -> str:
+    from claimgraph.ontology.namespace import CG
+    return "cg:" + iri[len(str(CG)):] if iri.startswith(str(CG)) else f"<{iri}>"
+
+
 def check(dataset: Dataset, origins: dict[URIRef, tuple[str, int | None, str]]) -> list[Problem]:
     """Validate; return one problem per SHACL result (empty when the data conforms)."""
     # One plain triple graph holding the data and the ontology (for sh:class over subclasses):
@@ -86,6 +91,6 @@ def check(dataset: Dataset, origins: dict[URIRef, tuple[str, int | None, str]]) 
         message = results.value(result, SH.resultMessage) or "violates a shape"
         path = results.value(result, SH.resultPath)
         file, line, fieldname = _origin(focus, origins) if isinstance(focus, URIRef) else (None, None, None)
-        where = f" ({path.n3(data.namespace_manager)})" if isinstance(path, URIRef) else ""
+        where = f" ({_compact(path)})" if isinstance(path, URIRef) else ""
         problems.append(Problem(f"SHACL: {message}{where} on <{focus}>", file, line, fieldname))
     return sorted(problems, key=lambda p: (p.file or "", p.line or 0, p.message))

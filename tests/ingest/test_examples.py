@@ -81,3 +81,21 @@ def test_invalid_example_is_refused_and_store_untouched(case: Path, valid_store:
         assert fragment in err, err
     assert "nothing was written" in err
     assert dump(valid_store) == before
+
+
+def test_shacl_catches_what_the_format_cannot(valid_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A country must be a state: only the ontology's shapes know that."""
+    before = dump(valid_store)
+    corpus = make_corpus(tmp_path, *sorted((EXAMPLES / "valid").glob("*.yaml")))
+    (corpus / "registry" / "extra.yaml").write_text(
+        "actors:\n"
+        "  - slug: odd-outlet\n"
+        "    kind: news-outlet\n"
+        "    label: An outlet whose country is another outlet\n"
+        "    country: example-news\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["ingest", str(corpus), "--store", str(valid_store)]) == 1
+    err = capsys.readouterr().err
+    assert "corpus/registry/extra.yaml:2: actors[0]: SHACL:" in err, err
+    assert "cg:country" in err
+    assert dump(valid_store) == before
