@@ -4,17 +4,22 @@ Usage::
 
     python -m claimgraph.ontology.generate            # write claimgraph.owl and namespace.py
     python -m claimgraph.ontology.generate --check    # exit 1 naming any stale derived file
-    python -m claimgraph.ontology.generate --source edited.owl   # source saved as RDF/XML
+    python -m claimgraph.ontology.generate --source edited.owl           # generate from another file
+    python -m claimgraph.ontology.generate --source edited.owl --adopt   # make it the source
 
-The source is ``claimgraph.ttl`` (Turtle). An RDF/XML (or N-Triples) source can be given with
-``--source``, for editors whose Protégé saved the ontology as RDF/XML. Both outputs are
-deterministic: the same triples always give the same bytes.
+The source is ``claimgraph.ttl``. Whatever its syntax (Turtle, RDF/XML or N-Triples: the
+content decides, not the file name, because Protégé saves in the format chosen in its dialog),
+the outputs depend only on the OWL content: prefixes, order, layout, blank-node labels and the
+variants that Protégé's OWL API writes (``owl:distinctMembers`` for ``owl:members``, either
+direction of a symmetric axiom, ``"..."^^xsd:string`` for a plain literal, list order in set
+constructs) give the same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
 import keyword
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
@@ -23,6 +28,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
@@ -32,6 +38,7 @@ CG = Namespace(NAMESPACE_IRI)
 XSD_NS = "http://www.w3.org/2001/XMLSchema#"  # rdflib's XSD namespace warns when pytest probes it
 XSD_STRING = URIRef(XSD_NS + "string")
 COMMAND = "python -m claimgraph.ontology.generate"
+CANONICAL = f"ontology/{SOURCE.name}"  # named in the notices of the derived files
 
 #: Prefixes written in the RDF/XML output (others from the source are kept after these).
 PREFIXES: dict[str, str] = {
@@ -85,12 +92,88 @@ class Output:
 # --------------------------------------------------------------------------- source
 
 
+def source_format(path: Path) -> str:
+    """The rdflib parser for ``path``, read from its first bytes (Protégé keeps the name you gave).
+
+    RDF/XML starts with an XML declaration, comment, doctype or element (``<rdf:RDF``), not an
+    IRI; N-Triples is recognized by its extension; anything else is read as Turtle. OWL/XML, functional and
+    Manchester syntax are refused with a message saying which formats to save in.
+    """
+    head = path.read_bytes()[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").decode("utf-8", "replace")
+    if re.match(r"<(\?xml|!--|!DOCTYPE|[A-Za-z_][\w.-]*(:[A-Za-z_][\w.-]*)?[\s/>])", head):
+        if re.search(r"<(\w+:)?Ontology\b[^>]*xmlns=\"http://www\.w3\.org/2002/07/owl#\"", head) and "rdf:RDF" not in head:
+            raise GenerationError(f"{path} is OWL/XML; save it from Protégé as Turtle or RDF/XML")
+        return "xml"
+    if re.match(r"(Prefix|Ontology)\s*[(:]", head):
+        raise GenerationError(f"{path} is in OWL functional or Manchester syntax; save it from Protégé "
+                              "as Turtle or RDF/XML")
+    return "nt" if path.suffix.lower() == ".nt" else "turtle"
+
+
 def load_source(path: Path) -> Graph:
-    """Parse the ontology source: Turtle (``.ttl``), N-Triples (``.nt``) or RDF/XML (else)."""
-    fmt = {".ttl": "turtle", ".nt": "nt"}.get(path.suffix.lower(), "xml")
+    """Parse the ontology source (Turtle, RDF/XML or N-Triples) and put it in canonical form."""
     graph = Graph(bind_namespaces="none")
-    graph.parse(path, format=fmt)
-    return graph
+    try:
+        graph.parse(path, format=source_format(path))
+    except GenerationError:
+        raise
+    except Exception as err:  # rdflib raises many kinds of syntax errors
+        raise GenerationError(f"cannot parse {path}: {err}") from err
+    return canonical(graph)
+
+
+#: Properties whose triples state a symmetric relation: ``a p b`` says the same as ``b p a``.
+SYMMETRIC_AXIOMS = (OWL.disjointWith, OWL.equivalentClass, OWL.equivalentProperty, OWL.sameAs,
+                    OWL.differentFrom, OWL.propertyDisjointWith)
+#: Properties whose RDF list is a set: the item order means nothing.
+SET_LISTS = frozenset({OWL.members, OWL.distinctMembers, OWL.unionOf, OWL.intersectionOf, OWL.oneOf,
+                       OWL.disjointUnionOf})
+
+
+def canonical(graph: Graph) -> Graph:
+    """The same OWL content in one canonical RDF form, whatever tool wrote it.
+
+    - a plain literal for ``"..."^^xsd:string`` (one RDF 1.1 term, two rdflib terms);
+    - ``owl:members`` for the OWL 1 ``owl:distinctMembers`` of an ``owl:AllDifferent`` (the OWL 2
+      mapping to RDF reads both, writes ``owl:members``; Protégé's OWL API writes the other);
+    - a symmetric axiom between two IRIs (``owl:disjointWith`` ...) with the smaller IRI first;
+    - the items of set-valued lists (``owl:members``, ``owl:unionOf`` ...) sorted, IRIs by IRI.
+    """
+    lists: dict[Node, list[Node]] = {}
+    cells: set[Node] = set()
+    for head in {o for p in SET_LISTS for o in graph.objects(None, p)}:
+        items, cell = [], head
+        while isinstance(cell, BNode) and (cell, RDF.first, None) in graph:
+            cells.add(cell)
+            items.append(graph.value(cell, RDF.first))
+            cell = graph.value(cell, RDF.rest)
+        if cell == RDF.nil and items:
+            lists[head] = items
+    out = Graph(bind_namespaces="none")
+    for prefix, ns in graph.namespaces():
+        out.bind(prefix, ns, override=False)
+    for s, p, o in graph:
+        if s in cells:
+            continue  # rebuilt below, sorted
+        if isinstance(o, Literal) and o.datatype == XSD_STRING and not o.language:
+            o = Literal(str(o))
+        if p == OWL.distinctMembers and (s, RDF.type, OWL.AllDifferent) in graph:
+            p = OWL.members
+        if p in SYMMETRIC_AXIOMS and isinstance(s, URIRef) and isinstance(o, URIRef) and str(o) < str(s):
+            s, o = o, s
+        out.add((s, p, o))
+    for head, items in lists.items():
+        Collection(out, head, sorted(items, key=lambda n: _sort_key(graph, n)))
+    return out
+
+
+def _sort_key(graph: Graph, node: Node) -> tuple:
+    """An order for list items that does not depend on blank-node labels."""
+    if isinstance(node, URIRef):
+        return (0, str(node))
+    if isinstance(node, Literal):
+        return (1, node.n3())
+    return (2, tuple(sorted((str(p), _sort_key(graph, o)) for p, o in graph.predicate_objects(node))))
 
 
 def ontology_iri(graph: Graph) -> URIRef:
@@ -129,10 +212,13 @@ class _RdfXmlWriter:
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
+        # Fixed prefixes, then ns1, ns2 ... for other namespaces of element names, in IRI order:
+        # the output never depends on the prefixes that the source happened to declare.
         self.prefixes = dict(PREFIXES)
-        for prefix, ns in sorted(graph.namespaces()):
-            if prefix and str(ns) not in self.prefixes.values() and prefix not in self.prefixes:
-                self.prefixes[prefix] = str(ns)
+        names = set(graph.predicates()) | {o for o in graph.objects(None, RDF.type) if isinstance(o, URIRef)}
+        extra = sorted({ns for ns in map(_namespace_of, names) if ns and not self._covered(ns)})
+        for i, ns in enumerate(extra, start=1):
+            self.prefixes[f"ns{i}"] = ns
         self.used: set[str] = {"rdf"}
         self.parents: dict[BNode, int] = defaultdict(int)
         for _, _, o in graph:
@@ -141,6 +227,9 @@ class _RdfXmlWriter:
         shared = [b for b, n in self.parents.items() if n > 1]
         if shared:
             raise GenerationError("a blank node is the object of several triples; not OWL 2 DL")
+
+    def _covered(self, ns: str) -> bool:
+        return any(ns == known for known in self.prefixes.values())
 
     def qname(self, iri: URIRef) -> str | None:
         """The ``prefix:local`` XML name of ``iri``, or None when it has none."""
@@ -217,12 +306,13 @@ class _RdfXmlWriter:
             return f"{pad}<{tag} rdf:resource={quoteattr(str(obj))}/>"
         items = self.list_items(obj)
         if items is not None and obj != RDF.nil:
-            inner = "\n".join(
+            rendered = [
                 f"{pad}    <rdf:Description rdf:about={quoteattr(str(i))}/>"
                 if isinstance(i, URIRef)
                 else self.node(i, depth + 1)
                 for i in items
-            )
+            ]
+            inner = "\n".join(rendered)
             return f'{pad}<{tag} rdf:parseType="Collection">\n{inner}\n{pad}</{tag}>'
         return f"{pad}<{tag}>\n{self.node(obj, depth + 1)}\n{pad}</{tag}>"
 
@@ -258,24 +348,29 @@ class _RdfXmlWriter:
         )
 
 
-def generated_note(source_name: str) -> str:
-    """The notice that marks a derived file."""
+def generated_note() -> str:
+    """The notice that marks a derived file (the same whichever file it was generated from)."""
     return (
-        f"GENERATED by `{COMMAND}` from {source_name}. Do not edit: "
-        f"edit {source_name} and regenerate (make ontology)."
+        f"GENERATED by `{COMMAND}` from {CANONICAL}. Do not edit: "
+        f"edit {CANONICAL} and regenerate (make ontology)."
     )
 
 
-def render_owl(graph: Graph, source_name: str) -> str:
+def _namespace_of(iri: URIRef) -> str:
+    """The namespace part of ``iri``: up to its last ``#`` or ``/``."""
+    text = str(iri)
+    cut = max(text.rfind("#"), text.rfind("/"))
+    return text[: cut + 1] if cut > 0 else ""
+
+
+def render_owl(graph: Graph) -> str:
     """Render the ontology as RDF/XML for owlready2 and Protégé, with a generated-file notice."""
     out = Graph(bind_namespaces="none")
-    for prefix, ns in graph.namespaces():
-        out.bind(prefix, ns)
     onto = ontology_iri(graph)
     for triple in graph:
         if not (triple[0] == onto and triple[1] == RDFS.comment and str(triple[2]).startswith("GENERATED by")):
             out.add(triple)  # an RDF/XML source may carry the notice of an earlier generation
-    note = generated_note(source_name)
+    note = generated_note()
     out.add((onto, RDFS.comment, Literal(note, lang="en")))
     return _RdfXmlWriter(out).render(note)
 
@@ -323,14 +418,14 @@ def _label(graph: Graph, term: URIRef) -> str:
     return labels[0] if labels else ""
 
 
-def render_namespace(graph: Graph, source_name: str) -> str:
+def render_namespace(graph: Graph) -> str:
     """Render ``namespace.py``: the ``CG`` DefinedNamespace and ``VOCABULARIES``."""
     onto = ontology_iri(graph)
     version_iri = graph.value(onto, OWL.versionIRI)
     version = graph.value(onto, OWL.versionInfo)
     lines = [
-        f"# GENERATED by `{COMMAND}` from ontology/{source_name}. Do not edit:",
-        f"# edit ontology/{source_name} and regenerate (make ontology).",
+        f"# GENERATED by `{COMMAND}` from {CANONICAL}. Do not edit:",
+        f"# edit {CANONICAL} and regenerate (make ontology).",
         '"""Terms of the claimgraph ontology as an rdflib DefinedNamespace.',
         "",
         "``CG.Actor``, ``CG.speaker`` ... are the ontology's IRIs; a misspelt term raises",
@@ -396,12 +491,29 @@ def _identifier(name: str) -> bool:
 # --------------------------------------------------------------------------- command line
 
 
-def outputs(graph: Graph, source: Path) -> list[Output]:
-    """The derived files that the source ``graph`` (read from ``source``) determines."""
+def outputs(graph: Graph) -> list[Output]:
+    """The derived files that the (canonical) source ``graph`` determines."""
     return [
-        Output(OWL_FILE, render_owl(graph, source.name)),
-        Output(NAMESPACE_FILE, render_namespace(graph, source.name)),
+        Output(OWL_FILE, render_owl(graph)),
+        Output(NAMESPACE_FILE, render_namespace(graph)),
     ]
+
+
+def render_source(graph: Graph) -> str:
+    """The source as Turtle, for ``--adopt``: a file saved elsewhere becomes ``claimgraph.ttl``."""
+    out = Graph(bind_namespaces="none")
+    for prefix, ns in sorted(graph.namespaces()):
+        if prefix:
+            out.bind(prefix, ns, override=False)
+    for prefix, ns in PREFIXES.items():
+        out.bind(prefix, ns, override=True, replace=True)
+    onto = ontology_iri(graph)
+    for triple in graph:
+        if not (triple[0] == onto and triple[1] == RDFS.comment and str(triple[2]).startswith("GENERATED by")):
+            out.add(triple)
+    header = (f"# claimgraph ontology: THE edited source (Turtle, OWL 2 DL), adopted by `{COMMAND} "
+              "--adopt`.\n# Edit it in Protégé or a text editor, then run `make ontology`; see README.md.\n\n")
+    return header + out.serialize(format="turtle")
 
 
 def resolve_source(explicit: Path | None) -> Path:
@@ -409,11 +521,6 @@ def resolve_source(explicit: Path | None) -> Path:
     if explicit is not None:
         if not explicit.is_file():
             raise GenerationError(f"source {explicit} does not exist")
-        if SOURCE.is_file() and explicit.resolve() != SOURCE.resolve():
-            print(
-                f"warning: reading {explicit}; {SOURCE.name} also exists and is the canonical source",
-                file=sys.stderr,
-            )
         return explicit
     if SOURCE.is_file():
         return SOURCE
@@ -424,16 +531,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the generator; return the process exit code."""
     parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if a derived file is stale")
-    parser.add_argument("--source", type=Path, help="edited ontology (Turtle or RDF/XML)")
+    parser.add_argument("--source", type=Path,
+                        help="the edited ontology, if not ontology/claimgraph.ttl (Turtle, RDF/XML or N-Triples)")
+    parser.add_argument("--adopt", action="store_true",
+                        help="with --source: rewrite ontology/claimgraph.ttl from it (as Turtle), then regenerate")
     args = parser.parse_args(argv)
+    if args.adopt and (args.source is None or args.check):
+        parser.error("--adopt needs --source FILE and cannot be combined with --check")
     try:
         source = resolve_source(args.source)
         graph = load_source(source)
-        derived = outputs(graph, source)
+        derived = outputs(graph)
+        if args.adopt:
+            derived.insert(0, Output(SOURCE, render_source(graph)))
         problems = lint(graph)
     except GenerationError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if not args.adopt and SOURCE.is_file() and source.resolve() != SOURCE.resolve():
+        print(f"warning: generating from {source}, but {SOURCE.name} is the canonical source: "
+              f"`make ontology` and the tests will regenerate from it (use --adopt to replace it)",
+              file=sys.stderr)
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
     stale = [o for o in derived if not o.path.is_file() or o.path.read_text("utf-8") != o.text]
