@@ -261,8 +261,9 @@ def _article_graph(ds: Dataset, source: SourcedArticle, registry: Registry, buil
         g.add((art, CG.author, author))
 
     curator = iris.curator(source.model.curation.curator)
-    g.add((curator, RDF.type, CG.Curator))
-    g.add((curator, RDFS.label, Literal(source.model.curation.curator)))
+    shared = ds.graph(iris.SHARED_GRAPH)
+    shared.add((curator, RDF.type, CG.Curator))
+    shared.add((curator, RDFS.label, Literal(source.model.curation.curator)))
 
     ids = [c.id for c in source.model.claims]
     for i, claim in enumerate(source.model.claims):
@@ -270,12 +271,12 @@ def _article_graph(ds: Dataset, source: SourcedArticle, registry: Registry, buil
             problems.append(Problem(f"claim id {claim.id!r} is used twice", source.file,
                                     source.line("claims", i, "id"), f"claims[{i}].id"))
             continue
-        _claim(g, source, i, claim, art, outlet, curator, registry, built)
+        _claim(g, shared, source, i, claim, art, outlet, curator, registry, built)
         built.claim_count += 1
     built.article_count += 1
 
 
-def _claim(g: Graph, source: SourcedArticle, i: int, claim: Claim, art: URIRef, outlet: URIRef | None,
+def _claim(g: Graph, shared: Graph, source: SourcedArticle, i: int, claim: Claim, art: URIRef, outlet: URIRef | None,
            curator: URIRef, registry: Registry, built: Built) -> None:
     from claimgraph.ingest.yaml_lines import field_path
     slug = source.model.article.slug
@@ -294,7 +295,7 @@ def _claim(g: Graph, source: SourcedArticle, i: int, claim: Claim, art: URIRef, 
     if own_voice and claim.via:
         problems.append(Problem("the article's own voice is not relayed by anyone: remove `via`",
                                 source.file, source.line("claims", i, "via"), f"claims[{i}].via"))
-    content = _proposition(g, claim.content, registry,
+    content = _proposition(shared, claim.content, registry,
                            lambda ref, kinds, f: plain(ref, kinds, at(*f.split("."))))
     if content is not None:
         built.origins.setdefault(content, (source.file, source.line("claims", i, "content"), f"claims[{i}].content"))

@@ -26,6 +26,9 @@ EntityKind = Literal["actor", "event", "place"]
 
 REGISTRY_GRAPH = URIRef(GRAPH + "registry")
 ONTOLOGY_GRAPH = URIRef(GRAPH + "ontology")
+SHARED_GRAPH = URIRef(GRAPH + "shared")
+"""Nodes several articles use (propositions, curators): each triple is stored in one graph only,
+so the union of all graphs, which the questions query, holds no duplicates."""
 
 
 def entity(kind: EntityKind, slug: str) -> URIRef:
