@@ -1,7 +1,7 @@
 """Write the built graphs to the embedded Oxigraph store, all or nothing.
 
 A store folder (``data/store`` by default) is a symbolic link to a versioned folder
-``.store-<digest>`` beside it. Ingestion builds a complete new version next to the current one
+``.store.v-<digest>`` beside it (``.<name>.v-<digest>`` for a store named otherwise). Ingestion builds a complete new version next to the current one
 and then replaces the link in one atomic rename, so readers see either the old store or the new
 one, and a failure at any point leaves the current store exactly as it was.
 """
@@ -25,18 +25,22 @@ def current_version(store: Path) -> Path | None:
     return store if store.is_dir() else None
 
 
+def _version_name(store: Path, digest: str) -> str:
+    return f".{store.name}.v-{digest}"
+
+
 def is_current(store: Path, digest: str) -> bool:
     """True if the store was built from exactly this corpus and ontology."""
     version = current_version(store)
-    return version is not None and version.name == f".store-{digest}"
+    return version is not None and version.name == _version_name(store, digest)
 
 
 def replace_store(store: Path, nquads: bytes, digest: str) -> Path:
     """Build a new store version from N-Quads and atomically make ``store`` point at it."""
     store = store.absolute()
     store.parent.mkdir(parents=True, exist_ok=True)
-    version = store.parent / f".store-{digest}"
-    building = store.parent / f".store-{digest}.building-{os.getpid()}"
+    version = store.parent / _version_name(store, digest)
+    building = store.parent / f"{version.name}.building-{os.getpid()}"
     shutil.rmtree(building, ignore_errors=True)
     try:
         db = ox.Store(str(building))
@@ -61,12 +65,13 @@ def replace_store(store: Path, nquads: bytes, digest: str) -> Path:
         link.unlink()
     link.symlink_to(version.name)
     os.replace(link, store)
-    _prune(store.parent, keep={version, previous})
+    _prune(store, keep={version, previous})
     return version
 
 
-def _prune(folder: Path, keep: set[Path | None]) -> None:
-    """Remove old versions, keeping the current and the previous one (a server may still read it)."""
-    for path in folder.glob(".store-*"):
+def _prune(store: Path, keep: set[Path | None]) -> None:
+    """Remove this store's old versions, keeping the current and the previous one (a server may
+    still read it). Other stores in the same folder are left alone."""
+    for path in store.parent.glob(f".{store.name}.v-*"):
         if path not in keep and ".building-" not in path.name:
             shutil.rmtree(path, ignore_errors=True)

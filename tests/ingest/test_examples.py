@@ -99,3 +99,12 @@ def test_shacl_catches_what_the_format_cannot(valid_store: Path, tmp_path: Path,
     assert "corpus/registry/extra.yaml:2: actors[0]: SHACL:" in err, err
     assert "cg:country" in err
     assert dump(valid_store) == before
+
+
+def test_stores_side_by_side_keep_their_versions(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path, *sorted((EXAMPLES / "valid").glob("*.yaml")))
+    one, two = tmp_path / "data" / "store", tmp_path / "data" / "store-2"
+    assert main(["ingest", str(corpus), "--store", str(one)]) == 0
+    assert main(["ingest", str(corpus), "--store", str(two), "--force"]) == 0
+    assert main(["ingest", str(corpus), "--store", str(two), "--force"]) == 0
+    assert dump(one)[1] == dump(two)[1]
