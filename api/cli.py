@@ -7,6 +7,7 @@ unknown slug), 2 any other error (the store is missing or failing).
     claimgraph questions
     claimgraph ask NAME [--PARAM VALUE ...] [--format table|json|csv] [--store DIR]
     claimgraph serve [--host H] [--port P] [--store DIR]
+    claimgraph export [--format trig|nquads|jsonld|schema] [--out FILE] [--store DIR]
 """
 
 from __future__ import annotations
@@ -91,6 +92,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from claimgraph.ingest.export import export, get_format
+    from claimgraph.queries.backends import EmbeddedBackend
+    chosen = get_format(args.format)  # an unknown format lists the formats (exit 1)
+    backend = EmbeddedBackend(args.store or get_settings().store)
+    chunks = export(backend, chosen.name)
+    if args.out is None:
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+        return 0
+    partial = args.out.with_name(f".{args.out.name}.partial-{os.getpid()}")
+    try:
+        with open(partial, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        os.replace(partial, args.out)
+    finally:
+        partial.unlink(missing_ok=True)
+    print(f"wrote {args.out} ({chosen.name}, {args.out.stat().st_size} bytes)", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     from claimgraph.queries.catalog import catalog
     top = argparse.ArgumentParser(prog="claimgraph", description=__doc__.split("\n\n")[0],
@@ -124,6 +148,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     p.add_argument("--store", type=Path)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("export", help="write the whole graph as TriG, N-Quads, JSON-LD or schema.org Claims")
+    p.add_argument("--format", default="trig", metavar="{trig,nquads,jsonld,schema}",
+                   help="trig (default): one named graph per article; nquads; jsonld: with the published "
+                        "context; schema: schema.org Claim JSON-LD for fact-checking tools")
+    p.add_argument("--out", type=Path, help="the file to write (default: standard output)")
+    p.add_argument("--store", type=Path, help="the store folder")
+    p.set_defaults(func=cmd_export)
     return top
 
 
