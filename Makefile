@@ -7,12 +7,12 @@ PORT ?= 8000
 STORE ?= data/store
 CORPUS ?= corpus
 
-.PHONY: serve test install ingest check-corpus ontology bench copycheck clean help
+.PHONY: serve test install ingest check-corpus ontology docs bench copycheck clean help
 
 help:
 	@echo "make serve   set up, ingest the corpus if needed, serve the API on 127.0.0.1:$(PORT)"
 	@echo "make test    set up and run the tests"
-	@echo "make ingest | check-corpus | ontology | bench | copycheck | clean"
+	@echo "make ingest | check-corpus | ontology | docs | bench | copycheck | clean"
 
 $(BIN)/claimgraph: pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 2; }
@@ -37,6 +37,11 @@ test: install
 
 ontology: install
 	$(BIN)/python -m claimgraph.ontology.generate
+
+# build/docs/: ontology.html (every class, property and controlled value with an example from the
+# store), ontology.ttl, ontology.owl, context.jsonld. Generated; `make serve` serves them at /ontology.
+docs: ingest
+	$(BIN)/python -m claimgraph.api.docs --store $(STORE) --out build/docs
 
 copycheck:
 	python3 ../shared/tools/copycheck.py .

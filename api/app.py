@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from claimgraph.api import errors, export, questions
+from claimgraph.api import docs, errors, export, questions
 from claimgraph.api.deps import BackendDep, SettingsDep
 from claimgraph.api.settings import Settings, get_settings
 from claimgraph.queries.backends import Backend, EmbeddedBackend
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app.state.settings = settings
     errors.register(app)
     app.include_router(questions.router())
+    app.include_router(docs.router())
     app.include_router(export.router())
     _sparql(app, settings)
 
