@@ -35,6 +35,11 @@ serve: ingest
 test: install
 	$(BIN)/python -m pytest
 
+# Benchmarks (not tests): synthetic corpora of 10k and 100k claims through the real ingestion path,
+# every question on each store; figures go to docs/benchmarks.md. Takes several minutes.
+bench: install
+	$(BIN)/python -m claimgraph.queries.bench --sizes 10000 100000 --repeat 30 --out docs/benchmarks.md
+
 ontology: install
 	$(BIN)/python -m claimgraph.ontology.generate
 
