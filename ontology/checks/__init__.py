@@ -1,0 +1,175 @@
+"""Quality checks: SPARQL queries whose rows are violations, over the ontology and the data.
+
+Each ``*.rq`` file in this folder is a SELECT with two header lines::
+
+    #+ summary: what a row means
+    #+ scope: ontology | data
+
+and selects ``?node`` (the offending node) and ``?message``. Checks of scope ``ontology`` run on
+the ontology alone (``python -m claimgraph.ontology.checks``) and with the data; checks of scope
+``data`` need ingested data. The queries run with pyoxigraph on one in-memory store whose
+default graph is the union of:
+
+- the ontology (from the store's ontology graph, else ``claimgraph.ttl``),
+- the data shapes (``shapes.ttl``, in the graph ``<https://w3id.org/claimgraph/graph/shapes>``),
+- the data: a store built by ``claimgraph ingest`` (``--store``), a corpus folder compiled in
+  memory (``--corpus``), or RDF files (``--data``).
+
+Usage::
+
+    python -m claimgraph.ontology.checks                     # the ontology and shapes only
+    python -m claimgraph.ontology.checks --store data/store  # plus the ingested corpus
+    python -m claimgraph.ontology.checks --corpus corpus     # the same, without a store
+    claimgraph check --quality [--store DIR | CORPUS]
+
+Prints the violations of each check and exits 1 if there is any, 0 otherwise, 2 on an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .. import SHAPES, SOURCE
+from ..data import ONTOLOGY_GRAPH, corpus_quads, file_quads, has_ontology_graph, store_quads
+
+__all__ = ["Check", "Violation", "build_store", "load_checks", "main", "report", "run_check", "run_checks",
+           "store_quads"]
+
+CHECKS_DIR = Path(__file__).resolve().parent
+SHAPES_GRAPH = "https://w3id.org/claimgraph/graph/shapes"
+SCOPES = ("ontology", "data")
+COMMAND = "python -m claimgraph.ontology.checks"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One quality check: a SELECT of ``?node`` and ``?message``."""
+
+    name: str
+    summary: str
+    scope: str
+    query: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One row of a check."""
+
+    check: str
+    node: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.node}  {self.message}"
+
+
+def _header(text: str, key: str, path: Path) -> str:
+    match = re.search(rf"^#\+ {key}:\s*(.+?)\s*$", text, re.MULTILINE)
+    if match is None:
+        raise ValueError(f"{path.name}: no '#+ {key}:' header line")
+    return match.group(1)
+
+
+def load_checks(folder: Path = CHECKS_DIR) -> list[Check]:
+    """Every check of ``folder``, sorted by name."""
+    checks = []
+    for path in sorted(folder.glob("*.rq")):
+        text = path.read_text("utf-8")
+        scope = _header(text, "scope", path)
+        if scope not in SCOPES:
+            raise ValueError(f"{path.name}: scope must be one of {SCOPES}, not {scope!r}")
+        checks.append(Check(path.stem, _header(text, "summary", path), scope, text, path))
+    return checks
+
+
+def _node_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return f"<{term.value}>"
+    return str(term)
+
+
+def build_store(data: Iterable[ox.Quad] = ()) -> ox.Store:
+    """An in-memory store with ``data``, the shapes and (unless ``data`` has it) the ontology."""
+    quads = list(data)
+    store = ox.Store()
+    store.extend(quads)
+    if not has_ontology_graph(quads):
+        store.load(path=str(SOURCE), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
+    store.load(path=str(SHAPES), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(SHAPES_GRAPH))
+    return store
+
+
+def run_check(store: ox.Store, check: Check) -> list[Violation]:
+    """The rows of ``check`` on ``store`` (union default graph)."""
+    rows = store.query(check.query, use_default_graph_as_union=True)
+    return [Violation(check.name, _node_text(row["node"]), str(row["message"].value if row["message"] else ""))
+            for row in rows]
+
+
+def run_checks(store: ox.Store, checks: Sequence[Check], *, with_data: bool) -> dict[str, list[Violation]]:
+    """Every applicable check's violations, by check name (data checks only ``with_data``)."""
+    return {c.name: run_check(store, c) for c in checks if with_data or c.scope == "ontology"}
+
+
+def report(results: dict[str, list[Violation]], checks: Sequence[Check], out=None) -> int:
+    """Print the results; return the number of violations."""
+    out = out or sys.stdout
+    by_name = {c.name: c for c in checks}
+    total = 0
+    for name, violations in results.items():
+        mark = "ok  " if not violations else "FAIL"
+        print(f"{mark} {name} ({by_name[name].scope}): {len(violations)} violation(s). {by_name[name].summary}",
+              file=out)
+        for v in violations:
+            print(f"       {v}", file=out)
+        total += len(violations)
+    print(f"{len(results)} check(s), {total} violation(s)", file=out)
+    return total
+
+
+def quads_for(*, store: Path | None = None, corpus: Path | None = None,
+              data: Sequence[Path] = ()) -> tuple[list[ox.Quad], bool]:
+    """The quads to check and whether they include data."""
+    if store is not None:
+        return store_quads(store), True
+    if corpus is not None:
+        return corpus_quads(corpus), True
+    if data:
+        return [q for path in data for q in file_quads(path)], True
+    return [], False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the checks; return the exit code (0 no violation, 1 violations, 2 error)."""
+    from claimgraph.queries.errors import ClaimgraphError
+
+    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0])
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--store", type=Path, help="an ingested store (claimgraph ingest)")
+    where.add_argument("--corpus", type=Path, help="a corpus folder, compiled in memory")
+    where.add_argument("--data", type=Path, nargs="+", default=[], help="RDF files (Turtle, TriG, N-Quads ...)")
+    parser.add_argument("--only", nargs="+", metavar="CHECK", help="run only these checks")
+    args = parser.parse_args(argv)
+    checks = load_checks()
+    if args.only:
+        unknown = set(args.only) - {c.name for c in checks}
+        if unknown:
+            parser.error(f"unknown check(s): {', '.join(sorted(unknown))}")
+        checks = [c for c in checks if c.name in args.only]
+    try:
+        quads, with_data = quads_for(store=args.store, corpus=args.corpus, data=args.data)
+    except ClaimgraphError as err:
+        print(f"{COMMAND}: {err}", file=sys.stderr)
+        return err.exit_code
+    results = run_checks(build_store(quads), checks, with_data=with_data)
+    return 1 if report(results, checks) else 0
