@@ -7,12 +7,12 @@ PORT ?= 8000
 STORE ?= data/store
 CORPUS ?= corpus
 
-.PHONY: serve test install ingest check-corpus ontology docs bench copycheck clean help
+.PHONY: serve test install ingest check-corpus check ontology docs bench copycheck clean help
 
 help:
 	@echo "make serve   set up, ingest the corpus if needed, serve the API on 127.0.0.1:$(PORT)"
 	@echo "make test    set up and run the tests"
-	@echo "make ingest | check-corpus | ontology | docs | bench | copycheck | clean"
+	@echo "make ingest | check-corpus | check | ontology | docs | bench | copycheck | clean"
 
 $(BIN)/claimgraph: pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 2; }
@@ -40,8 +40,18 @@ test: install
 bench: install
 	$(BIN)/python -m claimgraph.queries.bench --sizes 10000 100000 --repeat 30 --out docs/benchmarks.md
 
+# Regenerate claimgraph.owl and namespace.py from ontology/claimgraph.ttl. A file that Protégé
+# saved elsewhere becomes the source with ONTOLOGY_SOURCE=path/to/saved.owl (generate --adopt).
 ontology: install
-	$(BIN)/python -m claimgraph.ontology.generate
+	$(BIN)/python -m claimgraph.ontology.generate $(if $(ONTOLOGY_SOURCE),--source "$(ONTOLOGY_SOURCE)" --adopt)
+
+# HermiT over the ontology and the ingested corpus (exit 1 if inconsistent, naming the offending
+# individuals), then the SPARQL quality checks of ontology/checks/ (exit 1 on any violation).
+check: ingest
+	@java -version >/dev/null 2>&1 || { echo "make check runs the HermiT reasoner, which needs Java 8 or later:" \
+		"install a Java runtime (e.g. apt-get install default-jre-headless) and put java on the PATH"; exit 2; }
+	$(BIN)/claimgraph check --store $(STORE)
+	$(BIN)/claimgraph check --quality --store $(STORE)
 
 # build/docs/: ontology.html (every class, property and controlled value with an example from the
 # store), ontology.ttl, ontology.owl, context.jsonld. Generated; `make serve` serves them at /ontology.

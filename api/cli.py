@@ -5,6 +5,7 @@ unknown slug), 2 any other error (the store is missing or failing).
 
     claimgraph ingest [CORPUS_DIR] [--store DIR] [--dry-run] [--force]
     claimgraph questions
+    claimgraph check [--store DIR | CORPUS_DIR] [--quality]
     claimgraph ask NAME [--PARAM VALUE ...] [--format table|json|csv] [--store DIR]
     claimgraph serve [--host H] [--port P] [--store DIR]
     claimgraph export [--format trig|nquads|jsonld|schema] [--out FILE] [--store DIR]
@@ -52,6 +53,28 @@ def cmd_questions(args: argparse.Namespace) -> int:
         params = " ".join(f"--{p.name} {p.type.upper()}" for p in q.params)
         print(f"{q.name} {params}\n    {q.summary}")
     return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """HermiT over the ontology and the data (exit 1 if inconsistent), or --quality: the SPARQL checks."""
+    from claimgraph.ontology import checks, reasoning
+    from claimgraph.ontology.data import corpus_quads, data_graph, store_quads
+    from claimgraph.queries.errors import ParameterError
+    if args.corpus and args.store:
+        raise ParameterError("check either a corpus folder or --store DIR, not both")
+    source = Path(args.corpus) if args.corpus else (args.store or get_settings().store)
+    quads = corpus_quads(source) if args.corpus else store_quads(source)
+    if args.quality:
+        print(f"quality checks on the ontology, the shapes and {source}", file=sys.stderr)
+        found = checks.report(checks.run_checks(checks.build_store(quads), checks.load_checks(), with_data=True),
+                              checks.load_checks())
+        return 1 if found else 0
+    reasoning.require_java()
+    data = data_graph(quads)
+    print(f"HermiT on the ontology and {len(data)} triples of {source}", file=sys.stderr)
+    report = reasoning.check_data(data)
+    print(report.text)
+    return 0 if report.ok else 1
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -131,6 +154,15 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("questions", help="list the named questions and their parameters")
     p.set_defaults(func=cmd_questions)
+
+    p = sub.add_parser("check", help="reason over the ontology and the data with HermiT (exit 1 if inconsistent)",
+                       description="Load the ontology and the ingested data into owlready2 and run HermiT; "
+                                   "name the offending individuals if inconsistent. With --quality, run the "
+                                   "SPARQL quality checks of ontology/checks/ instead. Exit 1 on any finding.")
+    p.add_argument("corpus", nargs="?", help="compile this corpus folder (in memory) instead of reading the store")
+    p.add_argument("--store", type=Path, help="the ingested store (default: $CLAIMGRAPH_STORE or data/store)")
+    p.add_argument("--quality", action="store_true", help="run the SPARQL quality checks instead of the reasoner")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("ask", help="answer a named question")
     qs = p.add_subparsers(dest="question", required=True, metavar="QUESTION")

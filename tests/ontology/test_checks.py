@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from claimgraph.api.cli import main as cli
 from claimgraph.ontology import checks
 
 FIXTURES = Path(__file__).resolve().parent / "checks"
@@ -72,3 +73,9 @@ def test_runner_exit_codes(corpus_store: Path, tmp_path: Path, capsys: pytest.Ca
     out = capsys.readouterr().out
     assert "FAIL rollup-cycle" in out and "<https://example.org/claimgraph/id/ministry>" in out
     assert checks.main(["--store", str(tmp_path / "absent")]) == 2
+
+
+def test_cli_check_quality(corpus_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["check", "--quality", "--store", str(corpus_store)]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(CHECKS)} check(s), 0 violation(s)" in out
