@@ -18,7 +18,8 @@ from fastapi import FastAPI
 from claimgraph.api import docs, errors, export, questions
 from claimgraph.api.deps import BackendDep, SettingsDep
 from claimgraph.api.settings import Settings, get_settings
-from claimgraph.queries.backends import Backend, EmbeddedBackend
+from claimgraph.queries.backends import Backend
+from claimgraph.queries.remote import GRAPH_PREFIX, open_backend
 
 
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:
@@ -27,7 +28,8 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.backend = backend or EmbeddedBackend(settings.store)
+        app.state.backend = backend or open_backend(settings.store, settings.endpoint, kind=settings.endpoint_kind,
+                                                    timeout=settings.query_timeout)
         app.state.sandbox = None
         try:
             yield
@@ -51,7 +53,12 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
 
     @app.get("/health", tags=["service"], summary="Is the service up, and on which store")
     def health(backend: BackendDep, s: SettingsDep) -> dict[str, Any]:
-        ok = backend.ask("ASK { GRAPH ?g { ?s ?p ?o } }", {})
+        # The registry graph, not any graph: a shared server (Virtuoso) has graphs of its own.
+        ok = backend.ask(f"ASK {{ GRAPH <{GRAPH_PREFIX}registry> {{ ?s ?p ?o }} }}", {})
+        if backend.name == "remote":
+            remote: Any = backend
+            return {"status": "ok" if ok else "empty", "backend": "remote", "store": remote.endpoint,
+                    "endpoint": remote.endpoint, "server": remote.kind}
         return {"status": "ok" if ok else "empty", "backend": backend.name,
                 "store": str(s.store) if backend.name == "embedded" else s.endpoint}
 
@@ -64,7 +71,13 @@ def _sparql(app: FastAPI, settings: Settings) -> None:
     from claimgraph.queries.sandbox import QuerySandbox
 
     def get_sandbox() -> QuerySandbox:
-        if app.state.sandbox is None:
+        if app.state.sandbox is None and settings.endpoint:
+            # A remote server: the same guard, then the query goes to its query endpoint only.
+            from claimgraph.queries.remote import RemoteSparql
+            app.state.sandbox = RemoteSparql(settings.endpoint, kind=settings.endpoint_kind,  # type: ignore[arg-type]
+                                             workers=settings.sparql_workers, timeout_s=settings.query_timeout,
+                                             max_rows=settings.max_rows)
+        elif app.state.sandbox is None:
             app.state.sandbox = QuerySandbox(settings.store, workers=settings.sparql_workers,
                                              timeout_s=settings.query_timeout, max_rows=settings.max_rows)
         return app.state.sandbox

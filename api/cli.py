@@ -6,8 +6,9 @@ unknown slug), 2 any other error (the store is missing or failing).
     claimgraph ingest [CORPUS_DIR] [--store DIR] [--dry-run] [--force]
     claimgraph questions
     claimgraph check [--store DIR | CORPUS_DIR] [--quality]
-    claimgraph ask NAME [--PARAM VALUE ...] [--format table|json|csv] [--store DIR]
-    claimgraph serve [--host H] [--port P] [--store DIR]
+    claimgraph ask NAME [--PARAM VALUE ...] [--format table|json|csv] [--store DIR | --endpoint URL]
+    claimgraph serve [--host H] [--port P] [--store DIR | --endpoint URL]
+    claimgraph publish [--endpoint URL] [--store DIR | CORPUS_DIR] [--kind auto|oxigraph|virtuoso]
     claimgraph export [--format trig|nquads|jsonld|schema] [--out FILE] [--store DIR]
 """
 
@@ -19,11 +20,12 @@ import json
 import os
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from claimgraph.api.settings import get_settings
-from claimgraph.queries.errors import ClaimgraphError, CorpusError
+from claimgraph.queries.errors import ClaimgraphError, CorpusError, ParameterError
 
 
 def _table(rows: list[dict[str, Any]], width: int) -> str:
@@ -78,13 +80,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from claimgraph.queries.backends import EmbeddedBackend
     from claimgraph.queries.catalog import get
     from claimgraph.queries.run import ask
     from claimgraph.queries.shaping import flat
     question = get(args.question)
     params = {p.name: getattr(args, p.name.replace("-", "_")) for p in question.params}
-    backend = EmbeddedBackend(args.store or get_settings().store)
+    backend = _backend(args)
     answer = ask(question.name, {k: v for k, v in params.items() if v is not None}, backend)
     if args.format == "json":
         json.dump(answer.as_json(), sys.stdout, indent=2, ensure_ascii=False)
@@ -105,12 +106,36 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backend(args: argparse.Namespace):
+    """The remote server of --endpoint (or $CLAIMGRAPH_ENDPOINT), else the embedded store."""
+    from claimgraph.queries.remote import open_backend
+    s = get_settings()
+    endpoint = getattr(args, "endpoint", None) or (None if args.store else s.endpoint)
+    return open_backend(args.store or s.store, endpoint, kind=s.endpoint_kind, timeout=s.query_timeout)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from claimgraph.ingest.publish import graphs_from_corpus, graphs_from_store, publish
+    endpoint = args.endpoint or get_settings().endpoint
+    if not endpoint:
+        raise ParameterError("publish needs --endpoint URL (or CLAIMGRAPH_ENDPOINT)")
+    if args.corpus and args.store:
+        raise ParameterError("publish either a corpus folder or --store DIR, not both")
+    graphs = (graphs_from_corpus(Path(args.corpus)) if args.corpus
+              else graphs_from_store(args.store or get_settings().store))
+    report = publish(endpoint, graphs, kind=args.kind, timeout=args.timeout)
+    return 2 if report.mismatched else 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from claimgraph.api.app import create_app
-    settings = get_settings().with_(store=args.store)
-    print(f"serving {settings.store} on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
+    settings = get_settings().with_(store=args.store, endpoint=args.endpoint)
+    if args.store and not args.endpoint:  # an explicit store wins over $CLAIMGRAPH_ENDPOINT
+        settings = replace(settings, endpoint=None)
+    where = settings.endpoint or settings.store
+    print(f"serving {where} on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
 
@@ -173,13 +198,25 @@ def parser() -> argparse.ArgumentParser:
                             help=param.description + (f" (e.g. {param.example})" if param.example else ""))
         qp.add_argument("--format", choices=("table", "json", "csv"), default="table")
         qp.add_argument("--store", type=Path, help="the store folder")
+        qp.add_argument("--endpoint", help="ask a SPARQL server instead (its query URL)")
         qp.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("serve", help="serve the API")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     p.add_argument("--store", type=Path)
+    p.add_argument("--endpoint", help="serve from a SPARQL server (its query URL) instead of the store")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("publish", help="load the ingested graphs into a SPARQL server, replacing them there")
+    p.add_argument("corpus", nargs="?", help="compile this corpus folder instead of reading the store")
+    p.add_argument("--endpoint", help="the server's query URL, e.g. http://127.0.0.1:7878/query (Oxigraph) "
+                                      "or http://127.0.0.1:8890/sparql (Virtuoso); default $CLAIMGRAPH_ENDPOINT")
+    p.add_argument("--store", type=Path, help="the ingested store to read (default: $CLAIMGRAPH_STORE or data/store)")
+    p.add_argument("--kind", choices=("auto", "oxigraph", "virtuoso", "generic"), default="auto",
+                   help="which server it is (default: ask it)")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default 120)")
+    p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("export", help="write the whole graph as TriG, N-Quads, JSON-LD or schema.org Claims")
     p.add_argument("--format", default="trig", metavar="{trig,nquads,jsonld,schema}",
