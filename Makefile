@@ -7,7 +7,7 @@ PORT ?= 8000
 STORE ?= data/store
 CORPUS ?= corpus
 
-.PHONY: serve test install ingest check-corpus check ontology docs bench copycheck clean help
+.PHONY: serve test test-servers install ingest check-corpus check ontology docs bench copycheck clean help
 
 help:
 	@echo "make serve   set up, ingest the corpus if needed, serve the API on 127.0.0.1:$(PORT)"
@@ -34,6 +34,10 @@ serve: ingest
 
 test: install
 	$(BIN)/python -m pytest
+
+# Only the tests against real servers (Oxigraph server and Virtuoso, started on loopback).
+test-servers: install
+	$(BIN)/python -m pytest tests/servers
 
 # Benchmarks (not tests): synthetic corpora of 10k and 100k claims through the real ingestion path,
 # every question on each store; figures go to docs/benchmarks.md. Takes several minutes.
