@@ -195,9 +195,13 @@ def _walk(root: Any) -> Iterator[CompValue]:
         if isinstance(item, CompValue):
             yield item
             stack.extend(item.values())
+        elif isinstance(item, ParseResults):
+            # Before Mapping: pyparsing's results register as a mapping, but their tokens are
+            # the list items, which a Mapping walk (named results only) would skip.
+            stack.extend(item)
         elif isinstance(item, Mapping):
             stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset, ParseResults)):
+        elif isinstance(item, (list, tuple, set, frozenset)):
             stack.extend(item)
         elif hasattr(item, "algebra"):  # an rdflib Query object
             stack.append(item.algebra)

@@ -149,3 +149,11 @@ def test_syntax_errors_are_typed(text: str, message: str) -> None:
 def test_errors_are_invalid_input_and_rdflib_loading_is_off() -> None:
     assert issubclass(ForbiddenQuery, InvalidInput) and issubclass(QuerySyntaxError, InvalidInput)
     assert rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS is False
+
+
+def test_the_parse_tree_walk_reaches_service_without_the_algebra() -> None:
+    """Regression: pyparsing results are mappings too; walking only their named results skipped
+    every token, leaving the algebra and the text search as the only SERVICE checks."""
+    from claimgraph.queries.guard import _parse, _walk
+    names = {node.name for node in _walk(_parse("SELECT * WHERE { SERVICE <http://x> { ?s ?p ?o } }"))}
+    assert "ServiceGraphPattern" in names
