@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from claimgraph.ingest.models import ArticleFile, RegistryFile
 from claimgraph.ingest.registry import Located, Registry
 from claimgraph.ingest.yaml_lines import field_path, line_of, load_file
 from claimgraph.queries.errors import CorpusError, Problem
+
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -69,12 +73,13 @@ def _strip_tags(loc: tuple, doc: Any) -> tuple:
     return tuple(out)
 
 
-def read_registry(root: Path, problems: list[Problem]) -> Registry:
-    registry = Registry()
-    folder = root / "registry"
+def _read_folder(root: Path, sub: str, model: type[M], problems: list[Problem]) -> Iterator[tuple[M, str, Any]]:
+    """Each YAML file of ``root/sub`` parsed and validated as ``model``, with its display name and
+    raw document; files with problems are reported and skipped."""
+    folder = root / sub
     files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
     if not files:
-        problems.append(Problem("no registry files (expected registry/*.yaml)", _display(folder, root)))
+        problems.append(Problem(f"no YAML files in {sub}/ (expected {sub}/*.yaml)", _display(folder, root)))
     for path in files:
         name = _display(path, root)
         try:
@@ -83,10 +88,14 @@ def read_registry(root: Path, problems: list[Problem]) -> Registry:
             problems.extend(exc.problems)
             continue
         try:
-            model = RegistryFile.model_validate(doc if doc is not None else {})
+            yield model.model_validate(doc if doc is not None else {}), name, doc
         except ValidationError as exc:
             problems.extend(_validation_problems(exc, doc, name))
-            continue
+
+
+def read_registry(root: Path, problems: list[Problem]) -> Registry:
+    registry = Registry()
+    for model, name, doc in _read_folder(root, "registry", RegistryFile, problems):
         for kind, entries in (("actor", model.actors), ("event", model.events), ("place", model.places)):
             for i, entry in enumerate(entries):
                 loc = (kind + "s", i)
@@ -96,24 +105,9 @@ def read_registry(root: Path, problems: list[Problem]) -> Registry:
 
 
 def read_articles(root: Path, problems: list[Problem]) -> list[SourcedArticle]:
-    folder = root / "articles"
-    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
-    if not files:
-        problems.append(Problem("no article files (expected articles/*.yaml)", _display(folder, root)))
     articles = []
     slugs: dict[str, str] = {}
-    for path in files:
-        name = _display(path, root)
-        try:
-            doc = load_file(path, display=name)
-        except CorpusError as exc:
-            problems.extend(exc.problems)
-            continue
-        try:
-            model = ArticleFile.model_validate(doc)
-        except ValidationError as exc:
-            problems.extend(_validation_problems(exc, doc, name))
-            continue
+    for model, name, doc in _read_folder(root, "articles", ArticleFile, problems):
         slug = model.article.slug
         if slug in slugs:
             problems.append(Problem(f"article slug {slug!r} is also used by {slugs[slug]}",
