@@ -1,23 +1,31 @@
-"""Benchmarks: ingest throughput and question latency on synthetic corpora (``make bench``).
+"""Benchmarks: ingest throughput, publish time and question latency on synthetic corpora (``make bench``).
 
     python -m claimgraph.queries.bench [--sizes 10000 100000] [--repeat 30] [--out docs/benchmarks.md]
+        [--backends embedded oxigraph-server virtuoso] [--workdir DIR] [--questions NAME ...]
 
 For each size, a synthetic corpus (:mod:`claimgraph.ingest.synthetic`) goes through the real
-ingestion path into an embedded store; then every named question is asked ``--repeat`` times
-and the median and 95th percentile are reported, both for the engine alone (``Backend.select``)
-and for the product path (parameter checks, binding, shaping and JSON encoding, as the API does).
-The headline is also measured over HTTP against a real uvicorn server. Servers (Oxigraph
-server, Virtuoso) are measured too when ``claimgraph.queries.servers`` can start them.
-This is a benchmark, not a test: it asserts nothing and prints figures.
+ingestion path into an embedded store. With ``--workdir``, a corpus and store already built
+there for the same size and seed, by the same ingestion code, are reused (the ingest figures are
+then those measured when it was built). The store is then published to each real server
+(started by :mod:`claimgraph.queries.servers` in a fresh folder; Virtuoso through its bulk
+loader), and every named question is asked ``--repeat`` times on every backend: the median and
+95th percentile are reported for the engine alone (:func:`claimgraph.queries.run.fetch`: every
+SPARQL query the question needs, rows unshaped) and for the product path (parameter checks,
+binding, shaping and JSON encoding, as the API does). A question that fails or times out on a
+backend is reported as such in its cell. The headline is also measured over HTTP against a
+real uvicorn server on the embedded store. This is a benchmark, not a test: it asserts nothing
+and prints figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import socket
 import statistics
@@ -29,12 +37,39 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from claimgraph.queries import run as runner
 from claimgraph.queries.backends import Backend, EmbeddedBackend
 from claimgraph.queries.catalog import Question, catalog
-from claimgraph.queries.run import ask, bind
+from claimgraph.queries.run import ask, prepare
 
 SYNTHETIC_VALUES = {"event": "azal-crash", "actor": "russia", "place": "aktau", "article": "synthetic-000000",
                     "text": "state 1"}
+BACKENDS = ("embedded", "oxigraph-server", "virtuoso")
+HEADLINE = "attributions"
+#: Time limit per question run (seconds), on every backend (``--timeout``).
+QUERY_TIMEOUT_S = 60.0
+#: Time spent at most on one measurement (one question, engine or product, one backend); a slower
+#: question gets fewer runs, and its cell says how many.
+BUDGET_S = 90.0
+#: Virtuoso's buffers in the benchmark: about 2.6 GiB (its ini's advice for 4 GiB to spare).
+VIRTUOSO_BUFFERS = 340_000
+
+
+def server_settings(name: str, timeout_s: float) -> dict[str, Any]:
+    """How the benchmark runs each server: the same time limit as the client's (the Oxigraph
+    server would otherwise run an abandoned query on); Virtuoso with more buffers and no
+    10,000-row cap (the shipped default cuts the larger answers, which RemoteBackend reports
+    as an error)."""
+    if name == "oxigraph-server":
+        return {"timeout_s": timeout_s}
+    if name == "virtuoso":
+        return {"buffers": VIRTUOSO_BUFFERS, "dirty_buffers": VIRTUOSO_BUFFERS * 3 // 4, "max_rows": 10_000_000,
+                "query_timeout_s": max(1, int(timeout_s))}
+    return {}
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def params_for(question: Question) -> dict[str, str]:
@@ -43,7 +78,7 @@ def params_for(question: Question) -> dict[str, str]:
     for p in question.params:
         if not p.required:
             continue
-        if "outlet" in p.name:
+        if "outlet" in p.name or p.type == "outlet":
             values[p.name] = "outlet-0"
         elif p.type in SYNTHETIC_VALUES:
             values[p.name] = SYNTHETIC_VALUES[p.type]
@@ -52,14 +87,28 @@ def params_for(question: Question) -> dict[str, str]:
     return values
 
 
-def timed(fn: Callable[[], Any], repeat: int, warmup: int = 3) -> list[float]:
+def timed(fn: Callable[[], Any], repeat: int, warmup: int = 3, budget_s: float = BUDGET_S,
+          each: Callable[[float], None] | None = None) -> list[float]:
+    """Milliseconds per run of ``fn``, after warm-up; fewer runs when ``budget_s`` is spent
+    (at least one). ``each`` is called with every run's time, warm-ups included."""
+    started = time.perf_counter()
     for _ in range(warmup):
+        t = time.perf_counter()
         fn()
-    out = []
+        took = time.perf_counter() - t
+        if each is not None:
+            each(took * 1000)
+        if took * (warmup + repeat) > budget_s:
+            break  # slow: one warm-up is enough
+    out: list[float] = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        t = time.perf_counter()
         fn()
-        out.append((time.perf_counter() - start) * 1000)
+        out.append((time.perf_counter() - t) * 1000)
+        if each is not None:
+            each(out[-1])
+        if time.perf_counter() - started > budget_s:
+            break
     return out
 
 
@@ -86,18 +135,104 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
-def measure_questions(backend: Backend, repeat: int) -> list[dict[str, Any]]:
+def _reason(exc: BaseException) -> str:
+    text = re.sub(r"https?://127\.0\.0\.1:\d+/\S*", "the server", " ".join(str(exc).split()))
+    return f"{type(exc).__name__}: {text[:200]}"
+
+
+def engine_call(question: Question, params: dict[str, str], backend: Backend) -> Callable[[], Any]:
+    """What the engine does for the question: every SPARQL query it needs, rows unshaped."""
+    prepared = prepare(question, params, backend)
+    fetch = getattr(runner, "fetch", None)
+    if fetch is not None:
+        return lambda: fetch(prepared, backend)
+    return lambda: backend.select(prepared.query, prepared.bindings)
+
+
+def open_spec(spec: tuple[Any, ...]) -> Backend:
+    """A backend from its description: ``("embedded", path)`` or ``("remote", endpoint, kind, timeout)``."""
+    if spec[0] == "embedded":
+        return EmbeddedBackend(spec[1])
+    from claimgraph.queries.remote import RemoteBackend
+    return RemoteBackend(spec[1], kind=spec[2], timeout=spec[3])
+
+
+def _measure_in_child(conn: Any, spec: tuple[Any, ...], name: str, params: dict[str, str], part: str,
+                      repeat: int, timeout_s: float) -> None:
+    try:
+        backend = open_spec(spec)
+        question = catalog()[name]
+        last: list[Any] = []
+        if part == "engine":
+            fn = engine_call(question, params, backend)
+        else:
+            def fn() -> None:
+                answer = ask(name, params, backend)
+                last[:] = [answer, json.dumps(answer.as_json())]
+        runs = timed(fn, repeat, each=lambda ms: conn.send(("run", ms)))
+        median, p95 = summary(runs)
+        result: dict[str, Any] = {"median": median, "p95": p95, "runs": len(runs)}
+        if max(runs) > timeout_s * 1000:  # the embedded store has no time limit of its own
+            result = {"error": f"QueryTimeout: a run took {max(runs) / 1000:.0f} s, over the {timeout_s:g} s limit"}
+        elif last:
+            answer = last[0]
+            document = json.dumps(answer.as_json(), sort_keys=True, default=str)
+            result.update(rows=len(answer.rows), total=getattr(answer, "total", None),
+                          digest=hashlib.sha256(document.encode()).hexdigest()[:16])
+    except Exception as exc:  # noqa: BLE001 - reported in the table
+        result = {"error": _reason(exc)}
+    conn.send(("done", result))
+    conn.close()
+
+
+def measure(spec: tuple[Any, ...], question: Question, params: dict[str, str], part: str, repeat: int,
+            timeout_s: float) -> dict[str, Any]:
+    """One measurement (``engine`` or ``product``) in a child process, stopped when a run takes
+    longer than ``timeout_s`` (the embedded store cannot stop a query itself):
+    ``{"median", "p95", "runs", ...}`` in ms, or ``{"error": reason}``."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_measure_in_child, args=(child, spec, question.name, params, part, repeat, timeout_s),
+                          daemon=True)
+    process.start()
+    child.close()
+    try:
+        while True:
+            if not parent.poll(timeout_s + 10):
+                return {"error": f"QueryTimeout: a run took over {timeout_s:g} s (stopped)"}
+            what, payload = parent.recv()
+            if what == "done":
+                return payload
+    except EOFError:
+        return {"error": f"the measuring process died (exit code {process.exitcode})"}
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join(10)
+        parent.close()
+
+
+def measure_questions(spec: tuple[Any, ...], repeat: int, timeout_s: float,
+                      only: list[str] | None = None) -> list[dict[str, Any]]:
+    """Every question (or those in ``only``) on the backend ``spec`` describes."""
     rows = []
     for question in catalog().values():
+        if only and question.name not in only:
+            continue
         params = params_for(question)
-        bound = bind(question, params, backend)
-        engine = summary(timed(lambda: backend.select(question.sparql, bound), repeat))
-        product = summary(timed(lambda: json.dumps(ask(question.name, params, backend).as_json()), repeat))
-        count = len(ask(question.name, params, backend).rows)
-        rows.append({"question": question.name, "params": params, "rows": count,
-                     "engine": engine, "product": product})
-        print(f"  {question.name:<18} engine {engine[0]:8.2f} ms  product {product[0]:8.2f} ms  ({count} rows)",
-              file=sys.stderr, flush=True)
+        row: dict[str, Any] = {"question": question.name, "params": params}
+        row["engine"] = measure(spec, question, params, "engine", repeat, timeout_s)
+        if "QueryTimeout" in row["engine"].get("error", ""):
+            row["product"] = {"error": "not measured: the engine timed out"}
+        else:
+            row["product"] = measure(spec, question, params, "product", repeat, timeout_s)
+        for key in ("rows", "total", "digest"):
+            if key in row["product"]:
+                row[key] = row["product"].pop(key)
+        rows.append(row)
+        log(f"  {question.name:<18} engine {_cell(row['engine']):>22}  product {_cell(row['product']):>22}  "
+            f"({row.get('rows', '?')} rows)")
     return rows
 
 
@@ -107,7 +242,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def measure_http_headline(store: Path, repeat: int) -> tuple[float, float]:
+def measure_inline(fn: Callable[[], Any], repeat: int) -> dict[str, Any]:
+    try:
+        runs = timed(fn, repeat)
+    except Exception as exc:  # noqa: BLE001 - reported
+        return {"error": _reason(exc)}
+    median, p95 = summary(runs)
+    return {"median": median, "p95": p95, "runs": len(runs)}
+
+
+def measure_http_headline(store: Path, repeat: int, timeout_s: float) -> dict[str, Any]:
     """The headline over HTTP from a real uvicorn server on loopback."""
     import httpx
     port = free_port()
@@ -115,84 +259,206 @@ def measure_http_headline(store: Path, repeat: int) -> tuple[float, float]:
     server = subprocess.Popen([sys.executable, "-m", "claimgraph.api.cli", "serve", "--port", str(port),
                                "--store", str(store)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        url = f"http://127.0.0.1:{port}/questions/attributions"
-        with httpx.Client(timeout=30) as client:
-            for _ in range(100):
+        url = f"http://127.0.0.1:{port}/questions/{HEADLINE}"
+        with httpx.Client(timeout=timeout_s) as client:
+            for _ in range(300):
                 try:
                     client.get(f"http://127.0.0.1:{port}/health")
                     break
                 except httpx.TransportError:
+                    if server.poll() is not None:
+                        return {"error": f"the API server exited with {server.returncode}"}
                     time.sleep(0.1)
-            return summary(timed(lambda: client.get(url, params={"event": "azal-crash", "actor": "russia"})
-                                 .raise_for_status(), repeat))
+            return measure_inline(lambda: client.get(url, params={"event": "azal-crash", "actor": "russia"})
+                           .raise_for_status(), repeat)
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
-def bench_size(size: int, repeat: int, workdir: Path) -> dict[str, Any]:
+# -- corpus and store, reused across runs -------------------------------------------------------
+
+
+def ingestion_fingerprint() -> str:
+    """A digest of the code and ontology that make a store (a change means re-ingest)."""
+    import claimgraph.ingest
+    import claimgraph.ontology
+    digest = hashlib.sha256()
+    for package in (claimgraph.ingest, claimgraph.ontology):
+        root = Path(package.__file__).parent
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".ttl", ".rq") and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def build_store(size: int, seed: int, workdir: Path, keep: bool = False) -> tuple[Path, dict[str, Any]]:
+    """The store for ``size`` claims and ``seed``: built now, or reused from ``workdir`` when it
+    was built by the same ingestion code and ontology (or whatever built it, with ``keep``)."""
     from claimgraph.ingest.pipeline import ingest
     from claimgraph.ingest.synthetic import write_corpus
-    corpus, store = workdir / f"corpus-{size}", workdir / f"store-{size}"
+    name = f"{size}-seed{seed}"
+    corpus, store, marker = workdir / f"corpus-{name}", workdir / f"store-{name}", workdir / f"ingest-{name}.json"
+    fingerprint = ingestion_fingerprint()
+    if marker.exists() and store.is_dir():
+        done = json.loads(marker.read_text())
+        if keep and done.get("fingerprint") != fingerprint:
+            log(f"{size} claims: reusing {store} as asked, although the ingestion code or ontology changed "
+                f"since it was built ({done['date']})")
+            return store, {**done, "reused": True}
+        if done.get("fingerprint") == fingerprint:
+            log(f"{size} claims: reusing {store} (built {done['date']}, ingest {done['ingest_s']:.1f} s); "
+                "ingest figures are from that run")
+            return store, {**done, "reused": True}
+        log(f"{size} claims: the ingestion code or ontology changed since {store} was built: ingesting again")
+    marker.unlink(missing_ok=True)
     shutil.rmtree(corpus, ignore_errors=True)
-    written = write_corpus(corpus, claims=size, seed=size)
-    print(f"{size} claims: ingesting", file=sys.stderr, flush=True)
-    report = ingest(corpus, store=store, force=True,
-                    progress=lambda message: print(f"  {message}", file=sys.stderr, flush=True))
-    result: dict[str, Any] = {"size": written, "quads": report.quads, "ingest_s": report.seconds,
-                              "claims_per_s": written / report.seconds, "backends": {}}
-    backend = EmbeddedBackend(store)
-    print("  embedded store:", file=sys.stderr)
-    result["backends"]["embedded"] = measure_questions(backend, repeat)
-    result["http_headline"] = measure_http_headline(store, repeat)
-    backend.close()
-    try:
-        from claimgraph.queries import servers  # started only when the server code is present
-    except ImportError:
-        servers = None
-    if servers is not None:
-        for name, launcher in servers.LAUNCHERS.items():
+    written = write_corpus(corpus, claims=size, seed=seed)
+    log(f"{size} claims: ingesting into {store}")
+    report = ingest(corpus, store=store, force=True, progress=lambda message: log(f"  {message}"))
+    done = {"size": written, "seed": seed, "quads": report.quads, "ingest_s": report.seconds,
+            "claims_per_s": written / report.seconds, "fingerprint": fingerprint,
+            "date": dt.datetime.now().isoformat(timespec="seconds")}
+    marker.write_text(json.dumps(done, indent=1))
+    return store, {**done, "reused": False}
+
+
+def publish_progress(message: str) -> None:
+    """Publish progress without the line per article graph."""
+    if not message.lstrip().startswith("article/"):
+        log(f"    {message}")
+
+
+def bench_size(size: int, seed: int, repeat: int, workdir: Path, backends: list[str],
+               only: list[str] | None = None, timeout_s: float = QUERY_TIMEOUT_S,
+               keep_store: bool = False) -> dict[str, Any]:
+    store, built = build_store(size, seed, workdir, keep_store)
+    result: dict[str, Any] = {**built, "backends": {}, "publish": {}, "timeout_s": timeout_s}
+    if "embedded" in backends:
+        log("  embedded store:")
+        result["backends"]["embedded"] = measure_questions(("embedded", store), repeat, timeout_s, only)
+        log("  the headline over HTTP (uvicorn, embedded store)")
+        result["http_headline"] = measure_http_headline(store, repeat, timeout_s)
+    servers_wanted = [name for name in backends if name != "embedded"]
+    if servers_wanted:
+        from claimgraph.queries import servers
+        for name in servers_wanted:
+            folder = workdir / f"{name}-{size}-seed{seed}"
+            shutil.rmtree(folder, ignore_errors=True)  # a fresh database: publish times compare
             try:
-                with launcher(workdir / f"{name}-{size}") as remote:
-                    servers.publish_store(store, remote)
-                    print(f"  {name}:", file=sys.stderr)
-                    result["backends"][name] = measure_questions(remote, repeat)
+                with servers.LAUNCHERS[name](folder, query_timeout=timeout_s,
+                                             **server_settings(name, timeout_s)) as remote:
+                    log(f"  {name}: publishing")
+                    started = time.perf_counter()
+                    try:
+                        report = servers.publish_store(store, remote, progress=publish_progress)
+                    except Exception as exc:  # noqa: BLE001 - reported, and the server is skipped
+                        result["publish"][name] = {"error": _reason(exc)}
+                        log(f"  {name}: publish failed: {_reason(exc)}")
+                        continue
+                    seconds = time.perf_counter() - started
+                    result["publish"][name] = {"seconds": seconds, "triples": report.triples,
+                                               "graphs": len(report.graphs),
+                                               "how": "bulk loader (isql)" if name == "virtuoso"
+                                               else "Graph Store PUT per graph"}
+                    log(f"  {name}: published {report.triples:,} triples in {seconds:.1f} s")
+                    spec = ("remote", remote.endpoint, remote.kind, timeout_s)
+                    result["backends"][name] = measure_questions(spec, repeat, timeout_s, only)
             except servers.Unavailable as exc:
-                print(f"  {name}: skipped ({exc})", file=sys.stderr)
+                result["publish"][name] = {"error": f"skipped: {exc}"}
+                log(f"  {name}: skipped ({exc})")
+            except Exception as exc:  # noqa: BLE001 - a server that does not start is reported
+                result["publish"][name] = {"error": _reason(exc)}
+                log(f"  {name}: failed: {_reason(exc)}")
+    (workdir / f"results-{size}-seed{seed}.json").write_text(json.dumps(result, indent=1, default=str))
     return result
 
 
-def markdown(results: list[dict[str, Any]], repeat: int) -> str:
+# -- the report ---------------------------------------------------------------------------------
+
+
+def _cell(m: dict[str, Any] | None) -> str:
+    if m is None:
+        return "–"
+    if "error" in m:
+        reason = m["error"]
+        if reason.startswith("QueryTimeout"):
+            return "timeout"
+        if reason.startswith("not measured"):
+            return "not run (engine timed out)"
+        return "error: " + reason[:100].replace("|", "\\|")
+    return f"{m['median']:.2f} / {m['p95']:.2f}"
+
+
+def markdown(results: list[dict[str, Any]], repeat: int, timeout_s: float = QUERY_TIMEOUT_S) -> str:
     lines = [
         "# Benchmarks",
         "",
         f"Generated by `make bench` on {dt.date.today().isoformat()}. Machine: {machine()}.",
-        f"Each question is asked {repeat} times after 3 warm-up runs; figures are median / p95 in ms.",
-        "*Engine* is the store's own time for the question's SPARQL (`Backend.select`); *product* adds",
-        "parameter checks, binding, shaping and JSON encoding, as the API does per request.",
+        f"Each question is asked {repeat} times after up to 3 warm-up runs (fewer when one measurement "
+        f"would take over {BUDGET_S:.0f} s: the cell then says how many); figures are median / p95 in ms.",
+        "*Engine* is the store's own time for every SPARQL query the question needs, rows unshaped "
+        "(`claimgraph.queries.run.fetch`); *product* adds parameter checks, binding, shaping and JSON "
+        "encoding, as the API does per request (`json.dumps(ask(...).as_json())`).",
+        "*embedded* is pyoxigraph in-process; *oxigraph-server* and *virtuoso* are the real servers on "
+        f"loopback, queried over HTTP. A run over {timeout_s:g} s counts as a timeout on every backend. "
+        f"Virtuoso runs with {VIRTUOSO_BUFFERS:,} buffers and no 10,000-row cap. A cell marked ≠ "
+        "holds an answer that differs from the embedded store's.",
         "",
     ]
     for r in results:
-        lines += [f"## {r['size']:,} claims ({r['quads']:,} quads)", "",
-                  f"Ingest through the real path (parse, validate, resolve, build, SHACL, write): "
-                  f"{r['ingest_s']:.1f} s, {r['claims_per_s']:.0f} claims/s.", ""]
+        lines += [f"## {r['size']:,} claims ({r['quads']:,} quads)", ""]
+        reused = f" (store reused from {r['date']})" if r.get("reused") else ""
+        lines.append(f"Ingest through the real path (parse, validate, resolve, build, SHACL, write): "
+                     f"{r['ingest_s']:.1f} s, {r['claims_per_s']:.0f} claims/s{reused}.")
+        for name, p in r.get("publish", {}).items():
+            if "error" in p:
+                lines.append(f"Publish to {name}: {p['error']}.")
+            else:
+                lines.append(f"Publish to {name} ({p['how']}, a fresh database): {p['seconds']:.1f} s for "
+                             f"{p['graphs']:,} graphs, {p['triples']:,} triples "
+                             f"({p['triples'] / p['seconds']:,.0f} triples/s).")
+        lines.append("")
         names = list(r["backends"])
+        if not names:
+            continue
+        by_name = {n: {row["question"]: row for row in r["backends"][n]} for n in names}
+        first = by_name[names[0]]
         head = "| question | rows | " + " | ".join(f"{n} engine | {n} product" for n in names) + " |"
         lines += [head, "|" + " --- |" * (2 + 2 * len(names))]
-        by_name = {n: {row["question"]: row for row in r["backends"][n]} for n in names}
-        for q in by_name[names[0]]:
+        for q in first:
             cells = []
             for n in names:
                 row = by_name[n].get(q)
-                cells += ([f"{row['engine'][0]:.2f} / {row['engine'][1]:.2f}",
-                           f"{row['product'][0]:.2f} / {row['product'][1]:.2f}"] if row else ["–", "–"])
-            lines.append(f"| {q} | {by_name[names[0]][q]['rows']} | " + " | ".join(cells) + " |")
-        embedded = by_name["embedded"]["attributions"]
-        http = r["http_headline"]
-        lines += ["", f"Headline (`attributions`, azal-crash, russia) on the embedded store: engine "
-                      f"{embedded['engine'][0]:.2f} ms, product {embedded['product'][0]:.2f} ms "
-                      f"(+{100 * (embedded['product'][0] / embedded['engine'][0] - 1):.0f}%), over HTTP from uvicorn "
-                      f"{http[0]:.2f} ms median, {http[1]:.2f} ms p95.", ""]
+                if row is None:
+                    cells += ["–", "–"]
+                    continue
+                differs = ("digest" in row and "digest" in first[q] and row["digest"] != first[q]["digest"])
+                mark = f" ≠ ({row.get('rows')} rows)" if differs else ""
+                for part in ("engine", "product"):
+                    m = row[part]
+                    text = _cell(m)
+                    if "error" not in m and m["runs"] < repeat:
+                        text += f" (n={m['runs']})"
+                    cells.append(text + (mark if part == "product" else ""))
+            counts = [by_name[n][q]["rows"] for n in names if "rows" in by_name[n].get(q, {})]
+            lines.append(f"| {q} | {counts[0] if counts else '–'} | " + " | ".join(cells) + " |")
+        lines.append("")
+        overheads = []
+        for n in names:
+            h = by_name[n].get(HEADLINE)
+            if h and "error" not in h["engine"] and "error" not in h["product"]:
+                e, p = h["engine"]["median"], h["product"]["median"]
+                overheads.append(f"{n} engine {e:.2f} ms, product {p:.2f} ms ({100 * (p / e - 1):+.0f}%)")
+            elif h:
+                overheads.append(f"{n} failed")
+        http = r.get("http_headline")
+        http_text = ""
+        if http and "error" not in http:
+            http_text = f"; over HTTP from uvicorn on the embedded store {http['median']:.2f} ms median, {http['p95']:.2f} ms p95"
+        elif http:
+            http_text = f"; over HTTP: {http['error']}"
+        lines += [f"Headline (`{HEADLINE}`, azal-crash, russia): " + "; ".join(overheads) + http_text + ".", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -200,18 +466,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m claimgraph.queries.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--seed", type=int, help="the synthetic corpus's seed (default: its size)")
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
-    parser.add_argument("--workdir", type=Path, help="where corpora and stores go (default: a temporary folder)")
+    parser.add_argument("--workdir", type=Path,
+                        help="where corpora, stores and server folders go, kept for the next run "
+                             "(default: a temporary folder, removed after)")
+    parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
+    parser.add_argument("--questions", nargs="+", help="only these questions (default: all)")
+    parser.add_argument("--timeout", type=float, default=QUERY_TIMEOUT_S,
+                        help=f"time limit per question run, seconds (default {QUERY_TIMEOUT_S:g})")
+    parser.add_argument("--keep-store", action="store_true",
+                        help="reuse a store in --workdir even if the ingestion code or ontology changed since")
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="claimgraph-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    results = [bench_size(size, args.repeat, workdir) for size in args.sizes]
-    text = markdown(results, args.repeat)
+    workdir = workdir.resolve()
+    backends = [name for name in BACKENDS if name in args.backends]
+    try:
+        results = [bench_size(size, size if args.seed is None else args.seed, args.repeat, workdir, backends,
+                              args.questions, args.timeout, args.keep_store) for size in args.sizes]
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    text = markdown(results, args.repeat, args.timeout)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)
-    if args.workdir is None:
-        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
