@@ -23,7 +23,6 @@ A server that is not installed raises :class:`Unavailable`, whose message says h
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import socket
@@ -70,6 +69,7 @@ class Server:
     process: subprocess.Popen
     log: Path
     sql_port: int | None = None
+    command: list[str] | None = None  # how it was started (to start it again)
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -173,12 +173,12 @@ def oxigraph_server(folder: Path, *, timeout_s: float | None = None) -> Iterator
     if timeout_s is not None:
         args += ["--timeout-s", f"{timeout_s:g}"]
     process = _spawn(args, log)
-    server = Server("oxigraph", f"http://127.0.0.1:{port}/query", folder, process, log)
+    server = Server("oxigraph", f"http://127.0.0.1:{port}/query", folder, process, log, command=args)
     try:
         wait_ready(server)
         yield server
     finally:
-        stop(process)
+        stop(server.process)  # the process of the moment: bulk_load_oxigraph starts a new one
 
 
 # -- Virtuoso -----------------------------------------------------------------------------------
@@ -324,6 +324,44 @@ def publish_store(store_path: Path, remote: RemoteBackend, *, progress: Callable
     return report
 
 
+def bulk_load_oxigraph(store_path: Path, remote: RemoteBackend, *,
+                       progress: Callable[[str], None] | None = None) -> Any:
+    """For the benchmarks only: replace the whole database of an Oxigraph server started here
+    with the store's quads, by ``oxigraph load`` while the server is stopped, then start it again
+    on the same port. Returns a :class:`PublishReport` (counts checked as publish does)."""
+    import pyoxigraph as ox
+
+    from claimgraph.ingest.publish import PublishReport, graphs_from_store
+    from claimgraph.queries.remote import GRAPH_PREFIX
+
+    say = progress or (lambda message: None)
+    server = getattr(remote, "server", None)
+    if not isinstance(server, Server) or server.kind != "oxigraph" or not server.command:
+        raise ValueError("bulk_load_oxigraph needs an Oxigraph server started by this module")
+    started = time.perf_counter()
+    report = PublishReport(remote.endpoint, "oxigraph")
+    report.graphs = {g.iri: len(g.triples) for g in graphs_from_store(Path(store_path))}
+    dump = server.folder / "load.nq"
+    ox.Store.read_only(str(store_path)).dump(str(dump), format=ox.RdfFormat.N_QUADS)
+    stop(server.process)
+    location = Path(server.command[server.command.index("--location") + 1])
+    shutil.rmtree(location, ignore_errors=True)
+    loading = time.perf_counter()
+    done = subprocess.run([server.command[0], "load", "--location", str(location), "--file", str(dump)],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    dump.unlink(missing_ok=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"oxigraph load failed: {done.stderr.strip()[-500:]}")
+    say(f"oxigraph load: {sum(report.graphs.values())} quads in {time.perf_counter() - loading:.1f} s")
+    server.process = _spawn(server.command, server.log)
+    wait_ready(server)
+    report.on_server = remote.graph_sizes(GRAPH_PREFIX)
+    report.seconds = time.perf_counter() - started
+    if report.mismatched:
+        raise RuntimeError(f"{remote.endpoint} does not hold what was loaded: {len(report.mismatched)} graph(s) differ")
+    return report
+
+
 __all__ = ["INSTALL", "LAUNCHERS", "STARTUP_S", "VIRTUOSO_DEFAULTS", "VIRTUOSO_INI", "Server", "ServerBackend",
-           "Unavailable", "die_with_parent", "free_port", "isql", "oxigraph", "oxigraph_command", "oxigraph_server",
+           "Unavailable", "bulk_load_oxigraph", "die_with_parent", "free_port", "isql", "oxigraph", "oxigraph_command", "oxigraph_server",
            "publish_store", "stop", "virtuoso", "virtuoso_server", "wait_ready"]

@@ -74,3 +74,15 @@ def test_bulk_load_is_for_virtuoso_only(oxigraph_server: Server, corpus_store: P
     with pytest.raises(BackendError, match="bulk loader is Virtuoso's"):
         publish(oxigraph_server.endpoint, graphs_from_store(corpus_store), progress=lambda m: None,
                 loader=VirtuosoLoader(isql_port=1, folder=oxigraph_server.folder))
+
+
+def test_bench_bulk_load_of_the_oxigraph_server(tmp_path: Path, corpus_store: Path) -> None:
+    local = {g.iri: len(g.triples) for g in graphs_from_store(corpus_store)}
+    try:
+        with servers.LAUNCHERS["oxigraph-server"](tmp_path / "o") as remote:
+            report = servers.bulk_load_oxigraph(corpus_store, remote)
+            assert remote.graph_sizes() == local == report.on_server
+            process = remote.server.process  # started again after the load
+    except servers.Unavailable as exc:
+        pytest.skip(str(exc))
+    assert process.poll() is not None
