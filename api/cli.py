@@ -52,7 +52,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_questions(args: argparse.Namespace) -> int:
     from claimgraph.queries.catalog import catalog
     for q in catalog().values():
-        params = " ".join(f"--{p.name} {p.type.upper()}" for p in q.params)
+        kinds = {p.name: "|".join(p.choices) if p.choices else p.type.upper() for p in q.all_params}
+        params = " ".join(f"{p.option} {kinds[p.name]}" if p.required else f"[{p.option} {kinds[p.name]}]"
+                          for p in q.all_params)
         print(f"{q.name} {params}\n    {q.summary}")
     return 0
 
@@ -82,16 +84,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from claimgraph.queries.catalog import get
     from claimgraph.queries.run import ask
-    from claimgraph.queries.shaping import flat
     question = get(args.question)
-    params = {p.name: getattr(args, p.name.replace("-", "_")) for p in question.params}
+    params = {p.name: getattr(args, p.name) for p in question.all_params}
     backend = _backend(args)
     answer = ask(question.name, {k: v for k, v in params.items() if v is not None}, backend)
     if args.format == "json":
         json.dump(answer.as_json(), sys.stdout, indent=2, ensure_ascii=False)
         print()
     else:
-        rows = flat(question.shape, answer.shaped)
+        rows = answer.flat()
         if args.format == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=list(dict.fromkeys(k for r in rows for k in r)),
                                     lineterminator="\n")
@@ -101,9 +102,37 @@ def cmd_ask(args: argparse.Namespace) -> int:
             width = int(os.environ.get("COLUMNS", 0)) or os.get_terminal_size(sys.stdout.fileno()).columns \
                 if sys.stdout.isatty() else int(os.environ.get("COLUMNS", 160))
             print(_table(rows, width))
-            print(f"\n{len(answer.shaped)} result(s) for {question.name}"
-                  + "".join(f" --{k} {v}" for k, v in answer.params.items()))
+            for line in _summaries(answer.extra):
+                print(line)
+            shown = f"{len(answer.shaped)}" if answer.total == len(answer.shaped) and not answer.offset else \
+                f"{len(answer.shaped)} of {answer.total} (from {answer.offset + 1})"
+            print(f"\n{shown} result(s) for {question.name}"
+                  + "".join(f" {question.param(k).option} {v}" for k, v in answer.params.items()))
     return 0
+
+
+def _summaries(extra: dict[str, Any]) -> list[str]:
+    """The summaries of an answer (counts by stance, whom an outlet quotes ...) as short lines."""
+    def name(item: Any) -> str:
+        if isinstance(item, dict):
+            entity = next((v for v in item.values() if isinstance(v, dict) and "slug" in v), None)
+            return entity["slug"] if entity else str(item.get("id") or item.get("slug") or "")
+        return str(item)
+
+    lines = []
+    for key, value in extra.items():
+        if key == "nodes" or not value:
+            continue
+        if isinstance(value, dict) and all(isinstance(v, int | str | bool | None) for v in value.values()):
+            text = ", ".join(f"{k} {v}" for k, v in value.items())
+        elif isinstance(value, list):
+            counts = [f"{name(i)} {i.get('count', i.get('claims', ''))}".strip() if isinstance(i, dict) else str(i)
+                      for i in value[:8]]
+            text = ", ".join(counts) + (f", ... ({len(value)} in all)" if len(value) > 8 else "")
+        else:
+            text = str(value)
+        lines.append(f"{key.replace('_', ' ')}: {text}")
+    return ["", *lines] if lines else []
 
 
 def _backend(args: argparse.Namespace):
@@ -193,9 +222,14 @@ def parser() -> argparse.ArgumentParser:
     qs = p.add_subparsers(dest="question", required=True, metavar="QUESTION")
     for q in catalog().values():
         qp = qs.add_parser(q.name, help=q.summary, description=textwrap.fill(q.description))
-        for param in q.params:
-            qp.add_argument(f"--{param.name}", required=param.required,
-                            help=param.description + (f" (e.g. {param.example})" if param.example else ""))
+        for param in q.all_params:
+            names = list(dict.fromkeys([param.option, f"--{param.name}"]))
+            extra: dict[str, Any] = {"nargs": "?", "const": "true"} if param.type == "boolean" else {}
+            if param.choices:
+                extra["choices"] = param.choices
+            qp.add_argument(*names, dest=param.name, required=param.required, **extra,
+                            help=param.description + (f" (e.g. {param.example})" if param.example else "")
+                            + (f" (default {param.default})" if param.default is not None else ""))
         qp.add_argument("--format", choices=("table", "json", "csv"), default="table")
         qp.add_argument("--store", type=Path, help="the store folder")
         qp.add_argument("--endpoint", help="ask a SPARQL server instead (its query URL)")

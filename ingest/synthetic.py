@@ -64,12 +64,17 @@ def _registry(rng: random.Random, events: int) -> tuple[dict, list[str], list[st
                                   "latest": day + dt.timedelta(days=10)}
         event_list.append({"slug": f"event-{i}", "type": rng.choice(EVENT_TYPES), "label": f"Event {i}",
                            "place": "aktau", "time": time, "participants": [rng.choice(states)]})
+    # Territories whose status is claimed: Karabakh and two more per three events, so that the
+    # status claims about one territory stay a few dozen at any size (as in the news, where the
+    # same few outlets argue over one territory), not a tenth of the corpus.
     places = [{"slug": "aktau", "label": "Aktau"}, {"slug": "karabakh", "label": "Karabakh"}]
+    places += [{"slug": f"territory-{i}", "label": f"Territory {i}"} for i in range(events * 2 // 3)]
     registry = {"actors": actors, "events": event_list, "places": places}
     return registry, states, speakers, outlets, [e["slug"] for e in event_list]
 
 
-def _content(rng: random.Random, states: list[str], speakers: list[str], events: list[str]) -> tuple[dict, str]:
+def _content(rng: random.Random, states: list[str], speakers: list[str], events: list[str],
+             territories: list[str]) -> tuple[dict, str]:
     kind = rng.random()
     event = "azal-crash" if rng.random() < 0.05 else rng.choice(events)
     if kind < 0.35:
@@ -80,8 +85,9 @@ def _content(rng: random.Random, states: list[str], speakers: list[str], events:
         return {"type": "accusation", "accused": accused, "deed": deed, "event": event}, f"{accused} did {deed}"
     if kind < 0.75:
         obj = rng.choice(states[:3])
-        return {"type": "status", "subject": "karabakh", "status": rng.choice(STATUSES), "object": obj}, \
-            f"status of Karabakh relative to {obj}"
+        territory = rng.choice(territories)
+        return {"type": "status", "subject": territory, "status": rng.choice(STATUSES), "object": obj}, \
+            f"status of {territory} relative to {obj}"
     if kind < 0.9:
         return {"type": "prediction", "subject": rng.choice(states), "outcome": f"tension level {rng.randrange(20)}",
                 "event": event}, "a prediction"
@@ -94,6 +100,7 @@ def write_corpus(root: Path, *, claims: int, seed: int = 0) -> int:
     rng = random.Random(seed)
     events = max(10, claims * EVENTS_PER_1K_CLAIMS // 1000)
     registry, states, speakers, outlets, event_slugs = _registry(rng, events)
+    territories = [p["slug"] for p in registry["places"] if p["slug"] != "aktau"]
     (root / "registry").mkdir(parents=True, exist_ok=True)
     (root / "articles").mkdir(parents=True, exist_ok=True)
     for name in ("actors", "events", "places"):
@@ -105,7 +112,7 @@ def write_corpus(root: Path, *, claims: int, seed: int = 0) -> int:
         published = dt.date(2021, 1, 1) + dt.timedelta(days=rng.randrange(1800))
         items = []
         for c in range(count):
-            content, gist = _content(rng, states, speakers, event_slugs)
+            content, gist = _content(rng, states, speakers, event_slugs, territories)
             voice = rng.random()
             claim = {"id": f"c{c:03d}", "speaker": "self" if voice < 0.3 else rng.choice(speakers + states),
                      "illocution": rng.choice(ILLOCUTIONS), "polarity": "negative" if rng.random() < 0.2 else "positive",

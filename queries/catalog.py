@@ -1,32 +1,69 @@
 """The named questions: one ``.rq`` file each in ``questions/``, with declared parameters.
 
 A question file starts with ``#+`` comment lines holding YAML (the convention of grlc):
-``summary``, ``description``, ``params`` (name -> type, description, example) and ``shape`` (how
-the CLI and the API present the rows). The SPARQL below uses each parameter as a variable of the
-same name; values are bound as RDF terms at run time, never pasted into the text.
+``summary``, ``description``, ``params`` (name -> type, description, example, ...), ``shape``
+(how the CLI and the API present the rows) and optionally ``aliases`` (old names that still
+answer). The SPARQL below uses each query parameter as a variable of the same name; values are
+bound as RDF terms at run time, never pasted into the text.
+
+Rules for the SPARQL of a question, so that every backend gives the same answer:
+
+- A query parameter is a *projected* variable (Oxigraph substitutes only those), used in the
+  required part of the query (triple patterns, or FILTERs on them), never tested with
+  ``BOUND()`` (a substituted variable is a constant there) and never only inside a subquery.
+- An optional query parameter is used only inside ``#if NAME`` ... ``#end`` blocks: the lines
+  between are dropped when the parameter is not given (``#if !NAME``: kept only when it is not
+  given; ``#if a !b``: all must hold; blocks do not nest). ``#if @oxigraph`` / ``#if !@oxigraph``
+  choose by the engine that answers, for the rare pattern one engine plans well and another
+  badly; both forms must give the same rows once shaped. The blocks are SPARQL comments, so the
+  file as it stands still parses.
+- Parameters with ``bind: false`` are not in the query: the shaping step applies them to the
+  answer (a filter on the shaped list). ``limit`` and ``offset`` are such parameters, added to
+  every question: answers are paged after shaping, and say how many results there are in all.
+
+Parameter types: ``event``, ``actor``, ``outlet``, ``place``, ``article`` (slugs, bound as the
+entity's IRI once its existence is checked), ``text`` (a literal), ``integer`` (``minimum``,
+``maximum``, ``default``), ``boolean``, ``date`` (ISO ``YYYY-MM-DD``, bound as ``xsd:date``) and
+``choice`` (one of ``choices``, bound as a literal).
 
 >>> q = catalog()["attributions"]
 >>> [p.name for p in q.params]
 ['event', 'actor']
 >>> q.params[0].type, q.params[0].example
 ('event', 'azal-crash')
+>>> [(p.name, p.default, p.maximum) for p in q.paging]
+[('limit', 100, 1000), ('offset', 0, None)]
+>>> get("speaker-claims").name
+'speaker'
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 
 from claimgraph.queries.errors import NotFound
 
 QUESTIONS_DIR = Path(__file__).parent / "questions"
-ParamType = Literal["event", "actor", "place", "article", "text"]
-PARAM_TYPES: tuple[str, ...] = ("event", "actor", "place", "article", "text")
-SHAPES = ("rows", "claims", "attributions")
+ParamType = Literal["event", "actor", "outlet", "place", "article", "text", "integer", "boolean", "date", "choice"]
+PARAM_TYPES: tuple[str, ...] = ("event", "actor", "outlet", "place", "article", "text", "integer", "boolean",
+                                "date", "choice")
+SLUG_TYPES: tuple[str, ...] = ("event", "actor", "outlet", "place", "article")
+SHAPES = ("rows", "claims", "attributions", "accusations", "event-claims", "speaker", "outlet", "contradictions",
+          "corroboration", "timeline", "network", "search")
+DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+_HEADER_KEYS = {"summary", "description", "params", "shape", "aliases", "details"}
+DETAILS = ("claims", "pairs")
+_PARAM_KEYS = {"type", "description", "example", "required", "default", "minimum", "maximum", "choices", "bind"}
+_IF = re.compile(r"^\s*#if((?:\s+!?@?[A-Za-z_][A-Za-z0-9_]*)+)\s*$")
+ENGINES = ("oxigraph", "virtuoso", "generic")
+_END = re.compile(r"^\s*#end\s*$")
 
 
 @dataclass(frozen=True)
@@ -36,6 +73,25 @@ class Param:
     description: str
     example: str | None = None
     required: bool = True
+    default: Any = None
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+    bind: bool = True          # bound into the SPARQL (True) or applied to the shaped answer (False)
+    paging: bool = False       # limit / offset, common to every question
+
+    @property
+    def option(self) -> str:
+        """The command-line option: ``--only-single-outlet`` for ``only_single_outlet``."""
+        return "--" + self.name.replace("_", "-")
+
+
+PAGING: tuple[Param, ...] = (
+    Param("limit", "integer", f"how many results to return (at most {MAX_LIMIT})", str(DEFAULT_LIMIT),
+          required=False, default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT, bind=False, paging=True),
+    Param("offset", "integer", "how many results to skip, for the next page", "0",
+          required=False, default=0, minimum=0, bind=False, paging=True),
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +103,68 @@ class Question:
     shape: str
     sparql: str
     path: Path
+    aliases: tuple[str, ...] = ()
+    paging: tuple[Param, ...] = field(default=PAGING)
+    details: str | None = None  # the rows' claims (?claim; "pairs": ?a and ?b) are looked up by parts/claim-details.rq
+
+    @property
+    def all_params(self) -> tuple[Param, ...]:
+        """The question's own parameters, then ``limit`` and ``offset``."""
+        return (*self.params, *self.paging)
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.all_params if p.name == name), None)
+
+    def query(self, given: Iterable[str] = (), engine: str = "oxigraph") -> str:
+        """The SPARQL for these given parameters on this engine: each ``#if`` block kept only
+        when it holds.
+
+        Comment lines (the header, the explanations) are left out: what goes to a server is the
+        query alone (SPARQLWrapper, for one, guesses a query's form from words in its comments).
+        """
+        present = {*given, "@" + engine}
+        kept, skipping = [], False
+        for line in self.sparql.splitlines():
+            if (m := _IF.match(line)) and not skipping:
+                skipping = not _holds(m.group(1), present)
+                continue
+            if _END.match(line):
+                skipping = False
+                continue
+            if not skipping and not line.lstrip().startswith("#") and line.strip():
+                kept.append(line)
+        return "\n".join(kept) + "\n"
+
+
+def _holds(condition: str, present: set[str]) -> bool:
+    """``#if a !b``: every name without ``!`` is given and every name with ``!`` is not; ``@name``
+    is the engine that will answer (``@oxigraph``, ``@virtuoso``, ``@generic``)."""
+    return all((name[1:] not in present) if name.startswith("!") else (name in present)
+               for name in condition.split())
+
+
+def _projection(text: str) -> str:
+    """The text between SELECT and the WHERE (or the first ``{``) of the query."""
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    match = re.search(r"\bSELECT\b(.*?)(\bWHERE\b|\{)", body, re.IGNORECASE | re.DOTALL)
+    return match.group(1) if match else ""
+
+
+def _param(path: Path, name: str, spec: dict[str, Any]) -> Param:
+    unknown = set(spec) - _PARAM_KEYS
+    if unknown:
+        raise ValueError(f"{path}: parameter {name!r} has unknown keys {sorted(unknown)}")
+    if spec.get("type") not in PARAM_TYPES:
+        raise ValueError(f"{path}: parameter {name!r} has type {spec.get('type')!r}, not one of {PARAM_TYPES}")
+    if name in {p.name for p in PAGING} or name == "format":
+        raise ValueError(f"{path}: parameter name {name!r} is reserved")
+    choices = tuple(spec.get("choices") or ())
+    if (spec["type"] == "choice") != bool(choices):
+        raise ValueError(f"{path}: parameter {name!r}: `choices` go with type choice, and only with it")
+    example = spec.get("example")
+    return Param(name, spec["type"], " ".join(str(spec.get("description", "")).split()),
+                 None if example is None else str(example), spec.get("required", True), spec.get("default"),
+                 spec.get("minimum"), spec.get("maximum"), choices, spec.get("bind", True))
 
 
 def parse_question(path: Path) -> Question:
@@ -55,24 +173,38 @@ def parse_question(path: Path) -> Question:
     header = "\n".join(line[3:] if line.startswith("#+ ") else line[2:]
                        for line in text.splitlines() if line.startswith("#+"))
     meta = yaml.safe_load(header) or {}
-    unknown = set(meta) - {"summary", "description", "params", "shape"}
+    unknown = set(meta) - _HEADER_KEYS
     if unknown:
         raise ValueError(f"{path}: unknown header keys {sorted(unknown)}")
-    params = []
-    for name, spec in (meta.get("params") or {}).items():
-        if spec.get("type") not in PARAM_TYPES:
-            raise ValueError(f"{path}: parameter {name!r} has type {spec.get('type')!r}, not one of {PARAM_TYPES}")
-        select = next((line for line in text.splitlines() if line.lstrip().upper().startswith("SELECT")), "")
-        if f"?{name} " not in select + " ":
+    params = tuple(_param(path, name, spec or {}) for name, spec in (meta.get("params") or {}).items())
+    projected = set(re.findall(r"\?([A-Za-z_][A-Za-z0-9_]*)", _projection(text)))
+    conditions = [m.group(1).split() for line in text.splitlines() if (m := _IF.match(line))]
+    if len(conditions) != len(re.findall(r"^\s*#end\s*$", text, re.MULTILINE)):
+        raise ValueError(f"{path}: every `#if NAME` needs its `#end` (blocks do not nest)")
+    blocks = {name for names in conditions for name in names if not name.startswith("!")}
+    for name in {name.lstrip("!") for names in conditions for name in names if "@" in name}:
+        if name[1:] not in ENGINES:
+            raise ValueError(f"{path}: `#if {name}` names no engine; the engines are {ENGINES}")
+    for p in params:
+        if not p.bind:
+            continue
+        if p.name not in projected:
             # Oxigraph binds a value only to a projected variable (SPARQL SEP-0007 substitution).
-            raise ValueError(f"{path}: parameter {name!r} must be projected: SELECT ?{name} ...")
-        params.append(Param(name, spec["type"], spec.get("description", ""), spec.get("example"),
-                            spec.get("required", True)))
+            raise ValueError(f"{path}: parameter {p.name!r} must be projected: SELECT ?{p.name} ...")
+        if not p.required and p.name not in blocks:
+            raise ValueError(f"{path}: optional parameter {p.name!r} must be used inside `#if {p.name}` blocks")
+    for name in {name.lstrip("!") for names in conditions for name in names if "@" not in name}:
+        if not any(p.name == name and not p.required and p.bind for p in params):
+            raise ValueError(f"{path}: `#if {name}` names no optional query parameter")
     shape = meta.get("shape", "rows")
     if shape not in SHAPES:
         raise ValueError(f"{path}: shape {shape!r} is not one of {SHAPES}")
+    details = meta.get("details")
+    needs = {"claims": {"claim"}, "pairs": {"a", "b"}}
+    if details is not None and (details not in DETAILS or not needs[details] <= projected):
+        raise ValueError(f"{path}: `details` is `claims` (with a projected ?claim) or `pairs` (?a and ?b)")
     return Question(path.stem, meta["summary"], " ".join(str(meta.get("description", "")).split()),
-                    tuple(params), shape, text, path)
+                    params, shape, text, path, tuple(meta.get("aliases") or ()), details=details)
 
 
 @lru_cache(maxsize=1)
@@ -81,8 +213,15 @@ def catalog() -> dict[str, Question]:
     return {q.name: q for q in map(parse_question, sorted(QUESTIONS_DIR.glob("*.rq")))}
 
 
+@lru_cache(maxsize=1)
+def aliases() -> dict[str, str]:
+    """Old names that still answer: alias -> question name."""
+    return {alias: q.name for q in catalog().values() for alias in q.aliases}
+
+
 def get(name: str) -> Question:
+    questions = catalog()
     try:
-        return catalog()[name]
+        return questions[aliases().get(name, name)]
     except KeyError:
-        raise NotFound(f"no question named {name!r}; the questions are: {', '.join(catalog())}") from None
+        raise NotFound(f"no question named {name!r}; the questions are: {', '.join(questions)}") from None

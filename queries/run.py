@@ -1,13 +1,19 @@
 """Ask a named question: check and bind its parameters, run it on a backend, shape the answer.
 
-This is the one definition of each question that both the CLI and the API use.
+This is the one definition of each question that the CLI, the API and the benchmarks use:
+:func:`prepare` turns the parameters a user typed into the question's SPARQL (its ``#if`` blocks
+resolved), the RDF terms to bind, the options of its shape and the page; :func:`ask` runs that
+through :meth:`Backend.select` and shapes the rows. Paging applies to the shaped list, so an
+answer says how many results there are in all (``total``) besides the page it holds (``count``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pyoxigraph as ox
@@ -15,73 +21,211 @@ import pyoxigraph as ox
 from claimgraph.ingest import iris
 from claimgraph.queries.backends import Backend
 from claimgraph.queries.catalog import Param, Question, get
+from claimgraph.queries.details import with_details, with_sides
 from claimgraph.queries.errors import NotFound, ParameterError
-from claimgraph.queries.shaping import SHAPERS
+from claimgraph.queries.shaping import SHAPES, Shaped
 from claimgraph.queries.terms import to_python
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TEXT = 200
-_EXISTS = "PREFIX cg: <https://w3id.org/claimgraph/ontology#> ASK { ?entity cg:slug ?slug }"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_PREFIX = "PREFIX cg: <https://w3id.org/claimgraph/ontology#>\n"
+_EXISTS = {
+    "default": _PREFIX + "ASK { ?entity cg:slug ?slug }",
+    "outlet": _PREFIX + "ASK { ?entity cg:slug ?slug . { ?entity a cg:NewsOutlet } UNION { ?entity a cg:UnidentifiedOutlet } }",
+}
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A question ready to run: the SPARQL, the terms to bind, the shape's options, the page."""
+
+    question: Question
+    query: str
+    bindings: dict[str, ox.NamedNode | ox.Literal]
+    options: dict[str, Any]
+    params: dict[str, Any]
+    limit: int
+    offset: int
 
 
 @dataclass(frozen=True)
 class Answer:
     question: Question
-    params: dict[str, str]
+    params: dict[str, Any]
     variables: list[str]
     rows: list[dict[str, Any]]
+    options: dict[str, Any] = field(default_factory=dict)
+    limit: int | None = None
+    offset: int = 0
+
+    @cached_property
+    def whole(self) -> Shaped:
+        """The whole shaped answer, before paging."""
+        return SHAPES[self.question.shape].build(self.rows, **self.options)
+
+    @property
+    def total(self) -> int:
+        return len(self.whole.items)
 
     @property
     def shaped(self) -> list[dict[str, Any]]:
-        return SHAPERS[self.question.shape](self.rows)
+        """The page of shaped results."""
+        end = None if self.limit is None else self.offset + self.limit
+        return self.whole.items[self.offset:end]
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """Summaries of the whole answer (or, for a network, the nodes the page's edges touch)."""
+        shape = SHAPES[self.question.shape]
+        return shape.page_extra(self.whole, self.shaped) if shape.page_extra else self.whole.extra
+
+    def flat(self) -> list[dict[str, Any]]:
+        """The page as flat rows, for tables and CSV."""
+        return SHAPES[self.question.shape].flat(self.shaped)
 
     def as_json(self) -> dict[str, Any]:
-        results = self.shaped
-        return {"question": self.question.name, "params": self.params, "count": len(results), "results": results}
+        page = self.shaped
+        return {"question": self.question.name, "params": self.params, "count": len(page), "total": self.total,
+                "limit": self.limit, "offset": self.offset, **self.extra, self.whole.key: page}
 
 
 def _iri(param: Param, value: str) -> ox.NamedNode:
     if param.type == "article":
         return ox.NamedNode(str(iris.article(value)))
-    return ox.NamedNode(str(iris.entity(param.type, value)))  # type: ignore[arg-type]
+    kind = "actor" if param.type == "outlet" else param.type
+    return ox.NamedNode(str(iris.entity(kind, value)))  # type: ignore[arg-type]
 
 
-def bind(question: Question, params: Mapping[str, str], backend: Backend) -> dict[str, ox.NamedNode | ox.Literal]:
-    """Check every parameter and turn it into an RDF term; unknown slugs raise NotFound."""
-    unknown = sorted(set(params) - {p.name for p in question.params})
+def _hint(param: Param) -> str:
+    return f" (e.g. {param.example})" if param.example else ""
+
+
+def convert(question: Question, param: Param, value: Any) -> Any:
+    """A user's value (text, or already typed by the API) as the Python value of its type."""
+    text = str(value).strip() if not isinstance(value, bool | int | dt.date) else value
+    if param.type == "integer":
+        try:
+            number = int(text)
+        except (TypeError, ValueError):
+            raise ParameterError(f"{param.name} {value!r} is not a whole number{_hint(param)}") from None
+        if param.minimum is not None and number < param.minimum:
+            raise ParameterError(f"{param.name} must be at least {param.minimum}, not {number}")
+        if param.maximum is not None and number > param.maximum:
+            raise ParameterError(f"{param.name} must be at most {param.maximum}, not {number}")
+        return number
+    if param.type == "boolean":
+        if isinstance(text, bool):
+            return text
+        if str(text).lower() in _TRUE | _FALSE:
+            return str(text).lower() in _TRUE
+        raise ParameterError(f"{param.name} {value!r} is not true or false")
+    if param.type == "date":
+        if isinstance(text, dt.date):
+            return text.isoformat()
+        try:
+            return dt.date.fromisoformat(str(text)).isoformat()
+        except ValueError:
+            raise ParameterError(f"{param.name} {value!r} is not a date (YYYY-MM-DD){_hint(param)}") from None
+    if param.type == "choice":
+        if text not in param.choices:
+            raise ParameterError(f"{param.name} {value!r} is not one of: {', '.join(param.choices)}")
+        return text
+    if param.type == "text":
+        if len(str(text)) > MAX_TEXT:
+            raise ParameterError(f"{param.name} is longer than {MAX_TEXT} characters")
+        return str(value)
+    if not SLUG.match(str(text)):
+        raise ParameterError(f"{param.name} {value!r} is not a slug (lowercase letters, digits and hyphens"
+                             f"{', e.g. ' + param.example if param.example else ''})")
+    return text
+
+
+def _term(param: Param, value: Any) -> ox.NamedNode | ox.Literal:
+    if param.type == "integer":
+        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+    if param.type == "boolean":
+        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD + "boolean"))
+    if param.type == "date":
+        return ox.Literal(value, datatype=ox.NamedNode(XSD + "date"))
+    if param.type in ("text", "choice"):
+        return ox.Literal(value)
+    return _iri(param, value)
+
+
+def engine(backend: Backend) -> str:
+    """Which engine answers: ``oxigraph`` (embedded, or the Oxigraph server), ``virtuoso``, ``generic``."""
+    if backend.name == "embedded":
+        return "oxigraph"
+    return getattr(backend, "kind", "generic")
+
+
+def prepare(question: Question | str, params: Mapping[str, Any], backend: Backend) -> Prepared:
+    """Check every parameter; unknown slugs raise NotFound, malformed values ParameterError."""
+    question = get(question) if isinstance(question, str) else question
+    names = {p.name for p in question.all_params}
+    unknown = sorted(set(params) - names)
     if unknown:
         raise ParameterError(f"{question.name} takes no parameter {', '.join(map(repr, unknown))}; "
-                             f"its parameters are: {', '.join(p.name for p in question.params) or 'none'}")
-    bound: dict[str, ox.NamedNode | ox.Literal] = {}
-    for param in question.params:
-        value = params.get(param.name)
-        if value is None or value == "":
+                             f"its parameters are: {', '.join(p.name for p in question.all_params)}")
+    bindings: dict[str, ox.NamedNode | ox.Literal] = {}
+    options: dict[str, Any] = {}
+    given: dict[str, Any] = {}
+    for param in question.all_params:
+        raw = params.get(param.name)
+        if raw is None or raw == "":
             if param.required:
-                raise ParameterError(f"{question.name} needs --{param.name}: {param.description}"
-                                     + (f" (e.g. {param.example})" if param.example else ""))
-            continue
-        if param.type == "text":
-            if len(value) > MAX_TEXT:
-                raise ParameterError(f"{param.name} is longer than {MAX_TEXT} characters")
-            bound[param.name] = ox.Literal(value)
-            continue
-        if not SLUG.match(value):
-            raise ParameterError(f"{param.name} {value!r} is not a slug (lowercase letters, digits and hyphens, "
-                                 f"e.g. {param.example})")
-        term = _iri(param, value)
-        if not backend.ask(_EXISTS, {"entity": term}):
-            raise NotFound(f"no {param.type} with slug {value!r}")
-        bound[param.name] = term
-    return bound
+                raise ParameterError(f"{question.name} needs {param.option}: {param.description}{_hint(param)}")
+            if param.default is None:
+                continue
+            value = param.default
+        else:
+            value = convert(question, param, raw)
+            given[param.name] = value
+        if param.paging:
+            options[param.name] = value
+        elif not param.bind:
+            options[param.name] = value
+        else:
+            term = _term(param, value)
+            if param.type in ("event", "actor", "outlet", "place", "article"):
+                check = _EXISTS["outlet" if param.type == "outlet" else "default"]
+                if not backend.ask(check, {"entity": term}):
+                    raise NotFound(f"no {param.type} with slug {value!r}")
+            bindings[param.name] = term
+    limit, offset = options.pop("limit"), options.pop("offset")
+    return Prepared(question, question.query(bindings, engine(backend)), bindings, options, given, limit, offset)
 
 
-def ask(name: str, params: Mapping[str, str], backend: Backend) -> Answer:
-    """Answer the named question with these parameters (strings, as a user typed them)."""
-    question = get(name)
-    bound = bind(question, params, backend)
-    variables, rows = backend.select(question.sparql, bound)
+def fetch(prepared: Prepared, backend: Backend) -> tuple[list[str], list[dict[str, Any]]]:
+    """Every query the question needs, run on the backend: its variables and rows, unshaped.
+
+    A question with ``details: claims`` finds its claims, then looks them up by IRI
+    (:mod:`claimgraph.queries.details`); its rows then carry the details' columns too.
+    """
+    variables, rows = backend.select(prepared.query, prepared.bindings)
     plain = [{k: to_python(v) for k, v in row.items()} for row in rows]
-    return Answer(question, {k: v for k, v in params.items() if v not in (None, "")}, variables, plain)
+    if prepared.question.details:
+        plain = (with_details if prepared.question.details == "claims" else with_sides)(plain, backend)
+        variables = list(dict.fromkeys([*variables, *(k for row in plain for k in row)]))
+    return variables, plain
 
 
-__all__ = ["Answer", "NotFound", "ask", "bind"]
+def run(prepared: Prepared, backend: Backend) -> Answer:
+    variables, rows = fetch(prepared, backend)
+    return Answer(prepared.question, prepared.params, variables, rows, prepared.options,
+                  prepared.limit, prepared.offset)
+
+
+def ask(name: str, params: Mapping[str, Any], backend: Backend) -> Answer:
+    """Answer the named question with these parameters (strings, as a user typed them)."""
+    return run(prepare(name, params, backend), backend)
+
+
+def bind(question: Question, params: Mapping[str, Any], backend: Backend) -> dict[str, ox.NamedNode | ox.Literal]:
+    """The RDF terms of the query parameters (checked as :func:`prepare` does)."""
+    return prepare(question, params, backend).bindings
+
+
+__all__ = ["Answer", "NotFound", "Prepared", "ask", "bind", "fetch", "prepare", "run"]

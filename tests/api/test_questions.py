@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 import pytest
 
 MASSIS = "massis-post"
@@ -100,10 +104,16 @@ def test_search_finds_metonyms(client) -> None:
 
 
 def test_speaker_question_includes_the_actors_parts(client) -> None:
-    results = client.get("/questions/speaker-claims", params={"actor": "russia"}).json()["results"]
+    results = client.get("/questions/speaker", params={"actor": "russia", "limit": 1000}).json()["results"]
     speakers = {c["speaker"]["slug"] for c in results}
     assert {"maria-zakharova", "dmitry-peskov", "vladimir-putin"} <= speakers
     assert all(c["proposition"]["label"] for c in results)
+
+
+def test_the_old_speaker_route_still_answers_but_is_not_listed(client) -> None:
+    old = client.get("/questions/speaker-claims", params={"actor": "russia"}).json()
+    assert old == client.get("/questions/speaker", params={"actor": "russia"}).json()
+    assert "speaker-claims" not in {q["name"] for q in client.get("/questions").json()}
 
 
 def test_event_claims_cover_every_article_that_mentions_the_crash(client) -> None:
@@ -126,10 +136,22 @@ def test_article_claims_come_with_their_chains(client) -> None:
 
 def test_questions_are_listed_with_their_parameters(client) -> None:
     listing = client.get("/questions").json()
-    names = {q["name"] for q in listing}
-    assert {"attributions", "event-claims", "speaker-claims", "article-claims", "search"} <= names
+    names = [q["name"] for q in listing]
+    assert names == sorted(names)
+    assert {"attributions", "accusations", "event-claims", "speaker", "outlet", "contradictions", "corroboration",
+            "timeline", "network", "search", "article-claims"} <= set(names)
+    for q in listing:
+        assert q["summary"] and q["description"] and q["path"] == f"/questions/{q['name']}"
+        assert [p["name"] for p in q["params"]][-2:] == ["limit", "offset"]
     attributions = next(q for q in listing if q["name"] == "attributions")
-    assert [p["name"] for p in attributions["params"]] == ["event", "actor"]
+    assert [p["name"] for p in attributions["params"]] == ["event", "actor", "limit", "offset"]
+    limit = attributions["params"][2]
+    assert (limit["type"], limit["default"], limit["minimum"], limit["maximum"], limit["paging"]) == \
+        ("integer", 100, 1, 1000, True)
+    network = next(q for q in listing if q["name"] == "network")
+    assert network["params"][0] == {"name": "kind", "type": "choice", "choices": ["voice", "accuses"],
+                                    "description": network["params"][0]["description"], "example": None,
+                                    "required": False}
 
 
 def test_csv_for_spreadsheets(client) -> None:
@@ -151,3 +173,120 @@ def test_health_and_docs(client) -> None:
     spec = client.get("/openapi.json").json()
     params = [p["name"] for p in spec["paths"]["/questions/attributions"]["get"]["parameters"]]
     assert {"event", "actor", "format"} <= set(params)
+
+
+# ------------------------------------------------------------------- every question, three ways
+
+EXAMPLES = {
+    "accusations": {"accused": "russia"},
+    "article-claims": {"article": "massis-post-2025-baku-moscow-rift"},
+    "attributions": {"event": "azal-crash", "actor": "russia"},
+    "contradictions": {},
+    "corroboration": {"event": "azal-crash"},
+    "event-claims": {"event": "azal-crash"},
+    "network": {"kind": "voice"},
+    "outlet": {"outlet": "massis-post"},
+    "search": {"text": "ozturk"},
+    "speaker": {"actor": "russia", "event": "azal-crash"},
+    "timeline": {"since": "2024-12-01"},
+}
+
+
+def test_every_question_has_an_example() -> None:
+    from claimgraph.queries.catalog import catalog
+    assert set(EXAMPLES) == set(catalog())
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_every_question_answers_json_and_csv(client, name) -> None:
+    params = EXAMPLES[name]
+    response = client.get(f"/questions/{name}", params=params)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    key = "edges" if name == "network" else "results"
+    assert body["question"] == name and body["params"] == params
+    assert body["count"] == len(body[key]) > 0 and body["total"] >= body["count"]
+    assert (body["limit"], body["offset"]) == (100, 0)
+    csv_response = client.get(f"/questions/{name}", params={**params, "format": "csv"})
+    assert csv_response.headers["content-type"].startswith("text/csv")
+    header, *lines = csv_response.text.strip().splitlines()
+    assert lines and "," in header
+
+
+def test_paging_over_http(client) -> None:
+    whole = client.get("/questions/corroboration", params={"limit": 1000}).json()
+    first = client.get("/questions/corroboration", params={"limit": 5}).json()
+    second = client.get("/questions/corroboration", params={"limit": 5, "offset": 5}).json()
+    assert first["results"] + second["results"] == whole["results"][:10]
+    assert first["total"] == second["total"] == whole["total"] and first["count"] == 5
+    csv_page = client.get("/questions/corroboration", params={"limit": 5, "format": "csv"}).text.strip().splitlines()
+    assert len(csv_page) == 1 + 5
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 1001}, {"limit": "ten"}, {"offset": -1},
+                                    {"only_single_outlet": "maybe"}])
+def test_bad_paging_and_typed_parameters_are_refused(client, params) -> None:
+    response = client.get("/questions/corroboration", params=params)
+    assert response.status_code == 422, response.text
+    assert next(iter(params)) in response.text
+
+
+def test_openapi_documents_typed_parameters(client) -> None:
+    spec = client.get("/openapi.json").json()
+    params = {p["name"]: p for p in spec["paths"]["/questions/corroboration"]["get"]["parameters"]}
+    assert params["limit"]["schema"]["anyOf"][0] == {"type": "integer", "maximum": 1000, "minimum": 1}
+    assert params["only_single_outlet"]["schema"]["anyOf"][0]["type"] == "boolean"
+    timeline = {p["name"]: p for p in spec["paths"]["/questions/timeline"]["get"]["parameters"]}
+    assert timeline["since"]["schema"]["anyOf"][0] == {"type": "string", "format": "date"}
+    assert "/questions/speaker-claims" not in spec["paths"]
+
+
+# ------------------------------------------------------------------------------ the command
+
+def _cli(capsys, monkeypatch, corpus_store, *argv: str) -> str:
+    from claimgraph.api.cli import main
+    monkeypatch.setenv("COLUMNS", "240")
+    assert main(["ask", *argv, "--store", str(corpus_store)]) == 0
+    return capsys.readouterr().out
+
+
+def test_cli_table_with_summaries_and_page(corpus_store, capsys, monkeypatch) -> None:
+    out = _cli(capsys, monkeypatch, corpus_store, "event-claims", "--event", "azal-crash", "--limit", "3")
+    lines = out.splitlines()
+    assert [c.strip() for c in lines[0].split(" | ")][:5] == ["outlet", "article", "voice", "speaker", "chain"]
+    assert len([line for line in lines[2:] if " | " in line]) == 3
+    assert any(line.startswith("by stance: affirming ") for line in lines)
+    assert out.rstrip().endswith("result(s) for event-claims --event azal-crash --limit 3")
+    assert " of " in lines[-1]
+
+
+def test_cli_json_is_the_api_answer(corpus_store, capsys, monkeypatch, client) -> None:
+    out = _cli(capsys, monkeypatch, corpus_store, "contradictions", "--format", "json")
+    assert json.loads(out) == client.get("/questions/contradictions").json()
+    out = _cli(capsys, monkeypatch, corpus_store, "corroboration", "--only-single-outlet", "--limit", "4",
+               "--format", "json")
+    body = json.loads(out)
+    assert body["params"] == {"only_single_outlet": True, "limit": 4}
+    assert body == client.get("/questions/corroboration", params={"only_single_outlet": "true", "limit": 4}).json()
+
+
+def test_cli_csv_network_and_timeline(corpus_store, capsys, monkeypatch) -> None:
+    rows = list(csv.DictReader(io.StringIO(_cli(capsys, monkeypatch, corpus_store, "network", "--kind", "voice",
+                                                "--format", "csv", "--limit", "1000"))))
+    assert {"kind": "voice", "source": "azerbaijani-government", "target": "massis-post"}.items() <= \
+        next(r for r in rows if r["source"] == "azerbaijani-government" and r["target"] == "massis-post").items()
+    rows = list(csv.DictReader(io.StringIO(_cli(capsys, monkeypatch, corpus_store, "timeline", "--format", "csv",
+                                                "--limit", "1000"))))
+    order = [r["event"] for r in rows]
+    assert order.index("second-karabakh-war") < order.index("azal-crash")
+    assert rows[order.index("azal-crash")]["time_earliest"] == "2024-12-25"
+
+
+def test_cli_search_and_bad_values(corpus_store, capsys, monkeypatch) -> None:
+    out = _cli(capsys, monkeypatch, corpus_store, "search", "--text", "ozturk")
+    assert "mustafa-ozturk" in out and "Öztürk" in out
+    from claimgraph.api.cli import main
+    assert main(["ask", "corroboration", "--limit", "0", "--store", str(corpus_store)]) == 1
+    assert "limit must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["ask", "network", "--kind", "friends", "--store", str(corpus_store)])

@@ -1,0 +1,136 @@
+"""The second step of a claim question: look its claims up by IRI (``parts/claim-details.rq``).
+
+A claim question's own ``.rq`` finds *which* claim acts answer it (a few joins from the
+parameter, through indexes); this module then asks :data:`DETAILS_FILE` about those claims, a
+page of :data:`CHUNK` IRIs at a time, and joins its rows to the question's rows claim by claim,
+as the shaping expects them (one row per fact of a claim, each with the columns every claim has).
+
+Two queries instead of one, because one long query with what a claim may lack is planned badly
+by both engines: Oxigraph 0.5 evaluates an OPTIONAL after a long join over the whole store, and
+Virtuoso compiles a long UNION into SQL past its limits. Looked up by IRI, each fact is an index
+lookup on every engine.
+
+The IRIs in the VALUES line come from the store's own answer (checked as IRIs by
+:class:`pyoxigraph.NamedNode`), never from a user's text.
+
+>>> slug_of("https://w3id.org/claimgraph/ontology#polarity-negative")
+'negative'
+>>> [len(c) for c in chunks(list(range(450)), 200)]
+[200, 200, 50]
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pyoxigraph as ox
+
+from claimgraph.ontology.namespace import VOCABULARIES
+from claimgraph.queries.backends import Backend
+from claimgraph.queries.terms import to_python
+
+DETAILS_FILE = Path(__file__).parent / "parts" / "claim-details.rq"
+CHUNK = 200
+_VALUES = "VALUES ?claim { }"
+# Controlled values come back as IRIs; the answer names them by their slugs.
+CONTROLLED = {"illocutionValue": "illocution", "polarityValue": "polarity", "certaintyValue": "certainty",
+              "confidenceValue": "analystConfidence"}
+T = TypeVar("T")
+
+
+@lru_cache(maxsize=1)
+def _slugs() -> dict[str, str]:
+    return {str(iri): slug for values in VOCABULARIES.values() for slug, iri in values.items()}
+
+
+def slug_of(iri: str | None) -> str | None:
+    """The slug of a controlled value's IRI (``cg:polarity-negative`` -> ``negative``)."""
+    return None if iri is None else _slugs().get(iri, iri.rsplit("#", 1)[-1])
+
+
+@lru_cache(maxsize=1)
+def details_query() -> str:
+    """The query text without its comments, with the empty VALUES line to fill."""
+    lines = [line for line in DETAILS_FILE.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    text = "\n".join(lines) + "\n"
+    if text.count(_VALUES) != 1:
+        raise ValueError(f"{DETAILS_FILE} must hold the line {_VALUES!r} once")
+    return text
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def lookup(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict[str, list[dict[str, Any]]]:
+    """The detail rows of each claim, the row of what every claim has first."""
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    template = details_query()
+    for page in chunks(claims, chunk):
+        values = "VALUES ?claim { " + " ".join(str(ox.NamedNode(iri)) for iri in page) + " }"
+        _, rows = backend.select(template.replace(_VALUES, values), {})
+        for row in rows:
+            plain = {k: to_python(v) for k, v in row.items()}
+            for column, name in CONTROLLED.items():
+                if column in plain:
+                    plain[name] = slug_of(plain.pop(column))
+            found[plain["claim"]].append(plain)
+    for rows in found.values():
+        rows.sort(key=lambda r: r["facet"] != "claim")
+    return found
+
+
+def with_details(rows: list[dict[str, Any]], backend: Backend) -> list[dict[str, Any]]:
+    """The question's rows joined with their claims' detail rows, in the question's row order.
+
+    A claim without its row of what every claim has (which SHACL rules out at ingestion) is left
+    out rather than shown half. An ``answers`` fact joins a row only when the act it answers is
+    about that row's ``charge`` (the accusations question), or when the row has no charge.
+    """
+    claims = list(dict.fromkeys(row["claim"] for row in rows if row.get("claim") is not None))
+    found = lookup(claims, backend)
+    merged = []
+    for row in rows:
+        details = found.get(row.get("claim"), [])
+        if not details or details[0]["facet"] != "claim":
+            continue
+        for detail in details:
+            if detail["facet"] == "answers" and row.get("charge") not in (None, detail.get("answeredContent")):
+                continue
+            merged.append({**detail, **row})
+    return merged
+
+
+SIDE_FIELDS = ("speakerSlug", "speakerLabel", "outletSlug", "outletLabel", "articleSlug", "illocution", "polarity",
+               "proposition", "propositionLabel", "paraphrase")
+
+
+def with_sides(rows: list[dict[str, Any]], backend: Backend, sides: Sequence[str] = ("a", "b")
+               ) -> list[dict[str, Any]]:
+    """Rows of pairs of claims (``?a``, ``?b``), each side's columns added with its prefix
+    (``aSpeakerSlug``, ``bVoice`` ...). A pair with a side not found is left out."""
+    claims = list(dict.fromkeys(row[side] for row in rows for side in sides if row.get(side) is not None))
+    found = lookup(claims, backend)
+    merged = []
+    for row in rows:
+        out = dict(row)
+        for side in sides:
+            details = found.get(row.get(side), [])
+            if not details or details[0]["facet"] != "claim":
+                break
+            card = details[0]
+            for name in SIDE_FIELDS:
+                out[side + name[0].upper() + name[1:]] = card.get(name)
+            out[side + "Voice"] = "reported" if any(d["facet"] == "relay" for d in details) else "own"
+        else:
+            merged.append(out)
+    return merged
+
+
+__all__ = ["CHUNK", "DETAILS_FILE", "details_query", "lookup", "slug_of", "with_details", "with_sides"]
