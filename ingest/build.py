@@ -15,6 +15,7 @@ from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
 from claimgraph.ingest import iris
+from claimgraph.ingest.folding import search_key
 from claimgraph.ingest.load import SourcedArticle
 from claimgraph.ingest.models import (Accusation, Actor, Call, Causal, Claim, Event, Generic, Intent, Place,
                                       Prediction, Responsibility, Status, TimeBounds)
@@ -92,6 +93,8 @@ def _registry_graph(g: Graph, registry: Registry, resolve: _Resolver, origins: d
         g.add((node, RDFS.label, Literal(entry.label)))
         for alias in entry.aliases:
             g.add((node, SKOS.altLabel, Literal(alias)))
+        for name in (entry.label, *entry.aliases):
+            g.add((node, CG.searchKey, Literal(search_key(name))))
         if entry.description:
             g.add((node, RDFS.comment, Literal(entry.description)))
         if isinstance(entry, Actor):

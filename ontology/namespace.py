@@ -112,6 +112,7 @@ class CG(_rdflib_namespace.DefinedNamespace):
     predicate: URIRef  # predicate
     quote: URIRef  # quote
     role: URIRef  # role
+    searchKey: URIRef  # search key
     seedFile: URIRef  # seed file
     slug: URIRef  # slug
     sourceFile: URIRef  # source file

@@ -60,7 +60,8 @@ SHAPES = ("rows", "claims", "attributions", "accusations", "event-claims", "spea
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 _HEADER_KEYS = {"summary", "description", "params", "shape", "aliases", "details"}
 DETAILS = ("claims", "pairs")
-_PARAM_KEYS = {"type", "description", "example", "required", "default", "minimum", "maximum", "choices", "bind"}
+_PARAM_KEYS = {"type", "description", "example", "required", "default", "minimum", "maximum", "choices", "bind",
+               "fold"}
 _IF = re.compile(r"^\s*#if((?:\s+!?@?[A-Za-z_][A-Za-z0-9_]*)+)\s*$")
 ENGINES = ("oxigraph", "virtuoso", "generic")
 _END = re.compile(r"^\s*#end\s*$")
@@ -79,6 +80,7 @@ class Param:
     choices: tuple[str, ...] = ()
     bind: bool = True          # bound into the SPARQL (True) or applied to the shaped answer (False)
     paging: bool = False       # limit / offset, common to every question
+    fold: bool = False         # text bound folded for search, as cg:searchKey is (claimgraph.ingest.folding)
 
     @property
     def option(self) -> str:
@@ -164,7 +166,7 @@ def _param(path: Path, name: str, spec: dict[str, Any]) -> Param:
     example = spec.get("example")
     return Param(name, spec["type"], " ".join(str(spec.get("description", "")).split()),
                  None if example is None else str(example), spec.get("required", True), spec.get("default"),
-                 spec.get("minimum"), spec.get("maximum"), choices, spec.get("bind", True))
+                 spec.get("minimum"), spec.get("maximum"), choices, spec.get("bind", True), fold=spec.get("fold", False))
 
 
 def parse_question(path: Path) -> Question:

@@ -19,6 +19,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from claimgraph.ingest import iris
+from claimgraph.ingest.folding import search_key
 from claimgraph.queries.backends import Backend
 from claimgraph.queries.catalog import Param, Question, get
 from claimgraph.queries.details import with_details, with_sides
@@ -150,7 +151,7 @@ def _term(param: Param, value: Any) -> ox.NamedNode | ox.Literal:
     if param.type == "date":
         return ox.Literal(value, datatype=ox.NamedNode(XSD + "date"))
     if param.type in ("text", "choice"):
-        return ox.Literal(value)
+        return ox.Literal(search_key(value) if param.fold else value)
     return _iri(param, value)
 
 

@@ -44,7 +44,7 @@ OBJECT_PROPERTIES = {
     "addressee", "subject", "object", "causeEvent",
 }
 DATA_PROPERTIES = {
-    "slug", "mechanism", "causeText", "intentText", "outcome", "action", "predicate", "objectText",
+    "slug", "searchKey", "mechanism", "causeText", "intentText", "outcome", "action", "predicate", "objectText",
     "detail", "paraphrase", "quote", "cue", "role", "timeLabel", "title", "language", "sourceFile",
     "seedFile", "paragraph", "sourceLine", "deaths", "earliest", "latest", "stateAffiliated", "url",
     "translationOf", "curatedOn",
