@@ -191,7 +191,7 @@ def measure(spec: tuple[Any, ...], question: Question, params: dict[str, str], p
     longer than ``timeout_s`` (the embedded store cannot stop a query itself):
     ``{"median", "p95", "runs", ...}`` in ms, or ``{"error": reason}``."""
     import multiprocessing
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("fork")  # the code of the run (question files are read again)
     parent, child = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_measure_in_child, args=(child, spec, question.name, params, part, repeat, timeout_s),
                           daemon=True)
