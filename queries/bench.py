@@ -72,9 +72,17 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+# What an analyst asks of the questions whose parameters are all optional: one actor's charges,
+# one event's corroboration, one year of the timeline. (contradictions and network have no such
+# parameter: they are measured over the whole corpus, and grow with it.)
+ANALYST_VALUES = {"accusations": {"accused": "russia"}, "corroboration": {"event": "azal-crash"},
+                  "timeline": {"since": "2022-01-01", "until": "2022-12-31"}}
+
+
 def params_for(question: Question) -> dict[str, str]:
-    """Parameter values that exist in every synthetic corpus (required parameters only)."""
-    values = {}
+    """Parameter values that exist in every synthetic corpus: the required parameters, and the
+    optional ones of :data:`ANALYST_VALUES`."""
+    values = dict(ANALYST_VALUES.get(question.name, {}))
     for p in question.params:
         if not p.required:
             continue
