@@ -81,9 +81,29 @@ def lookup(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> di
                 if column in plain:
                     plain[name] = slug_of(plain.pop(column))
             found[plain["claim"]].append(plain)
-    for rows in found.values():
-        rows.sort(key=lambda r: r["facet"] != "claim")
-    return found
+    return {claim: _card_first(rows) for claim, rows in found.items()}
+
+
+CARD = ("claim", "article", "speaker", "proposition")
+
+
+def _card_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The four rows of what every claim has joined into one ``claim`` row, first; the other
+    facts after it. Without all four, no ``claim`` row (the claim is then left out)."""
+    card: dict[str, dict[str, Any]] = {}
+    others = []
+    for row in rows:
+        if row["facet"] in CARD:
+            card.setdefault(row["facet"], row)
+        else:
+            others.append(row)
+    if len(card) < len(CARD):
+        return others
+    joined: dict[str, Any] = {}
+    for facet in reversed(CARD):
+        joined.update({k: v for k, v in card[facet].items() if v is not None})
+    joined["facet"] = "claim"
+    return [joined, *others]
 
 
 def with_details(rows: list[dict[str, Any]], backend: Backend) -> list[dict[str, Any]]:
