@@ -49,6 +49,7 @@ class Prepared:
     params: dict[str, Any]
     limit: int
     offset: int
+    slugs: tuple[tuple[Param, str, ox.NamedNode | ox.Literal], ...] = ()  # checked by check_slugs
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,8 @@ def engine(backend: Backend) -> str:
 
 
 def prepare(question: Question | str, params: Mapping[str, Any], backend: Backend) -> Prepared:
-    """Check every parameter; unknown slugs raise NotFound, malformed values ParameterError."""
+    """Check every parameter: malformed values raise ParameterError; unknown slugs raise NotFound
+    when the question is run (:func:`check_slugs`)."""
     question = get(question) if isinstance(question, str) else question
     names = {p.name for p in question.all_params}
     unknown = sorted(set(params) - names)
@@ -173,6 +175,7 @@ def prepare(question: Question | str, params: Mapping[str, Any], backend: Backen
     bindings: dict[str, ox.NamedNode | ox.Literal] = {}
     options: dict[str, Any] = {}
     given: dict[str, Any] = {}
+    slugs: list[tuple[Param, str, ox.NamedNode | ox.Literal]] = []
     for param in question.all_params:
         raw = params.get(param.name)
         if raw is None or raw == "":
@@ -191,12 +194,23 @@ def prepare(question: Question | str, params: Mapping[str, Any], backend: Backen
         else:
             term = _term(param, value)
             if param.type in ("event", "actor", "outlet", "place", "article"):
-                check = _EXISTS["outlet" if param.type == "outlet" else "default"]
-                if not backend.ask(check, {"entity": term}):
-                    raise NotFound(f"no {param.type} with slug {value!r}")
+                slugs.append((param, value, term))
             bindings[param.name] = term
     limit, offset = options.pop("limit"), options.pop("offset")
-    return Prepared(question, question.query(bindings, engine(backend)), bindings, options, given, limit, offset)
+    return Prepared(question, question.query(bindings, engine(backend)), bindings, options, given, limit, offset,
+                    tuple(slugs))
+
+
+def check_slugs(prepared: Prepared, backend: Backend) -> None:
+    """Raise NotFound for the first slug parameter that names nothing (of its kind) in the store.
+
+    Asked only when an answer is empty: every slug parameter is anchored in the required part of
+    its question, so an unknown slug always gives an empty answer, and a found answer needs no
+    check (two queries fewer per request)."""
+    for param, value, term in prepared.slugs:
+        check = _EXISTS["outlet" if param.type == "outlet" else "default"]
+        if not backend.ask(check, {"entity": term}):
+            raise NotFound(f"no {param.type} with slug {value!r}")
 
 
 def fetch(prepared: Prepared, backend: Backend) -> tuple[list[str], list[dict[str, Any]]]:
@@ -206,6 +220,8 @@ def fetch(prepared: Prepared, backend: Backend) -> tuple[list[str], list[dict[st
     (:mod:`claimgraph.queries.details`); its rows then carry the details' columns too.
     """
     variables, rows = backend.select(prepared.query, prepared.bindings)
+    if not rows:
+        check_slugs(prepared, backend)
     plain = [{k: to_python(v) for k, v in row.items()} for row in rows]
     if prepared.question.details:
         plain = (with_details if prepared.question.details == "claims" else with_sides)(plain, backend)
