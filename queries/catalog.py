@@ -3,7 +3,8 @@
 A question file starts with ``#+`` comment lines holding YAML (the convention of grlc):
 ``summary``, ``description``, ``params`` (name -> type, description, example, ...), ``shape``
 (how the CLI and the API present the rows) and optionally ``aliases`` (old names that still
-answer). The SPARQL below uses each query parameter as a variable of the same name; values are
+answer) and ``details`` (``claims``: the rows' ``?claim`` are then looked up by
+``parts/claim-details.rq``; ``pairs``: both ``?a`` and ``?b``; see :mod:`claimgraph.queries.details`). The SPARQL below uses each query parameter as a variable of the same name; values are
 bound as RDF terms at run time, never pasted into the text.
 
 Rules for the SPARQL of a question, so that every backend gives the same answer:
