@@ -309,15 +309,16 @@ def publish_store(store_path: Path, remote: RemoteBackend, *, progress: Callable
     Virtuoso started here is loaded by its bulk loader (``isql``). Raises ``RuntimeError`` when
     the server does not hold what was sent.
     """
-    from claimgraph.ingest.publish import graphs_from_store, publish
+    from claimgraph.ingest.publish import StoreDump, graphs_from_store, publish
 
     server = getattr(remote, "server", None)
     loader = server.loader() if isinstance(server, Server) and server.kind == "virtuoso" else None
+    graphs = StoreDump(Path(store_path)) if loader is not None else graphs_from_store(Path(store_path))
     writer = RemoteBackend(remote.endpoint, kind=remote.kind, timeout=max(remote.timeout, 600.0))  # type: ignore[arg-type]
     kwargs: dict[str, Any] = {"loader": loader}
     if progress is not None:
         kwargs["progress"] = progress
-    report = publish(writer, graphs_from_store(Path(store_path)), **kwargs)
+    report = publish(writer, graphs, **kwargs)
     if report.mismatched:
         wrong = ", ".join(f"<{g}> {held} of {sent}" for g, (sent, held) in list(report.mismatched.items())[:5])
         raise RuntimeError(f"{remote.endpoint} does not hold what was published: {wrong}")
@@ -329,9 +330,7 @@ def bulk_load_oxigraph(store_path: Path, remote: RemoteBackend, *,
     """For the benchmarks only: replace the whole database of an Oxigraph server started here
     with the store's quads, by ``oxigraph load`` while the server is stopped, then start it again
     on the same port. Returns a :class:`PublishReport` (counts checked as publish does)."""
-    import pyoxigraph as ox
-
-    from claimgraph.ingest.publish import PublishReport, graphs_from_store
+    from claimgraph.ingest.publish import PublishReport, StoreDump
     from claimgraph.queries.remote import GRAPH_PREFIX
 
     say = progress or (lambda message: None)
@@ -340,9 +339,10 @@ def bulk_load_oxigraph(store_path: Path, remote: RemoteBackend, *,
         raise ValueError("bulk_load_oxigraph needs an Oxigraph server started by this module")
     started = time.perf_counter()
     report = PublishReport(remote.endpoint, "oxigraph")
-    report.graphs = {g.iri: len(g.triples) for g in graphs_from_store(Path(store_path))}
+    source = StoreDump(Path(store_path))
+    report.graphs = source.sizes()
     dump = server.folder / "load.nq"
-    ox.Store.read_only(str(store_path)).dump(str(dump), format=ox.RdfFormat.N_QUADS)
+    source.write(dump)
     stop(server.process)
     location = Path(server.command[server.command.index("--location") + 1])
     shutil.rmtree(location, ignore_errors=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from claimgraph.ingest.publish import VirtuosoLoader, graphs_from_store, publish
+from claimgraph.ingest.publish import StoreDump, VirtuosoLoader, graphs_from_store, publish
 from claimgraph.queries import servers
 from claimgraph.queries.errors import BackendError
 from claimgraph.queries.remote import GRAPH_PREFIX, RemoteBackend
@@ -55,9 +55,9 @@ def test_bulk_load_replaces_graphs_and_drops_stale_ones(virtuoso_server: Server,
     remote.update(f"INSERT DATA {{ GRAPH <{STALE}> {{ <urn:a> <urn:b> <urn:c> }} "
                   f"GRAPH <{FOREIGN}> {{ <urn:a> <urn:b> <urn:c> }} }}")
     try:
-        again = publish(remote, graphs_from_store(corpus_store), loader=virtuoso_server.loader(),
+        again = publish(remote, StoreDump(corpus_store), loader=virtuoso_server.loader(),  # the whole store at once
                         progress=lines.append)
-        assert again.dropped == [STALE]
+        assert again.dropped == [STALE] and again.graphs == local
         assert remote.graph_sizes() == local  # replaced, not added to
         assert remote.ask(f"ASK {{ GRAPH <{FOREIGN}> {{ ?s ?p ?o }} }}", {})  # not ours: untouched
     finally:
