@@ -287,6 +287,10 @@ def measure_http_headline(store: Path, repeat: int, timeout_s: float) -> dict[st
 # -- corpus and store, reused across runs -------------------------------------------------------
 
 
+#: Modules of the ingest package that do not make the store.
+NOT_INGESTION = frozenset({"publish.py", "export.py"})
+
+
 def ingestion_fingerprint() -> str:
     """A digest of the code and ontology that make a store (a change means re-ingest)."""
     import claimgraph.ingest
@@ -295,7 +299,9 @@ def ingestion_fingerprint() -> str:
     for package in (claimgraph.ingest, claimgraph.ontology):
         root = Path(package.__file__).parent
         for path in sorted(root.rglob("*")):
-            if path.suffix in (".py", ".ttl", ".rq") and "__pycache__" not in path.parts:
+            if path.name in NOT_INGESTION or "__pycache__" in path.parts:
+                continue
+            if path.suffix in (".py", ".ttl", ".rq"):
                 digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
