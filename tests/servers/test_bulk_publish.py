@@ -86,3 +86,26 @@ def test_bench_bulk_load_of_the_oxigraph_server(tmp_path: Path, corpus_store: Pa
     except servers.Unavailable as exc:
         pytest.skip(str(exc))
     assert process.poll() is not None
+
+
+def test_claimgraph_publish_to_virtuoso_at_a_thousand_claims_twice(tmp_path: Path) -> None:
+    """The real command with SPARQL Update, twice, on a corpus whose registry graph alone is
+    over the size of one request Virtuoso accepts, and with the server already holding it."""
+    from claimgraph.ingest.pipeline import ingest
+    from claimgraph.ingest.synthetic import write_corpus
+
+    from .conftest import publish_cli
+
+    write_corpus(tmp_path / "corpus", claims=1000, seed=1)
+    store = tmp_path / "store"
+    ingest(tmp_path / "corpus", store=store, progress=lambda message: None)
+    local = {g.iri: len(g.triples) for g in graphs_from_store(store)}
+    assert max(local.values()) > 2000
+    try:
+        with servers.LAUNCHERS["virtuoso"](tmp_path / "virtuoso", query_timeout=120) as remote:
+            for _ in range(2):
+                done = publish_cli(remote.endpoint, "--store", str(store))
+                assert done.returncode == 0, done.stderr[-2000:]
+                assert remote.graph_sizes() == local
+    except servers.Unavailable as exc:
+        pytest.skip(str(exc))
