@@ -18,7 +18,7 @@ from claimgraph.ingest import iris
 from claimgraph.ingest.folding import search_key
 from claimgraph.ingest.load import SourcedArticle
 from claimgraph.ingest.models import (Accusation, Actor, Call, Causal, Claim, Event, Generic, Intent, Place,
-                                      Prediction, Responsibility, Status, TimeBounds)
+                                      Prediction, Responsibility, Status, TimeBounds, as_list)
 from claimgraph.ingest.registry import Kind, Located, Registry
 from claimgraph.ingest.yaml_lines import field_path
 from claimgraph.ontology.namespace import CG, VOCABULARIES
@@ -30,9 +30,39 @@ ACTOR_CLASS = {
     "unnamed-source": CG.UnnamedSource,
 }
 ANY: tuple[Kind, ...] = ("actor", "event", "place")
+#: Content types whose text is a variant of the charge (its core leaves it out); for the other
+#: types the text is the content, and the core is the proposition itself.
+CHARGES = (Responsibility, Accusation)
 LINK_PROPERTY = {"contradicts": CG.contradicts, "supports": CG.supports,
                  "responds-to": CG.respondsTo, "revises": CG.revises}
 SELF = "self"
+
+
+@dataclass(frozen=True)
+class Texts:
+    """What ``subject`` and ``object`` may name besides registry entries: the corpus's articles
+    (``article:<slug>``) and their claims (``claim:<id>`` in the same file, or
+    ``claim:<article-slug>/<id>``)."""
+
+    claims: dict[str, set[str]]  # article slug -> claim ids
+
+    def resolve(self, ref: str, article: str) -> URIRef:
+        """The IRI an ``article:`` or ``claim:`` reference names; LookupError if it names nothing."""
+        kind, _, name = ref.partition(":")
+        if kind == "article":
+            if name not in self.claims:
+                raise LookupError(f"unknown article {name!r} (in {ref!r}); an article is named by its slug")
+            return iris.article(name)
+        where, _, claim_id = name.rpartition("/")
+        where = where or article
+        if claim_id not in self.claims.get(where, set()):
+            raise LookupError(f"unknown claim {ref!r}: write claim:<id> for a claim of this file, "
+                              "or claim:<article-slug>/<id>")
+        return iris.claim(where, claim_id)
+
+
+def is_text_ref(ref: str | None) -> bool:
+    return bool(ref) and ref.split(":", 1)[0] in ("article", "claim") and ":" in ref
 
 
 @dataclass
@@ -121,6 +151,11 @@ def _registry_graph(g: Graph, registry: Registry, resolve: _Resolver, origins: d
                     g.add((node, CG.participant, p))
             if entry.deaths is not None:
                 g.add((node, CG.deaths, _lit(entry.deaths)))
+            for prop, refs, name in ((CG.subEventOf, entry.part_of, "part_of"),
+                                     (CG.followsFrom, entry.follows_from, "follows_from")):
+                for ref in refs:
+                    if (other := resolve(ref, ("event",), where(name))) is not None:
+                        g.add((node, prop, other))
         elif isinstance(entry, Place):
             g.add((node, RDF.type, CG.Place))
             if (up := resolve(entry.located_in, ("place",), where("located_in"))) is not None:
@@ -129,98 +164,120 @@ def _registry_graph(g: Graph, registry: Registry, resolve: _Resolver, origins: d
 
 def _label(registry: Registry, ref: str | None) -> str:
     found = registry.lookup(ref) if ref else None
-    return found.entry.label if found else (ref or "")
+    if found:
+        return found.entry.label
+    if is_text_ref(ref):
+        kind, _, name = ref.partition(":")  # type: ignore[union-attr]
+        return f"{kind} {name}"
+    return ref or ""
 
 
-def _proposition(g: Graph, content: Any, registry: Registry, resolve: Callable[[str | None, tuple[Kind, ...], str], URIRef | None]
-                 ) -> URIRef | None:
-    """Add a proposition's triples; return its IRI (None when a reference failed)."""
+Resolve = Callable[[str | None, tuple[Kind, ...], str], URIRef | None]
+
+
+def _proposition(g: Graph, content: Any, registry: Registry, resolve: Resolve,
+                 resolve_text: Callable[[str, str], URIRef | None] = lambda ref, field: None) -> URIRef | None:
+    """Add a proposition's triples, and its core's; return its IRI (None when a reference failed).
+
+    The proposition's IRI comes from its type, its typed roles and its normalized text; its core
+    (``cg:core``) from the type and the typed roles only. For a charge (responsibility,
+    accusation), the text (mechanism, detail) is a variant: contents that word one charge
+    differently share their core. For the other types the core is the proposition itself.
+    """
     failed = False
 
-    def resolve_ref(ref: str | None, kinds: tuple[Kind, ...], fieldname: str) -> URIRef | None:
+    def ref(value: str | None, kinds: tuple[Kind, ...], fieldname: str) -> URIRef | None:
         nonlocal failed
-        value = resolve_outer(ref, kinds, fieldname)
-        failed = failed or (ref is not None and value is None)
-        return value
+        if value is None:
+            return None
+        node = resolve_text(value, fieldname) if kinds == ANY and is_text_ref(value) else resolve(value, kinds, fieldname)
+        failed = failed or node is None
+        return node
 
-    resolve_outer, resolve = resolve, resolve_ref
-    lab = lambda ref: _label(registry, ref)  # noqa: E731
+    lab = lambda r: _label(registry, r)  # noqa: E731
+    about = lambda r: f" (regarding {lab(r)})" if r else ""  # noqa: E731
     norm = lambda text: iris.normalize_text(text) if text else None  # noqa: E731
     if isinstance(content, Responsibility):
         cls, roles = CG.ResponsibilityProposition, {
-            CG.aboutEvent: resolve(content.event, ("event",), "content.event"),
-            CG.agent: resolve(content.agent, ("actor",), "content.agent")}
+            CG.aboutEvent: ref(content.event, ("event",), "content.event"),
+            CG.agent: ref(content.agent, ("actor",), "content.agent")}
         texts = {CG.mechanism: content.mechanism}
-        label = f"{lab(content.agent)} is responsible for {lab(content.event)}" + (
-            f" ({content.mechanism})" if content.mechanism else "")
+        core_label = f"{lab(content.agent)} is responsible for {lab(content.event)}"
+        label = core_label + (f" ({content.mechanism})" if content.mechanism else "")
     elif isinstance(content, Causal):
         cls, roles = CG.CausalProposition, {
-            CG.aboutEvent: resolve(content.event, ("event",), "content.event"),
-            CG.causeEvent: resolve(content.cause_event, ("event",), "content.cause_event")}
+            CG.aboutEvent: ref(content.event, ("event",), "content.event"),
+            CG.causeEvent: ref(content.cause_event, ("event",), "content.cause_event")}
         texts = {CG.causeText: content.cause}
-        label = f"{lab(content.event)} was caused by {content.cause}"
+        label = core_label = f"{lab(content.event)} was caused by {content.cause}"
     elif isinstance(content, Intent):
         cls, roles = CG.IntentProposition, {
-            CG.agent: resolve(content.agent, ("actor",), "content.agent"),
-            CG.aboutEvent: resolve(content.event, ("event",), "content.event")}
+            CG.agent: ref(content.agent, ("actor",), "content.agent"),
+            CG.aboutEvent: ref(content.event, ("event",), "content.event")}
         texts = {CG.intentText: content.intent}
-        label = f"{lab(content.agent)} intends {content.intent}"
+        label = core_label = f"{lab(content.agent)} intends {content.intent}"
     elif isinstance(content, Status):
         cls, roles = CG.StatusProposition, {
-            CG.subject: resolve(content.subject, ANY, "content.subject"),
+            CG.subject: ref(content.subject, ANY, "content.subject"),
             CG.statusValue: VOCABULARIES["status"][content.status],
-            CG.object: resolve(content.object, ANY, "content.object")}
+            CG.object: ref(content.object, ANY, "content.object"),
+            CG.aboutEvent: ref(content.event, ("event",), "content.event")}
         texts = {}
-        label = f"{lab(content.subject)} {content.status.replace('-', ' ')}" + (
-            f" {lab(content.object)}" if content.object else "")
+        label = core_label = f"{lab(content.subject)} {content.status.replace('-', ' ')}" + (
+            f" {lab(content.object)}" if content.object else "") + about(content.event)
     elif isinstance(content, Accusation):
         cls, roles = CG.AccusationProposition, {
-            CG.accused: resolve(content.accused, ("actor",), "content.accused"),
+            CG.accused: ref(content.accused, ("actor",), "content.accused"),
             CG.deed: VOCABULARIES["deed"][content.deed],
-            CG.beneficiary: resolve(content.beneficiary, ("actor",), "content.beneficiary"),
-            CG.aboutEvent: resolve(content.event, ("event",), "content.event")}
+            CG.beneficiary: ref(content.beneficiary, ("actor",), "content.beneficiary"),
+            CG.aboutEvent: ref(content.event, ("event",), "content.event")}
         texts = {CG.detail: content.detail}
-        label = f"{lab(content.accused)} committed {content.deed.replace('-', ' ')}" + (
-            f" for {lab(content.beneficiary)}" if content.beneficiary else "") + (
-            f": {content.detail}" if content.detail else "")
+        core_label = f"{lab(content.accused)} committed {content.deed.replace('-', ' ')}" + (
+            f" for {lab(content.beneficiary)}" if content.beneficiary else "") + about(content.event)
+        label = core_label + (f": {content.detail}" if content.detail else "")
     elif isinstance(content, Prediction):
         cls, roles = CG.PredictionProposition, {
-            CG.subject: resolve(content.subject, ANY, "content.subject"),
-            CG.aboutEvent: resolve(content.event, ("event",), "content.event")}
+            CG.subject: ref(content.subject, ANY, "content.subject"),
+            CG.aboutEvent: ref(content.event, ("event",), "content.event")}
         texts = {CG.outcome: content.outcome}
-        label = f"{lab(content.subject)}: {content.outcome}"
+        label = core_label = f"{lab(content.subject)}: {content.outcome}"
     elif isinstance(content, Call):
         cls, roles = CG.CallProposition, {
-            CG.addressee: resolve(content.addressee, ANY, "content.addressee"),
-            CG.aboutEvent: resolve(content.event, ("event",), "content.event")}
+            CG.addressee: ref(content.addressee, ("actor",), "content.addressee"),
+            CG.aboutEvent: ref(content.event, ("event",), "content.event")}
         texts = {CG.action: content.action}
-        label = f"{lab(content.addressee)} should {content.action}"
+        label = core_label = f"{lab(content.addressee)} should {content.action}"
     elif isinstance(content, Generic):
         cls, roles = CG.GenericProposition, {
-            CG.subject: resolve(content.subject, ANY, "content.subject"),
-            CG.object: resolve(content.object, ANY, "content.object")}
+            CG.subject: ref(content.subject, ANY, "content.subject"),
+            CG.object: ref(content.object, ANY, "content.object"),
+            CG.aboutEvent: ref(content.event, ("event",), "content.event")}
         texts = {CG.predicate: content.predicate, CG.objectText: content.object_text}
-        label = f"{lab(content.subject)} {content.predicate}" + (
-            f" {lab(content.object)}" if content.object else f" {content.object_text}" if content.object_text else "")
+        label = core_label = f"{lab(content.subject)} {content.predicate}" + (
+            f" {lab(content.object)}" if content.object else f" {content.object_text}" if content.object_text else ""
+        ) + about(content.event)
     else:  # pragma: no cover - the models admit no other type
         raise TypeError(type(content))
     if failed:
         return None  # a reference failed; the problem is recorded
-    identity = {str(p): str(v) for p, v in roles.items() if v is not None}
-    identity.update({str(p): norm(t) for p, t in texts.items() if t})
-    node = iris.proposition(str(cls).rsplit("#", 1)[1], identity)
-    g.add((node, RDF.type, cls))
-    g.add((node, RDFS.label, Literal(label)))
-    for p, v in roles.items():
-        if v is not None:
-            g.add((node, p, v))
-    for p, t in texts.items():
-        if t:
-            g.add((node, p, Literal(t)))
+    kind = str(cls).rsplit("#", 1)[1]
+    typed = {str(p): str(v) for p, v in roles.items() if v is not None}
+    node = iris.proposition(kind, {**typed, **{str(p): norm(t) for p, t in texts.items() if t}})
+    core = iris.proposition(kind, typed) if isinstance(content, CHARGES) else node
+    for subject, name, text in ((node, label, texts), (core, core_label, {})):
+        g.add((subject, RDF.type, cls))
+        g.add((subject, RDFS.label, Literal(name)))
+        g.add((subject, CG.core, core))
+        for p, v in roles.items():
+            if v is not None:
+                g.add((subject, p, v))
+        for p, t in text.items():
+            if t:
+                g.add((subject, p, Literal(t)))
     return node
 
 
-def _article_graph(ds: Dataset, source: SourcedArticle, registry: Registry, built: Built) -> None:
+def _article_graph(ds: Dataset, source: SourcedArticle, registry: Registry, built: Built, texts: Texts) -> None:
     meta = source.model.article
     slug = meta.slug
     g = ds.graph(iris.article_graph(slug))
@@ -229,28 +286,34 @@ def _article_graph(ds: Dataset, source: SourcedArticle, registry: Registry, buil
     plain = _Resolver(registry, problems)
 
     def at(*loc: Any) -> Callable[[], tuple[str, int | None, str]]:
-        from claimgraph.ingest.yaml_lines import field_path
         return lambda: (source.file, source.line(*loc), field_path(loc))
 
     built.origins[art] = (source.file, source.line("article"), "article")
+    name = meta.title or meta.description
     g.add((art, RDF.type, CG.Article))
     g.add((art, CG.slug, Literal(slug)))
-    g.add((art, CG.title, Literal(meta.title)))
-    g.add((art, RDFS.label, Literal(meta.title)))
+    g.add((art, RDFS.label, Literal(name)))
+    if meta.title:
+        g.add((art, CG.title, Literal(meta.title)))  # as printed
+    if meta.description:
+        g.add((art, RDFS.comment, Literal(meta.description)))
+    for text in dict.fromkeys(search_key(t) for t in (meta.title, meta.description) if t):
+        g.add((art, CG.searchKey, Literal(text)))
     _time(g, art, meta.published)
     g.add((art, CG.language, Literal(meta.language)))
     g.add((art, CG.sourceFile, Literal(source.file)))
     if meta.seed:
         g.add((art, CG.seedFile, Literal(meta.seed)))
-    for prop, value in ((CG.url, meta.url), (CG.translationOf, meta.translation_of)):
-        if value:
-            g.add((art, prop, Literal(value, datatype=XSD.anyURI)))
+    if meta.url:
+        g.add((art, CG.url, Literal(meta.url, datatype=XSD.anyURI)))
+    if meta.translation_of:
+        g.add((art, CG.translationOf, URIRef(meta.translation_of)))
     if meta.outlet == "unidentified":
         outlet_slug = iris.unidentified_outlet_slug(slug)
         outlet = iris.entity("actor", outlet_slug)
         g.add((outlet, RDF.type, CG.UnidentifiedOutlet))
         g.add((outlet, CG.slug, Literal(outlet_slug)))
-        g.add((outlet, RDFS.label, Literal(f"Unidentified outlet of '{meta.title}'")))
+        g.add((outlet, RDFS.label, Literal(f"Unidentified outlet of '{name}'")))
         g.add((outlet, RDFS.comment, Literal("The article does not let us identify the outlet that published it.")))
     else:
         outlet = plain(meta.outlet, ("actor",), at("article", "outlet"))
@@ -260,28 +323,34 @@ def _article_graph(ds: Dataset, source: SourcedArticle, registry: Registry, buil
                                     source.file, source.line("article", "outlet"), "article.outlet"))
     if outlet is not None:
         g.add((art, CG.outlet, outlet))
-    if (author := plain(meta.author, ("actor",), at("article", "author"))) is not None:
-        g.add((art, CG.author, author))
+    authors = []
+    many = not isinstance(meta.author, str)
+    for j, ref in enumerate(as_list(meta.author)):
+        loc = ("article", "author", j) if many else ("article", "author")
+        if (author := plain(ref, ("actor",), at(*loc))) is not None:
+            g.add((art, CG.author, author))
+            authors.append(author)
 
     curator = iris.curator(source.model.curation.curator)
     shared = ds.graph(iris.SHARED_GRAPH)
     shared.add((curator, RDF.type, CG.Curator))
     shared.add((curator, RDFS.label, Literal(source.model.curation.curator)))
 
+    # The article's first voice: its authors where it names any (the outlet publishes), else the outlet.
+    first = authors or ([outlet] if outlet is not None else [])
     ids = [c.id for c in source.model.claims]
     for i, claim in enumerate(source.model.claims):
         if ids.count(claim.id) > 1 and ids.index(claim.id) != i:
             problems.append(Problem(f"claim id {claim.id!r} is used twice", source.file,
                                     source.line("claims", i, "id"), f"claims[{i}].id"))
             continue
-        _claim(g, shared, source, i, claim, art, outlet, curator, registry, built)
+        _claim(g, shared, source, i, claim, art, outlet, first, curator, registry, built, texts)
         built.claim_count += 1
     built.article_count += 1
 
 
 def _claim(g: Graph, shared: Graph, source: SourcedArticle, i: int, claim: Claim, art: URIRef, outlet: URIRef | None,
-           curator: URIRef, registry: Registry, built: Built) -> None:
-    from claimgraph.ingest.yaml_lines import field_path
+           first: list[URIRef], curator: URIRef, registry: Registry, built: Built, texts: Texts) -> None:
     slug = source.model.article.slug
     node = iris.claim(slug, claim.id)
     problems = built.problems
@@ -291,19 +360,35 @@ def _claim(g: Graph, shared: Graph, source: SourcedArticle, i: int, claim: Claim
     def at(*loc: Any) -> Callable[[], tuple[str, int | None, str]]:
         return lambda: (source.file, source.line("claims", i, *loc), field_path(("claims", i, *loc)))
 
-    own_voice = claim.speaker == SELF
-    speaker = outlet if own_voice else plain(claim.speaker, ("actor",), at("speaker"))
-    if not own_voice and speaker is not None and speaker == outlet:
-        own_voice = True  # the article's outlet named explicitly is its own voice
+    def text_ref(ref: str, fieldname: str) -> URIRef | None:
+        try:
+            return texts.resolve(ref, slug)
+        except LookupError as exc:
+            file, line, where = at(*fieldname.split("."))()
+            problems.append(Problem(str(exc), file, line, where))
+            return None
+
+    refs = as_list(claim.speaker)
+    many = not isinstance(claim.speaker, str)
+    if SELF in refs:
+        if len(refs) > 1:
+            problems.append(Problem("`self` (the article's own voice) speaks alone", source.file,
+                                    source.line("claims", i, "speaker"), f"claims[{i}].speaker"))
+        speakers = list(first)
+    else:
+        speakers = [s for j, ref in enumerate(refs)
+                    if (s := plain(ref, ("actor",), at("speaker", j) if many else at("speaker"))) is not None]
+    # The first voice (the authors, or the outlet), or the outlet named explicitly, is the own voice.
+    own_voice = SELF in refs or (bool(speakers) and (set(speakers) == set(first) or speakers == [outlet]))
     if own_voice and claim.via:
         problems.append(Problem("the article's own voice is not relayed by anyone: remove `via`",
                                 source.file, source.line("claims", i, "via"), f"claims[{i}].via"))
     content = _proposition(shared, claim.content, registry,
-                           lambda ref, kinds, f: plain(ref, kinds, at(*f.split("."))))
+                           lambda ref, kinds, f: plain(ref, kinds, at(*f.split("."))), text_ref)
     if content is not None:
         built.origins.setdefault(content, (source.file, source.line("claims", i, "content"), f"claims[{i}].content"))
     g.add((node, RDF.type, CG.ClaimAct))
-    if speaker is not None:
+    for speaker in speakers:
         g.add((node, CG.speaker, speaker))
     if content is not None:
         g.add((node, CG.content, content))
@@ -315,27 +400,37 @@ def _claim(g: Graph, shared: Graph, source: SourcedArticle, i: int, claim: Claim
     for prop, value in ((CG.quote, claim.quote), (CG.cue, claim.cue)):
         if value:
             g.add((node, prop, Literal(value)))
+    for text in dict.fromkeys(search_key(t) for t in (claim.paraphrase, claim.quote) if t):
+        g.add((node, CG.searchKey, Literal(text)))
     if claim.paragraph is not None:
         g.add((node, CG.paragraph, _lit(claim.paragraph)))
-    _time(g, node, claim.time)
+    time = claim.time
+    if claim.mention_of is not None:
+        statement = plain(claim.mention_of, ("event",), at("mention_of"))
+        if statement is not None:
+            g.add((node, CG.mentionOf, statement))
+            if time is None:  # a mention is dated by its statement unless it says otherwise
+                found = registry.lookup(claim.mention_of)
+                time = getattr(found.entry, "time", None) if found else None
+    _time(g, node, time)
 
     if not own_voice:
-        # The chain, outermost first: the outlet relays (relay-0), then each `via` in turn.
+        # The chain, outermost first: the first voice relays (relay-0), then each `via` in turn.
         parent = iris.relay(slug, claim.id, 0)
         g.add((parent, RDF.type, CG.ReportingAct))
-        g.add((parent, CG.illocution, VOCABULARIES["illocution"]["reports"]))
         g.add((parent, CG.inArticle, art))
-        if outlet is not None:
-            g.add((parent, CG.speaker, outlet))
+        for voice in first:
+            g.add((parent, CG.speaker, voice))
         for depth, relay in enumerate(claim.via, start=1):
             act = iris.relay(slug, claim.id, depth)
             g.add((act, RDF.type, CG.ReportingAct))
-            g.add((act, CG.illocution, VOCABULARIES["illocution"]["reports"]))
             g.add((act, CG.inArticle, art))
             g.add((act, CG.reportedIn, parent))
-            who = plain(relay.speaker, ("actor",), at("via", depth - 1))
-            if who is not None:
-                g.add((act, CG.speaker, who))
+            several = not isinstance(relay.speaker, str)
+            for j, ref in enumerate(as_list(relay.speaker)):
+                where = at("via", depth - 1, "speaker", j) if several else at("via", depth - 1)
+                if (who := plain(ref, ("actor",), where)) is not None:
+                    g.add((act, CG.speaker, who))
             if relay.cue:
                 g.add((act, CG.cue, Literal(relay.cue)))
             if relay.certainty:
@@ -367,6 +462,7 @@ def build(registry: Registry, articles: list[SourcedArticle]) -> Built:
     ds = Dataset()
     built = Built(ds)
     _registry_graph(ds.graph(iris.REGISTRY_GRAPH), registry, _Resolver(registry, built.problems), built.origins)
+    texts = Texts({a.model.article.slug: {c.id for c in a.model.claims} for a in articles})
     for source in articles:
-        _article_graph(ds, source, registry, built)
+        _article_graph(ds, source, registry, built, texts)
     return built

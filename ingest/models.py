@@ -14,13 +14,17 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from claimgraph.ontology.namespace import VOCABULARIES
+from claimgraph.ontology.namespace import DEPRECATED, VOCABULARIES
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-"""A reference to a registered entity: its slug or one of its aliases."""
+"""A reference to a registered entity: its slug or one of its aliases. Where a proposition's
+subject or object may also be an article or a claim: ``article:<slug>``, ``claim:<id>`` (a claim
+of the same file) or ``claim:<article-slug>/<id>``."""
+Refs = Ref | list[Ref]
+"""One reference, or several (a joint statement's speakers, an article's authors)."""
 
 MAX_QUOTE_WORDS = 11
 
@@ -28,8 +32,11 @@ MAX_QUOTE_WORDS = 11
 def _controlled(scheme: str):
     """A validator that accepts only the slugs of one controlled vocabulary of the ontology."""
     allowed = VOCABULARIES[scheme]
+    retired = DEPRECATED.get(scheme, {})
 
     def check(value: str) -> str:
+        if value in retired:
+            raise ValueError(f"{value!r} is no longer a value of {scheme}: {retired[value]}")
         if value not in allowed:
             raise ValueError(f"{value!r} is not a valid {scheme}; use one of: {', '.join(sorted(allowed))}")
         return value
@@ -81,6 +88,19 @@ def _time_before(value: Any) -> Any:
     return TimeBounds.parse(value) if value is not None else None
 
 
+def as_list(refs: Refs | None) -> list[str]:
+    """One reference or several, as a list (empty for none)."""
+    if refs is None:
+        return []
+    return [refs] if isinstance(refs, str) else list(refs)
+
+
+def _nonempty(value: Any) -> Any:
+    if isinstance(value, list) and not value:
+        raise ValueError("give at least one reference")
+    return value
+
+
 # ---------------------------------------------------------------- registry
 
 ActorKind = Literal["state", "government-body", "person", "organization", "news-outlet", "group", "unnamed-source"]
@@ -113,6 +133,8 @@ class Event(Entity):
     time: Time | None = None
     participants: list[Ref] = []
     deaths: int | None = Field(default=None, ge=0)
+    part_of: list[Ref] = []        # events this one is a part or an episode of (cg:subEventOf)
+    follows_from: list[Ref] = []   # events this one answers or follows (cg:followsFrom)
 
     _type = field_validator("type")(_controlled("event-type"))
     _time = field_validator("time", mode="before")(_time_before)
@@ -156,6 +178,7 @@ class Status(_Content):
     subject: Ref
     status: str
     object: Ref | None = None
+    event: Ref | None = None
 
     _status = field_validator("status")(_controlled("status"))
 
@@ -191,6 +214,7 @@ class Generic(_Content):
     predicate: Text
     object: Ref | None = None
     object_text: Text | None = None
+    event: Ref | None = None
 
     @model_validator(mode="after")
     def _one_object(self) -> "Generic":
@@ -208,9 +232,12 @@ Content = Annotated[
 
 
 class Relay(Strict):
-    """One link of an attribution chain: who relays the claim, and how."""
+    """One link of an attribution chain: who relays the claim (one speaker, or several for
+    "according to RIA and TASS"), and how."""
 
-    speaker: Ref
+    speaker: Refs
+
+    _speakers = field_validator("speaker")(_nonempty)
     cue: Text | None = None
     certainty: str | None = None
 
@@ -231,7 +258,8 @@ class Link(Strict):
 
 class Claim(Strict):
     id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
-    speaker: Ref
+    speaker: Refs                  # several for a joint statement
+    mention_of: Ref | None = None  # the registry event (a statement, speech ...) this claim reports
     via: list[Annotated[Relay, Field()]] = []
     illocution: str
     polarity: str
@@ -250,6 +278,7 @@ class Claim(Strict):
     _certainty = field_validator("certainty")(_controlled("certainty"))
     _confidence = field_validator("confidence")(_controlled("confidence"))
     _time = field_validator("time", mode="before")(_time_before)
+    _speakers = field_validator("speaker")(_nonempty)
 
     @field_validator("via", mode="before")
     @classmethod
@@ -266,16 +295,23 @@ class Claim(Strict):
 
 class ArticleMeta(Strict):
     slug: Slug
-    title: Text
+    title: Text | None = None        # exactly as printed; omit when the text shows none
+    description: Text | None = None  # in our words; required when there is no title
     published: Time
     outlet: Ref
-    author: Ref | None = None
+    author: Refs | None = None
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
     translation_of: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
     seed: Text | None = None
 
     _published = field_validator("published", mode="before")(_time_before)
+
+    @model_validator(mode="after")
+    def _named(self) -> "ArticleMeta":
+        if self.title is None and self.description is None:
+            raise ValueError("give the title as printed, or a description when the text shows no title")
+        return self
 
 
 class Curation(Strict):

@@ -387,30 +387,58 @@ def own_terms(graph: Graph, kind: URIRef) -> list[URIRef]:
 
 
 def vocabularies(graph: Graph) -> dict[str, dict[str, URIRef]]:
-    """Controlled values by scheme: ``{scheme: {slug: IRI}}``, read from the named individuals.
+    """Controlled values by scheme: ``{scheme: {slug: IRI}}``, read from the SKOS concept schemes.
 
-    An individual ``cg:<scheme>-<slug>`` with ``cg:slug "<slug>"`` belongs to ``<scheme>``;
-    all individuals of a scheme must share one class.
+    A ``skos:ConceptScheme`` of our namespace names its scheme with ``cg:slug`` (the corpus field:
+    ``illocution``, ``event-type`` ...); its values are the concepts ``skos:inScheme`` it, each
+    with one ``skos:notation`` equal to its one ``cg:slug``. A concept may be in several schemes
+    (shared on purpose); a deprecated concept (``owl:deprecated true``) is left out here and listed
+    by :func:`deprecated`.
     """
-    schemes: dict[str, dict[str, URIRef]] = defaultdict(dict)
-    classes: dict[str, set[Node]] = defaultdict(set)
-    for ind in own_terms(graph, OWL.NamedIndividual):
-        local = str(ind)[len(NAMESPACE_IRI) :]
-        slugs = [str(s) for s in graph.objects(ind, CG.slug)]
-        if len(slugs) != 1:
-            raise GenerationError(f"{ind} needs exactly one cg:slug, has {len(slugs)}")
-        slug = slugs[0]
-        if not local.endswith("-" + slug) or len(local) == len(slug) + 1:
-            raise GenerationError(f"{ind}: IRI must be cg:<scheme>-{slug} to match its cg:slug")
-        scheme = local[: -len(slug) - 1]
-        if slug in schemes[scheme]:
-            raise GenerationError(f"slug {slug!r} appears twice in scheme {scheme!r}")
-        schemes[scheme][slug] = ind
-        classes[scheme].update(c for c in graph.objects(ind, RDF.type) if c != OWL.NamedIndividual)
-    for scheme, types in classes.items():
-        if len(types) != 1:
-            raise GenerationError(f"values of scheme {scheme!r} must share one class, have {types}")
-    return {scheme: dict(sorted(values.items())) for scheme, values in sorted(schemes.items())}
+    schemes: dict[str, dict[str, URIRef]] = {}
+    for scheme, name, concept, slug in _scheme_members(graph):
+        if (concept, OWL.deprecated, Literal(True)) in graph:
+            continue
+        values = schemes.setdefault(name, {})
+        if slug in values:
+            raise GenerationError(f"slug {slug!r} appears twice in scheme {name!r}")
+        values[slug] = concept
+    return {name: dict(sorted(values.items())) for name, values in sorted(schemes.items())}
+
+
+def deprecated(graph: Graph) -> dict[str, dict[str, str]]:
+    """Deprecated values by scheme: ``{scheme: {slug: what replaces it}}`` (their skos:scopeNote).
+
+    A slug that a current concept of the scheme still has (the deed ``cyberattack``, now the
+    concept shared with the event type) is not listed: only its old IRI is deprecated."""
+    current = vocabularies(graph)
+    found: dict[str, dict[str, str]] = {}
+    for _, name, concept, slug in _scheme_members(graph):
+        if (concept, OWL.deprecated, Literal(True)) not in graph or slug in current.get(name, {}):
+            continue
+        notes = sorted(str(n) for n in graph.objects(concept, SKOS.scopeNote))
+        if not notes:
+            raise GenerationError(f"{concept} is deprecated without a skos:scopeNote saying what replaces it")
+        found.setdefault(name, {})[slug] = notes[0]
+    return {name: dict(sorted(values.items())) for name, values in sorted(found.items())}
+
+
+def _scheme_members(graph: Graph) -> list[tuple[URIRef, str, URIRef, str]]:
+    """(scheme IRI, scheme name, concept IRI, slug) for every concept of our schemes, checked."""
+    members = []
+    for scheme in own_terms(graph, SKOS.ConceptScheme):
+        names = [str(s) for s in graph.objects(scheme, CG.slug)]
+        if len(names) != 1:
+            raise GenerationError(f"{scheme} needs exactly one cg:slug (its corpus field), has {len(names)}")
+        for concept in sorted(c for c in graph.subjects(SKOS.inScheme, scheme) if isinstance(c, URIRef)):
+            slugs = [str(s) for s in graph.objects(concept, CG.slug)]
+            notations = [str(s) for s in graph.objects(concept, SKOS.notation)]
+            if len(slugs) != 1 or notations != slugs:
+                raise GenerationError(f"{concept} needs one cg:slug and the same one skos:notation")
+            if (concept, RDF.type, SKOS.Concept) not in graph:
+                raise GenerationError(f"{concept} is in a scheme but not a skos:Concept")
+            members.append((scheme, names[0], concept, slugs[0]))
+    return members
 
 
 def _label(graph: Graph, term: URIRef) -> str:
@@ -430,14 +458,15 @@ def render_namespace(graph: Graph) -> str:
         "",
         "``CG.Actor``, ``CG.speaker`` ... are the ontology's IRIs; a misspelt term raises",
         "AttributeError. Controlled values have hyphenated local names: use",
-        '``CG["illocution-accuses"]`` or ``VOCABULARIES["illocution"]["accuses"]``.',
+        '``CG["illocution-accuses"]`` or ``VOCABULARIES["illocution"]["accuses"]``;',
+        "``DEPRECATED`` says what replaces a value no longer in use.",
         '"""',
         "",
         "from rdflib import namespace as _rdflib_namespace",
         "from rdflib.namespace import Namespace",
         "from rdflib.term import URIRef",
         "",
-        '__all__ = ["CG", "ONTOLOGY_IRI", "VERSION", "VERSION_IRI", "VOCABULARIES"]',
+        '__all__ = ["CG", "DEPRECATED", "ONTOLOGY_IRI", "VERSION", "VERSION_IRI", "VOCABULARIES"]',
         "",
         f"ONTOLOGY_IRI = URIRef({str(onto)!r})",
         f"VERSION_IRI = URIRef({str(version_iri)!r})" if version_iri else "VERSION_IRI = None",
@@ -479,6 +508,13 @@ def render_namespace(graph: Graph) -> str:
         lines += [
             f"        {slug!r}: CG[{str(iri)[len(NAMESPACE_IRI):]!r}]," for slug, iri in values.items()
         ]
+        lines.append("    },")
+    lines.append("}")
+    lines += ["", "#: Deprecated values by scheme: {scheme: {slug: what replaces it}}."]
+    lines.append("DEPRECATED: dict[str, dict[str, str]] = {")
+    for scheme, values in deprecated(graph).items():
+        lines.append(f"    {scheme!r}: {{")
+        lines += [f"        {slug!r}: {note!r}," for slug, note in values.items()]
         lines.append("    },")
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -4,14 +4,15 @@
 
 ``CG.Actor``, ``CG.speaker`` ... are the ontology's IRIs; a misspelt term raises
 AttributeError. Controlled values have hyphenated local names: use
-``CG["illocution-accuses"]`` or ``VOCABULARIES["illocution"]["accuses"]``.
+``CG["illocution-accuses"]`` or ``VOCABULARIES["illocution"]["accuses"]``;
+``DEPRECATED`` says what replaces a value no longer in use.
 """
 
 from rdflib import namespace as _rdflib_namespace
 from rdflib.namespace import Namespace
 from rdflib.term import URIRef
 
-__all__ = ["CG", "ONTOLOGY_IRI", "VERSION", "VERSION_IRI", "VOCABULARIES"]
+__all__ = ["CG", "DEPRECATED", "ONTOLOGY_IRI", "VERSION", "VERSION_IRI", "VOCABULARIES"]
 
 ONTOLOGY_IRI = URIRef('https://w3id.org/claimgraph/ontology')
 VERSION_IRI = URIRef('https://w3id.org/claimgraph/ontology/0.1.0')
@@ -71,13 +72,16 @@ class CG(_rdflib_namespace.DefinedNamespace):
     certainty: URIRef  # certainty
     content: URIRef  # content
     contradicts: URIRef  # contradicts
+    core: URIRef  # core
     country: URIRef  # country
     curation: URIRef  # curation
     deed: URIRef  # deed
     eventType: URIRef  # event type
+    followsFrom: URIRef  # follows from
     illocution: URIRef  # illocution
     inArticle: URIRef  # in article
     locatedIn: URIRef  # located in
+    mentionOf: URIRef  # mention of
     object: URIRef  # object
     outlet: URIRef  # outlet
     partOf: URIRef  # part of
@@ -90,8 +94,10 @@ class CG(_rdflib_namespace.DefinedNamespace):
     revises: URIRef  # revises
     speaker: URIRef  # speaker
     statusValue: URIRef  # status value
+    subEventOf: URIRef  # sub-event of
     subject: URIRef  # subject
     supports: URIRef  # supports
+    translationOf: URIRef  # translation of
 
     # Data properties
     action: URIRef  # action
@@ -120,7 +126,6 @@ class CG(_rdflib_namespace.DefinedNamespace):
     stateAffiliated: URIRef  # state affiliated
     timeLabel: URIRef  # time label
     title: URIRef  # title
-    translationOf: URIRef  # translation of
     url: URIRef  # URL
 
     # Terms whose local names are not Python identifiers: CG["name"]
@@ -178,6 +183,7 @@ class CG(_rdflib_namespace.DefinedNamespace):
         'illocution-criticizes',
         'illocution-demands',
         'illocution-denies',
+        'illocution-expresses',
         'illocution-praises',
         'illocution-predicts',
         'illocution-questions',
@@ -189,6 +195,14 @@ class CG(_rdflib_namespace.DefinedNamespace):
         'illocution-warns',
         'polarity-negative',
         'polarity-positive',
+        'polarity-underspecified',
+        'scheme-certainty',
+        'scheme-confidence',
+        'scheme-deed',
+        'scheme-event-type',
+        'scheme-illocution',
+        'scheme-polarity',
+        'scheme-status',
         'status-adversary-of',
         'status-ally-of',
         'status-dependent-on',
@@ -214,7 +228,7 @@ VOCABULARIES: dict[str, dict[str, URIRef]] = {
     'deed': {
         'aggression': CG['deed-aggression'],
         'crime': CG['deed-crime'],
-        'cyberattack': CG['deed-cyberattack'],
+        'cyberattack': CG['event-type-cyberattack'],
         'disrespect': CG['deed-disrespect'],
         'espionage': CG['deed-espionage'],
         'hostility': CG['deed-hostility'],
@@ -224,7 +238,7 @@ VOCABULARIES: dict[str, dict[str, URIRef]] = {
         'provocation': CG['deed-provocation'],
         'repression': CG['deed-repression'],
         'serving-foreign-interests': CG['deed-serving-foreign-interests'],
-        'shoot-down': CG['deed-shoot-down'],
+        'shoot-down': CG['event-type-shoot-down'],
     },
     'event-type': {
         'accreditation-revocation': CG['event-type-accreditation-revocation'],
@@ -261,13 +275,11 @@ VOCABULARIES: dict[str, dict[str, URIRef]] = {
         'calls-for': CG['illocution-calls-for'],
         'criticizes': CG['illocution-criticizes'],
         'demands': CG['illocution-demands'],
-        'denies': CG['illocution-denies'],
+        'expresses': CG['illocution-expresses'],
         'praises': CG['illocution-praises'],
         'predicts': CG['illocution-predicts'],
         'questions': CG['illocution-questions'],
         'recognizes': CG['illocution-recognizes'],
-        'refutes': CG['illocution-refutes'],
-        'reports': CG['illocution-reports'],
         'suggests': CG['illocution-suggests'],
         'threatens': CG['illocution-threatens'],
         'warns': CG['illocution-warns'],
@@ -275,6 +287,7 @@ VOCABULARIES: dict[str, dict[str, URIRef]] = {
     'polarity': {
         'negative': CG['polarity-negative'],
         'positive': CG['polarity-positive'],
+        'underspecified': CG['polarity-underspecified'],
     },
     'status': {
         'adversary-of': CG['status-adversary-of'],
@@ -283,5 +296,14 @@ VOCABULARIES: dict[str, dict[str, URIRef]] = {
         'disputed-territory': CG['status-disputed-territory'],
         'part-of': CG['status-part-of'],
         'sovereign-territory-of': CG['status-sovereign-territory-of'],
+    },
+}
+
+#: Deprecated values by scheme: {scheme: {slug: what replaces it}}.
+DEPRECATED: dict[str, dict[str, str]] = {
+    'illocution': {
+        'denies': 'Deprecated: negation is the polarity, not a force. A denial is illocution asserts with polarity negative (linked to what it answers with responds-to).',
+        'refutes': 'Deprecated: negation is the polarity, not a force. A refutation is illocution asserts with polarity negative; the argument goes in the paraphrase and the cue.',
+        'reports': 'Deprecated: relaying is not a force. An act that relays another is a cg:ReportingAct in the attribution chain (corpus field `via`), with its cue; a speaker who passes something on as news asserts it (illocution asserts).',
     },
 }

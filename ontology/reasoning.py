@@ -9,10 +9,10 @@ Checking data (:func:`check_data`) adds two things to the data, in the reasoning
 
 - every data individual is declared an ``owl:NamedIndividual``;
 - the unique name assumption where it matters: for each functional object property
-  (``cg:speaker``, ``cg:content``, ``cg:reportedIn``, ``cg:inArticle`` ...), one
+  (``cg:content``, ``cg:inArticle``, ``cg:curation``, ``cg:core`` ...), one
   ``owl:AllDifferent`` over the data individuals that are its values. OWL does not assume that two
-  IRIs name two things, so without this a claim act with two speakers would only make HermiT
-  conclude that the two speakers are the same actor. Ingestion mints one IRI per registry entry,
+  IRIs name two things, so without this a claim act with two contents would only make HermiT
+  conclude that the two propositions are the same one. Ingestion mints one IRI per registry entry,
   article, claim and proposition, so distinct IRIs are distinct things. Only values of
   functional properties can be inferred equal in this ontology (it has no inverse-functional
   property, key or maximum cardinality), so these groups give the same verdict as declaring all

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pyshacl
-from rdflib import Graph
+from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
@@ -51,8 +51,19 @@ def shapes_graph() -> Graph:
 
 @lru_cache(maxsize=1)
 def ontology_graph() -> Graph:
-    """The ontology source (parsed once; do not modify)."""
-    return Graph().parse(SOURCE, format="turtle")
+    """What the shapes need of the ontology (parsed once; do not modify): the class hierarchy and
+    the types of its named individuals, which is what ``sh:class`` reads.
+
+    Only ``rdf:type`` and ``rdfs:subClassOf`` between IRIs: pySHACL deep-clones every node of an
+    ontology graph into the data, following links, and the SKOS links between the controlled
+    values (``skos:broader``, ``skos:inScheme``, ``skos:hasTopConcept``) make that clone explode.
+    """
+    full = Graph().parse(SOURCE, format="turtle")
+    reduced = Graph()
+    for triple in full:
+        if triple[1] in (RDF.type, RDFS.subClassOf) and all(isinstance(n, URIRef) for n in triple):
+            reduced.add(triple)
+    return reduced
 
 
 def validate_data(data: Graph) -> ShaclReport:

@@ -89,14 +89,24 @@ CARD = ("claim", "article", "speaker", "proposition")
 
 def _card_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The four rows of what every claim has joined into one ``claim`` row, first; the other
-    facts after it. Without all four, no ``claim`` row (the claim is then left out)."""
+    facts after it. Without all four, no ``claim`` row (the claim is then left out).
+
+    A claim with several speakers (a joint statement) has one speaker row each: the card takes the
+    speaker whose slug sorts first (the same on every engine), and every speaker row stays among
+    the facts as a ``speakers`` row."""
     card: dict[str, dict[str, Any]] = {}
     others = []
+    speakers = sorted((r for r in rows if r["facet"] == "speaker"), key=lambda r: r.get("speakerSlug") or "")
     for row in rows:
+        if row["facet"] == "speaker":
+            continue
         if row["facet"] in CARD:
             card.setdefault(row["facet"], row)
         else:
             others.append(row)
+    if speakers:
+        card["speaker"] = speakers[0]
+        others += [{**r, "facet": "speakers"} for r in speakers]
     if len(card) < len(CARD):
         return others
     joined: dict[str, Any] = {}

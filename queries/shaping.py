@@ -9,15 +9,21 @@ Claim questions return one row per (claim, relay) so that chains of any depth co
 query; :func:`fold_claims` folds those rows into one record per claim with the chain in order
 from the outlet to the original speaker. A claim record is::
 
-    {"claim": IRI, "article": {"slug", "title", "published": TIME}, "outlet": {"slug", "label"},
-     "speaker": {"slug", "label"}, "voice": "own" | "reported", "chain": [{"slug", "label", "cue"?}],
-     "illocution", "polarity", "stance": "affirming" | "denying" | "questioning", "certainty",
-     "analystConfidence", "paragraph", "when": TIME + {"source": "claim" | "article"},
-     "proposition": {"iri", "label", "type", "roles": {"event": slug, "agent": slug, ...}},
+    {"claim": IRI, "article": {"slug", "title" (as printed, or None), "label", "description",
+                                "authors": [ACTOR], "published": TIME},
+     "outlet": ACTOR, "speaker": ACTOR, "speakers": [ACTOR] (a joint statement has several),
+     "voice": "own" | "reported", "root": ACTOR + {"as": "author" | "outlet"},
+     "chain": [ACTOR + {"cue"?, "speakers"?}], "illocution", "polarity",
+     "stance": "affirming" | "denying" | "questioning", "certainty", "analystConfidence",
+     "paragraph", "when": TIME + {"source": "claim" | "article"}, "mentionOf": {"slug", "label"} | None,
+     "proposition": {"iri", "label", "type", "core", "roles": {"event": slug, "agent": slug, ...}},
      "evidence": {"paraphrase", "quote", "cue"}}
 
 where TIME is ``{"label", "earliest", "latest"}`` (ISO dates; the label is the curator's, or the
-dates themselves). The network shape is drawn by dashboards as it comes::
+dates themselves), and ACTOR is ``{"slug", "label"}``, to which every answer adds, for each actor
+it names, ``kind``, ``role`` and ``affiliations`` as the registry holds them (:func:`with_actors`).
+The ``root`` is who speaks first in the article: its author where it names one (FactBank's root
+source; the outlet publishes), else its outlet. The network shape is drawn by dashboards as it comes::
 
     {"nodes": [{"id": slug, "label", "kind": "state" | "person" | "news-outlet" | ...}],
      "edges": [{"id", "source": slug, "target": slug, "kind": "voice" | "accuses", "count", ...}]}
@@ -108,29 +114,39 @@ class _Folding:
     roles: dict[str, str] = field(default_factory=dict)
     relays: dict[str, Row] = field(default_factory=dict)
     cues: dict[str, str] = field(default_factory=dict)
+    speakers: dict[str, Row] = field(default_factory=dict)
+    authors: dict[str, Row] = field(default_factory=dict)
 
     def add(self, row: Row) -> None:
         self.rows.append(row)
-        for column in ("quote", "cue", "paragraph", "claimEarliest", "claimLatest", "claimLabel", "publishedLabel"):
+        for column in ("quote", "cue", "paragraph", "claimEarliest", "claimLatest", "claimLabel", "publishedLabel",
+                       "articleTitle", "articleDescription", "statementSlug", "statementLabel"):
             if row.get(column) is not None:
                 self.facts[column] = row[column]
         if row.get("roleProperty") and row.get("roleSlug"):
             role = ROLES.get(local_name(row["roleProperty"]) or "", local_name(row["roleProperty"]))
             self.roles[role] = row["roleSlug"]
+        if row.get("facet") == "speakers" and row.get("speakerSlug"):
+            self.speakers[row["speakerSlug"]] = {"slug": row["speakerSlug"], "label": row.get("speakerLabel")}
+        if row.get("authorSlug"):
+            self.authors[row["authorSlug"]] = {"slug": row["authorSlug"], "label": row.get("authorLabel")}
         if row.get("relay"):
             if row.get("relaySpeakerSlug"):
-                self.relays[row["relay"]] = {"slug": row["relaySpeakerSlug"], "label": row.get("relaySpeakerLabel"),
-                                             "child": row.get("relayChild")}
+                relay = self.relays.setdefault(row["relay"], {"speakers": {}, "child": row.get("relayChild")})
+                relay["speakers"][row["relaySpeakerSlug"]] = {"slug": row["relaySpeakerSlug"],
+                                                              "label": row.get("relaySpeakerLabel")}
             if row.get("relayCue"):
                 self.cues[row["relay"]] = row["relayCue"]
 
     def chain(self, claim: str, speaker: dict[str, Any]) -> list[dict[str, Any]]:
-        """From the outlet inwards to the original speaker: each relay is found by what it relays."""
+        """From the first voice inwards to the original speaker: each relay is found by what it
+        relays. A relay step with several speakers ("according to RIA and TASS") lists them all."""
         by_child = {r["child"]: (iri, r) for iri, r in self.relays.items()}
         inwards, child = [], claim
         while child in by_child and len(inwards) <= len(self.relays):
             iri, relay = by_child[child]
-            inwards.append({"slug": relay["slug"], "label": relay["label"],
+            who = [relay["speakers"][k] for k in sorted(relay["speakers"])]
+            inwards.append({**who[0], **({"speakers": who} if len(who) > 1 else {}),
                             **({"cue": self.cues[iri]} if iri in self.cues else {})})
             child = iri
         return [*reversed(inwards), speaker]
@@ -140,18 +156,24 @@ class _Folding:
         speaker = {"slug": row["speakerSlug"], "label": row["speakerLabel"]}
         published = time_bounds(facts.get("publishedLabel"), row.get("published"), row.get("publishedLatest"))
         said = time_bounds(facts.get("claimLabel"), facts.get("claimEarliest"), facts.get("claimLatest"))
+        authors = [self.authors[k] for k in sorted(self.authors)]
         record: Row = {
             "claim": row["claim"],
-            "article": {"slug": row["articleSlug"], "title": row["articleTitle"], "published": published},
+            "article": {"slug": row["articleSlug"], "title": facts.get("articleTitle"), "label": row.get("articleLabel"),
+                        "description": facts.get("articleDescription"), "authors": authors,
+                        "published": published},
             "outlet": {"slug": row["outletSlug"], "label": row["outletLabel"]},
             "speaker": speaker,
+            "speakers": [self.speakers[k] for k in sorted(self.speakers)] or [speaker],
         }
         record.update({f: row[f] for f in CLAIM_FIELDS if f in row})
         record["stance"] = stance(row.get("illocution"), row.get("polarity"))
         record["paragraph"] = facts.get("paragraph")
         record["when"] = {**said, "source": "claim"} if said else {**published, "source": "article"} if published else None
+        record["mentionOf"] = ({"slug": facts["statementSlug"], "label": facts.get("statementLabel")}
+                               if facts.get("statementSlug") else None)
         record["proposition"] = {"iri": row.get("proposition"), "label": row.get("propositionLabel"),
-                                 "type": proposition_type(row.get("propositionClass")),
+                                 "type": proposition_type(row.get("propositionClass")), "core": row.get("core"),
                                  "roles": dict(sorted(self.roles.items()))}
         record["evidence"] = {"paraphrase": row.get("paraphrase"), "quote": facts.get("quote"), "cue": facts.get("cue")}
         if row.get("attributedToSlug") is not None:
@@ -159,6 +181,9 @@ class _Folding:
         record["chain"] = self.chain(row["claim"], speaker)
         if "voice" not in row:
             record["voice"] = "reported" if len(record["chain"]) > 1 else "own"
+        first = record["chain"][0]
+        record["root"] = {"slug": first["slug"], "label": first["label"],
+                          "as": "author" if first["slug"] in self.authors else "outlet"}
         return record
 
 

@@ -45,7 +45,9 @@ def test_massis_post_reports_baku_accusing_moscow(headline) -> None:
     [claim] = entry["claims"]
     assert claim["voice"] == "reported"
     assert claim["speaker"]["slug"] == "azerbaijani-government"
-    assert [link["slug"] for link in claim["chain"]] == [MASSIS, "azerbaijani-government"]
+    # The article is signed: its author is its first voice and relays Baku; MassisPost publishes it.
+    assert [link["slug"] for link in claim["chain"]] == ["krikor-khodanian", "azerbaijani-government"]
+    assert claim["root"]["slug"] == "krikor-khodanian" and claim["root"]["as"] == "author"
     assert (claim["illocution"], claim["polarity"], claim["stance"]) == ("accuses", "positive", "affirms")
     assert claim["certainty"] == "certain"
     # "Moscow" resolves to the Russian government, a part of Russia: the roll-up finds it.

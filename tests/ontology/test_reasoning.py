@@ -25,7 +25,7 @@ needs_java = pytest.mark.skipif(JAVA is None, reason="HermiT needs Java")
 #: Each deliberately inconsistent fixture, and the individuals the report must name.
 MISTAKES = {
     "inconsistent-person-and-state.ttl": [EX + "lavrov"],
-    "inconsistent-two-speakers.ttl": [EX + "c01", EX + "russia", EX + "azerbaijan"],
+    "inconsistent-two-contents.ttl": [EX + "c01", EX + "p1", EX + "p2"],
     "inconsistent-two-polarities.ttl": [EX + "c01"],
     "inconsistent-polarity-as-illocution.ttl": [str(CG["polarity-negative"]), EX + "c01"],
     "inconsistent-place-with-time-label.ttl": [EX + "aktau"],
@@ -67,9 +67,11 @@ def test_reasoning_load_declares_individuals_and_the_unique_names_that_matter() 
     assert (URIRef(EX + "c01"), RDF.type, OWL.NamedIndividual) in load
     assert (CG["polarity-positive"], RDF.type, OWL.NamedIndividual) not in load, "ontology terms stay as they are"
     groups = [set(Collection(load, load.value(ax, OWL.members))) for ax in load.subjects(RDF.type, OWL.AllDifferent)]
-    # speaker values: the government and the outlet; inArticle and curation have one value each
-    assert {URIRef(EX + "azerbaijan-government"), URIRef(EX + "example-news")} in groups
-    assert not any(CG["illocution-reports"] in g for g in groups), "controlled values are already distinct"
+    # content values: the two propositions; inArticle and curation have one value each, and
+    # cg:speaker is not functional (a joint statement has several speakers)
+    assert {URIRef(EX + "p1"), URIRef(EX + "p2")} in groups
+    assert not any(URIRef(EX + "jane-doe") in g for g in groups)
+    assert not any(CG["illocution-accuses"] in g for g in groups), "controlled values are already distinct"
     assert all(len(g) > 1 for g in groups)
     assert not any(reasoning.reasoning_load(fixture("valid.ttl"), una=False).subjects(RDF.type, OWL.AllDifferent))
 
@@ -78,23 +80,24 @@ def test_reasoning_load_declares_individuals_and_the_unique_names_that_matter() 
 
 
 @needs_java
-def test_two_speakers_contradict() -> None:
-    report = reasoning.check_data(fixture("inconsistent-two-speakers.ttl"))
+def test_two_contents_contradict() -> None:
+    report = reasoning.check_data(fixture("inconsistent-two-contents.ttl"))
     assert not report.consistent and "OwlReadyInconsistentOntologyError" in report.message
     [culprit] = report.culprits
-    assert set(culprit.individuals) == {EX + "c01", EX + "russia", EX + "azerbaijan"}
-    assert "cg:speaker is functional but has two values" in culprit.reason
+    assert set(culprit.individuals) == {EX + "c01", EX + "p1", EX + "p2"}
+    assert "cg:content is functional but has two values" in culprit.reason
 
 
 @needs_java
-def test_speakers_without_slugs_contradict_only_under_unique_names() -> None:
-    """OWL does not assume that two IRIs name two things: HermiT would merge two speakers of one
-    claim. Registry entries carry a functional cg:slug with distinct values, which already keeps
-    them apart; for nodes without a slug the AllDifferent of the reasoning load does it."""
-    graph = fixture("inconsistent-two-speakers.ttl")
-    graph.remove((None, CG.slug, None))
+def test_two_contents_contradict_only_under_unique_names_and_two_speakers_never() -> None:
+    """OWL does not assume that two IRIs name two things: HermiT would merge the two contents of
+    one claim. Propositions have no cg:slug (which keeps registry entries apart), so the
+    AllDifferent of the reasoning load does it. Two speakers are a joint statement: consistent."""
+    graph = fixture("inconsistent-two-contents.ttl")
     assert reasoning.check_data(graph, una=False).consistent
     assert not reasoning.check_data(graph, una=True).consistent
+    graph.remove((URIRef(EX + "c01"), CG.content, URIRef(EX + "p2")))
+    assert reasoning.check_data(graph, una=True).consistent
 
 
 @needs_java

@@ -76,7 +76,8 @@ def test_accusations_pair_the_spy_charge_with_mehdiyevs_denial(accusations) -> N
     assert entry["accusers"] == ["azerbaijani-media"]
     [denial] = entry["denials"]
     assert denial["speaker"]["slug"] == "ramiz-mehdiyev"
-    assert (denial["illocution"], denial["polarity"], denial["stance"]) == ("refutes", "negative", "denying")
+    # A denial is an assertion with negative polarity ("refutes" mixed force and polarity).
+    assert (denial["illocution"], denial["polarity"], denial["stance"]) == ("asserts", "negative", "denying")
     answered = {a["claim"] for a in denial["answers"]}
     assert answered == {f"{CLAIM}{LOSING}/e08"} == {entry["accusations"][0]["claim"]}
     assert {a["relation"] for a in denial["answers"]} == {"contradicts", "responds-to"}
@@ -196,7 +197,10 @@ def test_outlet_whom_it_quotes_and_its_own_voice(backend) -> None:
     own = answer(backend, "outlet", outlet="massis-post", voice="own", limit=1000)
     assert own["total"] == result["by_voice"]["own"]
     assert {c["voice"] for c in own["results"]} == {"own"}
-    assert all(c["speaker"]["slug"] == "massis-post" for c in own["results"])
+    # The piece is signed: its own voice is its author's, published by the outlet.
+    assert all(c["speaker"]["slug"] == "krikor-khodanian" for c in own["results"])
+    assert all(c["root"] == {**c["root"], "slug": "krikor-khodanian", "as": "author"} for c in own["results"])
+    assert all(c["outlet"]["slug"] == "massis-post" for c in own["results"])
 
 
 def test_outlet_relays_are_counted_apart(backend) -> None:
