@@ -34,7 +34,10 @@ def test_csv(corpus_store: Path, capsys) -> None:
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert {r["outlet"] for r in rows} == {"massis-post",
                                            "unidentified-outlet-unidentified-2025-07-23-kremlin-fears-war"}
-    assert {r["voice"] for r in rows} == {"own", "reported"}
+    # Both outlets report Baku's charge; neither asserts it in its own voice (the 23 July article's
+    # own-voice reading of "deliberate" was withdrawn: it sits inside the report of Baku's lawsuit).
+    assert {r["voice"] for r in rows} == {"reported"}
+    assert {r["speaker"] for r in rows} == {"azerbaijani-government"}
 
 
 def test_unknown_slug_exits_1(corpus_store: Path, capsys) -> None:
