@@ -14,7 +14,8 @@ Rules for the SPARQL of a question, so that every backend gives the same answer:
   ``BOUND()`` (a substituted variable is a constant there) and never only inside a subquery.
 - An optional query parameter is used only inside ``#if NAME`` ... ``#end`` blocks: the lines
   between are dropped when the parameter is not given (``#if !NAME``: kept only when it is not
-  given; ``#if a !b``: all must hold; blocks do not nest). ``#if @oxigraph`` / ``#if !@oxigraph``
+  given; ``#if a !b``: all must hold; blocks do not nest). A boolean parameter counts as given
+  only when it is true (``related=false`` drops its ``#if related`` blocks). ``#if @oxigraph`` / ``#if !@oxigraph``
   choose by the engine that answers, for the rare pattern one engine plans well and another
   badly; both forms must give the same rows once shaped. The blocks are SPARQL comments, so the
   file as it stands still parses.
@@ -57,7 +58,7 @@ PARAM_TYPES: tuple[str, ...] = ("event", "actor", "outlet", "place", "article", 
                                 "date", "choice")
 SLUG_TYPES: tuple[str, ...] = ("event", "actor", "outlet", "place", "article")
 SHAPES = ("rows", "claims", "attributions", "accusations", "event-claims", "speaker", "outlet", "contradictions",
-          "corroboration", "timeline", "network", "search")
+          "corroboration", "timeline", "network", "search", "articles")
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 _HEADER_KEYS = {"summary", "description", "params", "shape", "aliases", "details"}
 DETAILS = ("claims", "pairs")

@@ -31,9 +31,11 @@ import pyoxigraph as ox
 
 from claimgraph.ontology.namespace import VOCABULARIES
 from claimgraph.queries.backends import Backend
+from claimgraph.queries.shaping import ACTOR_KINDS
 from claimgraph.queries.terms import to_python
 
 DETAILS_FILE = Path(__file__).parent / "parts" / "claim-details.rq"
+ACTORS_FILE = Path(__file__).parent / "parts" / "actor-details.rq"
 CHUNK = 200
 _VALUES = "VALUES ?claim { }"
 # Controlled values come back as IRIs; the answer names them by their slugs.
@@ -52,14 +54,14 @@ def slug_of(iri: str | None) -> str | None:
     return None if iri is None else _slugs().get(iri, iri.rsplit("#", 1)[-1])
 
 
-@lru_cache(maxsize=1)
-def details_query() -> str:
+@lru_cache(maxsize=2)
+def details_query(path: Path = DETAILS_FILE, values: str = _VALUES) -> str:
     """The query text without its comments, with the empty VALUES line to fill."""
-    lines = [line for line in DETAILS_FILE.read_text(encoding="utf-8").splitlines()
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.lstrip().startswith("#")]
     text = "\n".join(lines) + "\n"
-    if text.count(_VALUES) != 1:
-        raise ValueError(f"{DETAILS_FILE} must hold the line {_VALUES!r} once")
+    if text.count(values) != 1:
+        raise ValueError(f"{path} must hold the line {values!r} once")
     return text
 
 
@@ -71,7 +73,7 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 def lookup(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict[str, list[dict[str, Any]]]:
     """The detail rows of each claim, the row of what every claim has first."""
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    template = details_query()
+    template = details_query(DETAILS_FILE, _VALUES)
     for page in chunks(claims, chunk):
         values = "VALUES ?claim { " + " ".join(str(ox.NamedNode(iri)) for iri in page) + " }"
         _, rows = backend.select(template.replace(_VALUES, values), {})
@@ -138,7 +140,7 @@ def with_details(rows: list[dict[str, Any]], backend: Backend) -> list[dict[str,
 
 
 SIDE_FIELDS = ("speakerSlug", "speakerLabel", "outletSlug", "outletLabel", "articleSlug", "illocution", "polarity",
-               "proposition", "propositionLabel", "paraphrase")
+               "proposition", "propositionLabel", "core", "paraphrase")
 
 
 def with_sides(rows: list[dict[str, Any]], backend: Backend, sides: Sequence[str] = ("a", "b")
@@ -163,4 +165,72 @@ def with_sides(rows: list[dict[str, Any]], backend: Backend, sides: Sequence[str
     return merged
 
 
-__all__ = ["CHUNK", "DETAILS_FILE", "details_query", "lookup", "slug_of", "with_details", "with_sides"]
+_ACTOR_VALUES = "VALUES ?actor { }"
+
+
+def actor_slugs(rows: list[dict[str, Any]]) -> list[str]:
+    """The slugs an answer's rows may name actors with: every ``*Slug`` and ``slug`` column, and
+    the space-separated ``*Slugs`` lists. Slugs of events, places and articles are among them and
+    simply find no actor."""
+    found: dict[str, None] = {}
+    for row in rows:
+        for column, value in row.items():
+            if not isinstance(value, str) or not value:
+                continue
+            if column == "slug" or column.endswith("Slug"):
+                found[value] = None
+            elif column.endswith("Slugs"):
+                found.update(dict.fromkeys(value.split()))
+    return sorted(found)
+
+
+def actors(slugs: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict[str, dict[str, Any]]:
+    """Who each actor is, by slug: ``{slug: {"slug", "label", "kind", "role", "affiliations",
+    "states"}}`` (affiliations: ``{"relation", "slug", "label"}`` sorted; states: the slugs of
+    the states it rolls up to). Slugs that name no actor are left out."""
+    from claimgraph.ingest import iris
+    template = details_query(ACTORS_FILE, _ACTOR_VALUES)
+    cards: dict[str, dict[str, Any]] = {}
+    facts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for page in chunks(list(slugs), chunk):
+        values = "VALUES ?actor { " + " ".join(str(ox.NamedNode(str(iris.entity("actor", s)))) for s in page) + " }"
+        _, rows = backend.select(template.replace(_ACTOR_VALUES, values), {})
+        for row in rows:
+            plain = {k: to_python(v) for k, v in row.items()}
+            facts[plain["actor"]].append(plain)
+    for rows in facts.values():
+        card = next((r for r in rows if r["facet"] == "actor"), None)
+        if card is None:
+            continue
+        roles = sorted(r["role"] for r in rows if r["facet"] == "role")
+        affiliations = sorted({(r["relation"], r["otherSlug"], r["otherLabel"]) for r in rows if r["facet"] == "affiliation"})
+        kind = card["class"].rsplit("#", 1)[-1]
+        cards[card["slug"]] = {
+            "slug": card["slug"], "label": card["label"], "kind": ACTOR_KINDS.get(kind, kind),
+            "role": roles[0] if roles else None,
+            "affiliations": [{"relation": rel, "slug": slug, "label": label} for rel, slug, label in affiliations],
+            "states": sorted({r["stateSlug"] for r in rows if r["facet"] == "state"}),
+        }
+    return cards
+
+
+def describe(obj: Any, cards: dict[str, dict[str, Any]]) -> Any:
+    """Give every actor an answer names (a dict with ``slug`` and ``label``) its ``kind``, ``role``
+    and ``affiliations`` as the registry holds them; returns the object, changed in place."""
+    if isinstance(obj, dict):
+        card = cards.get(obj.get("slug")) if isinstance(obj.get("slug"), str) and "label" in obj else None
+        if card is not None:
+            obj.setdefault("kind", card["kind"])
+            obj.setdefault("role", card["role"])
+            obj.setdefault("affiliations", [dict(a) for a in card["affiliations"]])
+        for key, value in obj.items():
+            if key != "affiliations":
+                describe(value, cards)
+    elif isinstance(obj, list):
+        for value in obj:
+            describe(value, cards)
+    return obj
+
+
+__all__ = ["ACTORS_FILE", "CHUNK", "DETAILS_FILE", "actor_slugs", "actors", "describe", "details_query", "lookup",
+           "slug_of", "with_details", "with_sides"]

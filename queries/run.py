@@ -22,7 +22,7 @@ from claimgraph.ingest import iris
 from claimgraph.ingest.folding import search_key
 from claimgraph.queries.backends import Backend
 from claimgraph.queries.catalog import Param, Question, get
-from claimgraph.queries.details import with_details, with_sides
+from claimgraph.queries.details import actor_slugs, actors, describe, with_details, with_sides
 from claimgraph.queries.errors import NotFound, ParameterError
 from claimgraph.queries.shaping import SHAPES, Shaped
 from claimgraph.queries.terms import to_python
@@ -61,11 +61,17 @@ class Answer:
     options: dict[str, Any] = field(default_factory=dict)
     limit: int | None = None
     offset: int = 0
+    actors: dict[str, dict[str, Any]] = field(default_factory=dict)  # who the named actors are, by slug
 
     @cached_property
     def whole(self) -> Shaped:
-        """The whole shaped answer, before paging."""
-        return SHAPES[self.question.shape].build(self.rows, **self.options)
+        """The whole shaped answer, before paging, every actor it names described (kind, role,
+        affiliations)."""
+        shape = SHAPES[self.question.shape]
+        shaped = shape.build(self.rows, **self.options, **({"actors": self.actors} if shape.uses_actors else {}))
+        describe(shaped.items, self.actors)
+        describe(shaped.extra, self.actors)
+        return shaped
 
     @property
     def total(self) -> int:
@@ -197,7 +203,10 @@ def prepare(question: Question | str, params: Mapping[str, Any], backend: Backen
                 slugs.append((param, value, term))
             bindings[param.name] = term
     limit, offset = options.pop("limit"), options.pop("offset")
-    return Prepared(question, question.query(bindings, engine(backend)), bindings, options, given, limit, offset,
+    # A boolean parameter's `#if` block holds when it is true: `related=false` is as if not given.
+    holding = [name for name, term in bindings.items()
+               if not (question.param(name).type == "boolean" and term.value == "false")]
+    return Prepared(question, question.query(holding, engine(backend)), bindings, options, given, limit, offset,
                     tuple(slugs))
 
 
@@ -213,11 +222,14 @@ def check_slugs(prepared: Prepared, backend: Backend) -> None:
             raise NotFound(f"no {param.type} with slug {value!r}")
 
 
-def fetch(prepared: Prepared, backend: Backend) -> tuple[list[str], list[dict[str, Any]]]:
-    """Every query the question needs, run on the backend: its variables and rows, unshaped.
+def fetch(prepared: Prepared, backend: Backend
+          ) -> tuple[list[str], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Every query the question needs, run on the backend: its variables and rows, unshaped, and
+    who the actors its rows name are (by slug).
 
     A question with ``details: claims`` finds its claims, then looks them up by IRI
-    (:mod:`claimgraph.queries.details`); its rows then carry the details' columns too.
+    (:mod:`claimgraph.queries.details`); its rows then carry the details' columns too. Then the
+    actors the rows name are looked up, so that every answer shows each one's role and affiliation.
     """
     variables, rows = backend.select(prepared.query, prepared.bindings)
     if not rows:
@@ -226,13 +238,13 @@ def fetch(prepared: Prepared, backend: Backend) -> tuple[list[str], list[dict[st
     if prepared.question.details:
         plain = (with_details if prepared.question.details == "claims" else with_sides)(plain, backend)
         variables = list(dict.fromkeys([*variables, *(k for row in plain for k in row)]))
-    return variables, plain
+    return variables, plain, actors(actor_slugs(plain), backend)
 
 
 def run(prepared: Prepared, backend: Backend) -> Answer:
-    variables, rows = fetch(prepared, backend)
+    variables, rows, cards = fetch(prepared, backend)
     return Answer(prepared.question, prepared.params, variables, rows, prepared.options,
-                  prepared.limit, prepared.offset)
+                  prepared.limit, prepared.offset, cards)
 
 
 def ask(name: str, params: Mapping[str, Any], backend: Backend) -> Answer:

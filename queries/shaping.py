@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +97,15 @@ def natural(text: str) -> tuple:
 def _entity(row: Row, prefix: str) -> dict[str, Any] | None:
     slug = row.get(prefix + "Slug")
     return None if slug is None else {"slug": slug, "label": row.get(prefix + "Label")}
+
+
+def _once(rows: Iterable[Row], column: str) -> Iterator[Row]:
+    """The first row of each value of ``column`` (rows repeat: a fact can be stored in two graphs)."""
+    seen = set()
+    for row in rows:
+        if row[column] not in seen:
+            seen.add(row[column])
+            yield row
 
 
 def _split(value: str | None) -> list[str]:
@@ -216,6 +225,13 @@ def article_order(claim: Row) -> tuple:
     return (published.get("earliest") or "9999", claim["article"]["slug"], *claim_order(claim))
 
 
+def when_order(claim: Row) -> tuple:
+    """Claims by when they were said (their own time, else their article's date), then in the
+    curator's order."""
+    when = claim.get("when") or {}
+    return (when.get("earliest") or "9999", when.get("latest") or "9999", *article_order(claim))
+
+
 def claims(rows: list[Row], order: Callable[[Row], Any] | None = None) -> list[Row]:
     """One record per claim, with its chain; in the order of the rows, or sorted by ``order``."""
     records = [record for record, _ in fold_claims(rows).values()]
@@ -248,11 +264,40 @@ def shape_claims(rows: list[Row]) -> Shaped:
     return Shaped(claims(rows, article_order))
 
 
+def _charges(claims_: list[Row]) -> list[Row]:
+    """The charges among claims that attribute one event to one actor (or its parts): one per kind
+    (responsibility, or accusation of a deed), each with its wordings and the part named as
+    variants, and which outlets carry or deny it."""
+    charges: dict[tuple, Row] = {}
+    for c in claims_:
+        prop = c["proposition"]
+        key = (prop["type"], prop["roles"].get("deed"))
+        charge = charges.setdefault(key, {"type": key[0], "deed": key[1], "event": prop["roles"].get("event"),
+                                          "outlets": set(), "claims": 0, "stances": Counter(), "variants": {}})
+        outlet = (c.get("outlet") or {}).get("slug")
+        charge["outlets"].add(outlet)
+        charge["claims"] += 1
+        charge["stances"][c["stance"]] += 1
+        variant = charge["variants"].setdefault(prop["iri"], {
+            "proposition": {"iri": prop["iri"], "label": prop["label"], "core": prop.get("core")},
+            "attributedTo": c.get("attributedTo"), "claims": [], "outlets": set()})
+        variant["claims"].append(c["claim"])
+        variant["outlets"].add(outlet)
+    out = []
+    for key in sorted(charges, key=lambda k: (k[0] or "", k[1] or "")):
+        charge = charges[key]
+        variants = sorted(charge["variants"].values(), key=lambda v: (v["proposition"]["label"], v["proposition"]["iri"]))
+        out.append({**charge, "outlets": sorted(o for o in charge["outlets"] if o),
+                    "stances": dict(sorted(charge["stances"].items())),
+                    "variants": [{**v, "outlets": sorted(o for o in v["outlets"] if o)} for v in variants]})
+    return out
+
+
 def attributions(rows: list[Row]) -> list[Row]:
     """Per outlet: the outlet, its articles, and the claims behind the attribution."""
     outlets: dict[str, Row] = {}
     for claim in claims(rows, article_order):
-        outlet = claim.pop("outlet")
+        outlet = claim["outlet"]
         entry = outlets.setdefault(outlet["slug"], {"outlet": outlet, "articles": [], "claims": []})
         if claim["article"] not in entry["articles"]:
             entry["articles"].append(claim["article"])
@@ -264,11 +309,18 @@ def attributions(rows: list[Row]) -> list[Row]:
         voices = {c["voice"] for c in entry["claims"]}
         entry["stance"] = stances.pop() if len(stances) == 1 else "mixed"
         entry["voices"] = sorted(voices)
+        entry["charges"] = _charges(entry["claims"])
+        for c in entry["claims"]:
+            del c["outlet"]
     return sorted(outlets.values(), key=lambda e: e["outlet"]["slug"])
 
 
 def shape_attributions(rows: list[Row]) -> Shaped:
-    return Shaped(attributions(rows))
+    """Per outlet (the headline's contract), and across outlets the charges with their variants:
+    the wordings and the parts of the actor named, which outlets carry each."""
+    items = attributions(rows)
+    every = [{**c, "outlet": e["outlet"]} for e in items for c in e["claims"]]
+    return Shaped(items, {"charges": _charges(every)})
 
 
 def _stance_counts(items: list[Row]) -> dict[str, int]:
@@ -276,9 +328,25 @@ def _stance_counts(items: list[Row]) -> dict[str, int]:
     return {s: counts.get(s, 0) for s in STANCES}
 
 
+RELATIONS = ("self", "part", "whole", "antecedent", "sequel")
+
+
+def _via(rows: list[Row]) -> dict[str, Any] | None:
+    """Through which related event a claim came into an event's answer: the asked event itself
+    first, then parts, the whole, antecedents, sequels (each in slug order)."""
+    found = sorted({(RELATIONS.index(r["relation"]), r["viaSlug"]) for r in rows
+                    if r.get("relation") in RELATIONS and r.get("viaSlug")})
+    return {"event": found[0][1], "relation": RELATIONS[found[0][0]]} if found else None
+
+
 def shape_event_claims(rows: list[Row]) -> Shaped:
     """Claims about an event, with who says what: counts by stance, by speaker and by outlet."""
-    items = claims(rows, article_order)
+    items = []
+    for record, claim_rows in fold_claims(rows).values():
+        if (via := _via(claim_rows)) is not None:
+            record["via"] = via
+        items.append(record)
+    items.sort(key=when_order)
     return Shaped(items, {
         "by_stance": _stance_counts(items),
         "by_speaker": [{"speaker": g["entity"], "count": g["count"], "stances": g["stances"]}
@@ -289,14 +357,11 @@ def shape_event_claims(rows: list[Row]) -> Shaped:
     })
 
 
-def _when_key(claim: Row) -> tuple:
-    when = claim.get("when") or {}
-    return (when.get("earliest") or "9999", when.get("latest") or "9999", *article_order(claim))
-
-
 def shape_speaker(rows: list[Row]) -> Shaped:
-    """What an actor said, in time order; with an event, its stance timeline on that event."""
-    items = sorted(claims(rows), key=_when_key)
+    """What an actor said, in time order; with an event, its stance timeline on that event; with
+    ``affiliated``, what those affiliated with it said, apart."""
+    own = [r for r in rows if r.get("group") != "affiliated"]
+    items = sorted(claims(own), key=when_order)
     extra: dict[str, Any] = {
         "by_stance": _stance_counts(items),
         "speakers": [{"speaker": g["entity"], "count": g["count"]}
@@ -307,6 +372,14 @@ def shape_speaker(rows: list[Row]) -> Shaped:
                               "illocution": c["illocution"], "polarity": c["polarity"], "stance": c["stance"],
                               "certainty": c.get("certainty"), "article": c["article"]["slug"],
                               "outlet": c["outlet"]["slug"]} for c in items]
+    if rows and rows[0].get("affiliated"):
+        apart = [c for c in sorted(claims([r for r in rows if r.get("group") == "affiliated"]), key=when_order)
+                 if c["claim"] not in {i["claim"] for i in items}]
+        extra["affiliated"] = {
+            "speakers": [{"speaker": g["entity"], "count": g["count"]} for g in _count_by(apart, lambda c: c["speaker"])],
+            "by_stance": _stance_counts(apart),
+            "claims": apart,
+        }
     return Shaped(items, extra)
 
 
@@ -332,9 +405,17 @@ def shape_outlet(rows: list[Row], voice: str | None = None) -> Shaped:
                                                      "claims": 0, "relayed": 0})
             entry["claims" if position == len(c["chain"]) - 1 else "relayed"] += 1
     voices = Counter(c["voice"] for c in items)
+    roots: dict[str, Row] = {}
+    for c in items:
+        if c["voice"] == "own":
+            entry = roots.setdefault(c["root"]["slug"], {"speaker": {"slug": c["root"]["slug"], "label": c["root"]["label"]},
+                                                         "as": c["root"]["as"], "claims": 0})
+            entry["claims"] += 1
     extra = {
         "outlet": outlet,
         "by_voice": {"own": voices.get("own", 0), "reported": voices.get("reported", 0)},
+        # Who speaks in the outlet's own voice: the outlet itself, or the authors it publishes.
+        "own_voices": sorted(roots.values(), key=lambda r: (-r["claims"], r["speaker"]["slug"])),
         "by_stance": _stance_counts(items),
         "quotes": sorted(quoted.values(), key=lambda q: (-q["claims"], -q["relayed"], q["speaker"]["slug"])),
         "articles": sorted(articles.values(), key=lambda a: ((a["published"] or {}).get("earliest") or "", a["slug"])),
@@ -373,7 +454,7 @@ def shape_accusations(rows: list[Row]) -> Shaped:
     for e in items:
         e["accusers"].sort()
         for role in ("accusations", "denials", "questions", "responses"):
-            e[role].sort(key=article_order)
+            e[role].sort(key=when_order)
         e["counts"] = {k: len(e[k]) for k in ("accusations", "denials", "questions", "responses")}
         e["answered"] = bool(e["denials"] or e["responses"])
     items.sort(key=lambda e: ((e["accused"] or {}).get("slug") or "", e["proposition"]["label"] or "", e["charge"]))
@@ -388,7 +469,7 @@ def _side(row: Row, v: str) -> Row:
         "outlet": {"slug": c["outletSlug"], "label": c["outletLabel"]}, "article": c["articleSlug"],
         "voice": c.get("voice"), "illocution": c["illocution"], "polarity": c["polarity"],
         "stance": stance(c["illocution"], c["polarity"]),
-        "proposition": {"iri": c["proposition"], "label": c["propositionLabel"]},
+        "proposition": {"iri": c["proposition"], "label": c["propositionLabel"], "core": c.get("core")},
         "paraphrase": c.get("paraphrase"),
     }
 
@@ -411,26 +492,69 @@ def shape_contradictions(rows: list[Row]) -> Shaped:
         pair = pairs[key]
         pair["reasons"].sort()
         pair["same_proposition"] = pair["left"]["proposition"]["iri"] == pair["right"]["proposition"]["iri"]
+        pair["same_charge"] = pair["left"]["proposition"]["core"] == pair["right"]["proposition"]["core"]
         items.append(pair)
     return Shaped(items)
 
 
-def shape_corroboration(rows: list[Row], only_single_outlet: bool = False) -> Shaped:
-    """Per proposition: how many outlets and original speakers carry it."""
+CHARGES = ("responsibility", "accusation")
+
+
+def charge_key(kind: str | None, charged: list[str], deeds: list[str], events: list[str],
+               actors: dict[str, Row]) -> tuple | None:
+    """What makes claims one charge across articles: its kind, event and deed, and the charged actor
+    rolled up to the states it belongs to (itself when it rolls up to none). None for other kinds."""
+    if kind not in CHARGES or not charged:
+        return None
+    level = tuple(sorted({state for slug in charged for state in (actors.get(slug, {}).get("states") or [slug])}))
+    return (kind, tuple(events), tuple(deeds), level)
+
+
+def shape_corroboration(rows: list[Row], only_single_outlet: bool = False,
+                        actors: dict[str, Row] | None = None) -> Shaped:
+    """Per proposition, or per charge (its wordings and the parts of one state grouped, each listed
+    as a variant): how many outlets, original speakers, claims and utterances carry it."""
+    actors = actors or {}
+    groups: dict[Any, list[Row]] = {}
+    for row in _once(rows, "proposition"):
+        kind = proposition_type(row.get("propositionClass"))
+        charged = _split(row.get("chargedSlugs"))
+        key = charge_key(kind, charged, _split(row.get("deedSlugs")), _split(row.get("eventSlugs")), actors)
+        groups.setdefault(key or ("proposition", row["core"] or row["proposition"]), []).append(
+            {**row, "_charged": charged})
     items = []
-    seen = set()
-    for row in rows:
-        if row["proposition"] in seen:
-            continue
-        seen.add(row["proposition"])
-        items.append({
-            "proposition": {"iri": row["proposition"], "label": row["propositionLabel"],
-                            "type": proposition_type(row.get("propositionClass")), "about": _split(row.get("aboutSlugs"))},
-            "outlets": row["outlets"], "speakers": row["speakers"], "claims": row["claims"],
-            "articles": row["articles"], "denials": row.get("denials", 0), "questions": row.get("questions", 0),
-            "single_outlet": row["outlets"] == 1,
-            "outlet_slugs": _split(row.get("outletSlugs")), "speaker_slugs": _split(row.get("speakerSlugs")),
-        })
+    for key, members in groups.items():
+        union = lambda column: sorted({v for m in members for v in _split(m.get(column))})  # noqa: E731
+        claims_n = len(union("claimKeys"))
+        if not claims_n:
+            continue  # denied or questioned only: nobody carries it
+        variants = sorted(({
+            "proposition": {"iri": m["proposition"], "label": m["propositionLabel"], "core": m.get("core")},
+            "charged": m["_charged"], "claims": len(_split(m.get("claimKeys"))),
+            "denials": len(_split(m.get("denialKeys"))), "questions": len(_split(m.get("questionKeys"))),
+            "outlet_slugs": _split(m.get("outletSlugs")), "speaker_slugs": _split(m.get("speakerSlugs"))}
+            for m in members),
+            key=lambda v: (-v["claims"], v["proposition"]["label"], v["proposition"]["iri"]))
+        level = list(key[3]) if key[0] != "proposition" else []
+        # The variant that names the charge at the level it is grouped at speaks for the group.
+        lead = next((v for v in variants if v["charged"] == level), variants[0])
+        first = next(m for m in members if m["proposition"] == lead["proposition"]["iri"])
+        outlets, speakers = union("outletSlugs"), union("speakerSlugs")
+        item = {
+            "proposition": {"iri": lead["proposition"]["iri"], "label": lead["proposition"]["label"],
+                            "type": proposition_type(first.get("propositionClass")), "about": union("aboutSlugs")},
+            "outlets": len(outlets), "speakers": len(speakers), "claims": claims_n,
+            "utterances": len(union("utteranceKeys")), "articles": len(union("articleSlugs")),
+            "denials": len(union("denialKeys")), "questions": len(union("questionKeys")),
+            "single_outlet": len(outlets) == 1,
+            "outlet_slugs": outlets, "speaker_slugs": speakers,
+            "carried_by": [{"slug": slug, "label": actors.get(slug, {}).get("label", slug)} for slug in speakers],
+            "charge": ({"kind": key[0], "event": list(key[1]), "deed": list(key[2]),
+                        "accused": [{"slug": slug, "label": actors.get(slug, {}).get("label", slug)} for slug in level]}
+                       if key[0] != "proposition" else None),
+            "variants": variants,
+        }
+        items.append(item)
     items.sort(key=lambda i: (-i["outlets"], -i["speakers"], -i["claims"], i["proposition"]["label"],
                               i["proposition"]["iri"]))
     extra = {"single_outlet": sum(i["single_outlet"] for i in items), "propositions": len(items)}
@@ -439,19 +563,37 @@ def shape_corroboration(rows: list[Row], only_single_outlet: bool = False) -> Sh
     return Shaped(items, extra)
 
 
+def shape_articles(rows: list[Row], actors: dict[str, Row] | None = None) -> Shaped:
+    """One result per article, by publication date then slug: title as printed, description,
+    outlet, authors, time, language, URL, original, how many claims."""
+    actors = actors or {}
+    items = []
+    for row in _once(rows, "slug"):
+        items.append({
+            "article": row["slug"], "title": row.get("title"), "label": row.get("label"),
+            "description": row.get("description"),
+            "published": time_bounds(row.get("timeLabel"), row.get("earliest"), row.get("latest")),
+            "outlet": {"slug": row["outletSlug"], "label": row.get("outletLabel")},
+            "authors": [{"slug": a, "label": actors.get(a, {}).get("label", a)} for a in _split(row.get("authorSlugs"))],
+            "language": row.get("language"), "url": row.get("url"), "translationOf": row.get("original"),
+            "claims": row.get("claims", 0),
+        })
+    items.sort(key=lambda i: ((i["published"] or {}).get("earliest") or "9999",
+                              (i["published"] or {}).get("latest") or "9999", i["article"]))
+    return Shaped(items)
+
+
 def shape_timeline(rows: list[Row]) -> Shaped:
     """Events in the order of their earliest bound, with the claims made about them."""
-    items, seen = [], set()
-    for row in rows:
-        if row["slug"] in seen:
-            continue
-        seen.add(row["slug"])
+    items = []
+    for row in _once(rows, "slug"):
         items.append({
             "event": row["slug"], "label": row["label"], "type": row.get("type"),
             "time": time_bounds(row.get("timeLabel"), row.get("earliest"), row.get("latest")),
             "place": _entity(row, "place"),
             "claims": row.get("claims", 0), "articles": row.get("articles", 0), "outlets": row.get("outlets", 0),
             "said": time_bounds(None, row.get("firstSaid"), row.get("lastSaid")),
+            "part_of": _split(row.get("partOfSlugs")), "follows_from": _split(row.get("followsFromSlugs")),
         })
     items.sort(key=lambda i: ((i["time"] or {}).get("earliest") or "9999", (i["time"] or {}).get("latest") or "9999",
                               i["event"]))
@@ -465,7 +607,7 @@ def shape_network(rows: list[Row], kind: str | None = None) -> Shaped:
         if kind and row["kind"] != kind:
             continue
         for end in ("source", "target"):
-            nodes[row[end + "Slug"]] = {"id": row[end + "Slug"], "label": row[end + "Label"],
+            nodes[row[end + "Slug"]] = {"id": row[end + "Slug"], "slug": row[end + "Slug"], "label": row[end + "Label"],
                                         "kind": ACTOR_KINDS.get(local_name(row.get(end + "Class")) or "")}
         edge = {"id": f"{row['kind']}:{row['sourceSlug']}>{row['targetSlug']}", "source": row["sourceSlug"],
                 "target": row["targetSlug"], "kind": row["kind"], "count": row["count"],
@@ -485,17 +627,22 @@ def _network_page(shaped: Shaped, page: list[Row]) -> dict[str, Any]:
 
 
 def shape_search(rows: list[Row]) -> Shaped:
-    """One result per entity, the best match first (exact, prefix, word start, anywhere)."""
+    """One result per entity (or claim), the best match first (exact, prefix, word start, anywhere).
+    A claim's ``slug`` is its article's (to ask ``article-claims`` with), and ``claim`` its IRI."""
     items, seen = [], set()
     for row in rows:
-        if row["slug"] in seen:
+        key = row.get("entity") or row["slug"]
+        if key in seen:
             continue
-        seen.add(row["slug"])
+        seen.add(key)
         rank, _, matched = (row.get("best") or "9 ").partition(" ")
-        items.append({"slug": row["slug"], "label": row["label"], "kind": row["kind"], "type": row["entityType"],
-                      "matched": matched, "match": {"0": "exact", "1": "prefix", "2": "word", "3": "contains"}.get(rank)})
+        item = {"slug": row["slug"], "label": row["label"], "kind": row["kind"], "type": row["entityType"],
+                "matched": matched, "match": {"0": "exact", "1": "prefix", "2": "word", "3": "contains"}.get(rank)}
+        if row["entityType"] == "claim":
+            item["claim"] = row.get("entity")
+        items.append(item)
     order = {"exact": 0, "prefix": 1, "word": 2, "contains": 3}
-    items.sort(key=lambda i: (order.get(i["match"], 9), i["label"].casefold(), i["slug"]))
+    items.sort(key=lambda i: (order.get(i["match"], 9), i["label"].casefold(), i["slug"], i.get("claim") or ""))
     return Shaped(items)
 
 
@@ -572,7 +719,11 @@ FLATTENERS: dict[str, Callable[[Row], list[Row]]] = {
     "network": lambda e: [{"kind": e["kind"], "source": e["source"], "target": e["target"], "count": e["count"],
                            "articles": e["articles"], "deeds": " ".join(e.get("deeds", [])),
                            "events": " ".join(e.get("events", []))}],
-    "search": lambda i: [{k: i[k] for k in ("slug", "label", "kind", "type", "matched", "match")}],
+    "search": lambda i: [{k: i.get(k) for k in ("slug", "label", "kind", "type", "matched", "match", "claim")}],
+    "articles": lambda i: [{"article": i["article"], "title": i["title"], "description": i["description"],
+                            **_time_columns("published_", i["published"]), "outlet": i["outlet"]["slug"],
+                            "authors": " ".join(a["slug"] for a in i["authors"]), "language": i["language"],
+                            "url": i["url"], "translation_of": i["translationOf"], "claims": i["claims"]}],
 }
 
 
@@ -581,6 +732,7 @@ class Shape:
     build: Callable[..., Shaped]
     flatten: Callable[[Row], list[Row]]
     page_extra: Callable[[Shaped, list[Row]], dict[str, Any]] | None = None
+    uses_actors: bool = False  # build takes ``actors``: who the named actors are (roll-up to states)
 
     def flat(self, items: list[Row]) -> list[Row]:
         return [row for item in items for row in self.flatten(item)]
@@ -590,12 +742,13 @@ _BUILDERS: dict[str, Callable[..., Shaped]] = {
     "rows": shape_rows, "claims": shape_claims, "attributions": shape_attributions,
     "accusations": shape_accusations, "event-claims": shape_event_claims, "speaker": shape_speaker,
     "outlet": shape_outlet, "contradictions": shape_contradictions, "corroboration": shape_corroboration,
-    "timeline": shape_timeline, "network": shape_network, "search": shape_search,
+    "timeline": shape_timeline, "network": shape_network, "search": shape_search, "articles": shape_articles,
 }
 _CLAIM_SHAPES = ("claims", "event-claims", "speaker", "outlet")
+_USES_ACTORS = ("corroboration", "articles")
 SHAPES: dict[str, Shape] = {
     name: Shape(build, FLATTENERS["claims" if name in _CLAIM_SHAPES else name],
-                _network_page if name == "network" else None)
+                _network_page if name == "network" else None, uses_actors=name in _USES_ACTORS)
     for name, build in _BUILDERS.items()
 }
 # The shapes as plain functions of rows, as before: the whole list, no summaries.

@@ -27,7 +27,7 @@ def answer(backend, name: str, **params):
 def test_every_question_is_listed_with_paging() -> None:
     names = set(catalog())
     assert {"attributions", "accusations", "event-claims", "speaker", "outlet", "contradictions", "corroboration",
-            "timeline", "network", "search", "article-claims"} <= names
+            "timeline", "network", "search", "article-claims", "articles"} <= names
     for q in catalog().values():
         assert [p.name for p in q.paging] == ["limit", "offset"]
         assert q.summary and q.description
@@ -146,8 +146,9 @@ def test_event_claims_carry_stance_time_and_slugs(crash) -> None:
         assert c["when"]["source"] in ("claim", "article")
         assert c["outlet"]["slug"] and c["speaker"]["slug"] and c["article"]["slug"]
         assert "azal-crash" in c["proposition"]["roles"].values()
-    dates = [c["article"]["published"]["earliest"] for c in crash["results"]]
-    assert dates == sorted(dates)
+    # In the order they were said: the claim's own time where the article dates it, else the article's.
+    whens = [(c["when"]["earliest"], c["when"]["latest"]) for c in crash["results"]]
+    assert whens == sorted(whens)
 
 
 def test_article_time_bounds_keep_the_curators_label(crash) -> None:
@@ -165,6 +166,32 @@ def test_speaker_includes_parts_in_time_order(backend) -> None:
     assert times == sorted(times)
     assert "timeline" not in result
     assert sum(s["count"] for s in result["speakers"]) == result["total"]
+
+
+def test_a_statement_is_dated_when_it_was_made(backend) -> None:
+    """Putin's apology, reported in 2025, was made in the call of late December 2024."""
+    result = answer(backend, "speaker", actor="vladimir-putin", event="azal-crash")
+    [apology] = [c for c in result["results"] if c["illocution"] == "apologizes"]
+    assert apology["when"] == {"label": "late December 2024 (after the crash)", "earliest": "2024-12-25",
+                               "latest": "2024-12-31", "source": "claim"}
+    assert apology["mentionOf"]["slug"] == "putin-aliyev-apology-call"
+    assert "Russian airspace" in apology["proposition"]["label"] and apology["proposition"]["type"] == "generic"
+    assert [t["when"]["earliest"] for t in result["timeline"]] == sorted(t["when"]["earliest"] for t in result["timeline"])
+
+
+def test_a_state_and_the_people_affiliated_with_it_apart(backend) -> None:
+    result = answer(backend, "speaker", actor="azerbaijan", affiliated="true", limit=1000)
+    own = {c["speaker"]["slug"] for c in result["results"]}
+    apart = result["affiliated"]
+    [namazov] = [s["speaker"] for s in apart["speakers"]]
+    assert namazov["slug"] == "ramil-namazov" and namazov["role"] == "member of the Azerbaijani parliament"
+    assert namazov["affiliations"] == [{"relation": "affiliated-with", "slug": "azerbaijani-parliament",
+                                        "label": "National Assembly of Azerbaijan (Milli Majlis)"}]
+    assert "ramil-namazov" not in own and {"azerbaijani-government", "ilham-aliyev"} <= own
+    assert "affiliated" not in answer(backend, "speaker", actor="azerbaijan")
+    assert "affiliated" not in answer(backend, "speaker", actor="azerbaijan", affiliated="false")
+    russia = answer(backend, "speaker", actor="russia", affiliated="true")["affiliated"]
+    assert {s["speaker"]["slug"] for s in russia["speakers"]} == {"konstantin-zatulin", "russian-deputies"}
 
 
 def test_speaker_stance_timeline_on_one_event(backend) -> None:
@@ -234,7 +261,7 @@ def test_medinsky_and_zakharova_disagree_on_karabakh(contradictions) -> None:
     assert "disputed territory" in p["left"]["proposition"]["label"]
     assert "part of Azerbaijan" in p["right"]["proposition"]["label"]
     assert p["left"]["outlet"]["slug"] == f"unidentified-outlet-{PUNISH}" and p["left"]["article"] == PUNISH
-    assert p["same_proposition"] is False
+    assert p["same_proposition"] is False and p["same_charge"] is False
 
 
 def test_mehdiyevs_denial_contradicts_the_spy_accusation(contradictions) -> None:
@@ -242,6 +269,7 @@ def test_mehdiyevs_denial_contradicts_the_spy_accusation(contradictions) -> None
     assert p["reasons"] == ["explicit", "opposite-polarity"]
     assert (p["left"]["stance"], p["right"]["stance"]) == ("affirming", "denying")
     assert p["right"]["speaker"]["slug"] == "ramiz-mehdiyev" and p["same_proposition"] is True
+    assert p["same_charge"] is True and p["right"]["speaker"]["role"].startswith("former head")
 
 
 def test_each_pair_once_in_a_stable_order(contradictions, backend) -> None:
@@ -282,9 +310,34 @@ def test_corroboration_about_one_event_counts_denials(backend) -> None:
     result = answer(backend, "corroboration", event="azal-crash")
     assert result["total"] > 0
     assert all("azal-crash" in i["proposition"]["about"] for i in result["results"])
-    russia = next(i for i in result["results"] if i["proposition"]["label"].startswith("Russia is responsible"))
-    # Only Baku's charge as the 23 July article words it (the article's own-voice echo was withdrawn).
-    assert russia["claims"] == 1 and russia["speaker_slugs"] == ["azerbaijani-government"]
+    assert all(i["denials"] >= 0 and i["questions"] >= 0 for i in result["results"])
+
+
+def test_the_airliner_charge_is_carried_by_two_outlets(backend) -> None:
+    """Baku's charge that Russia downed the AZAL airliner: the Massis Post article names the Russian
+    government ("shot down"), the 23 July article Russia ("deliberate shoot-down"). One charge,
+    rolled up to Russia, carried by two outlets, with both wordings as variants."""
+    result = answer(backend, "corroboration", event="azal-crash")
+    [charge] = [i for i in result["results"] if (i["charge"] or {}).get("kind") == "responsibility"
+                and [a["slug"] for a in i["charge"]["accused"]] == ["russia"]]
+    assert charge["outlets"] == 2 and not charge["single_outlet"]
+    assert charge["outlet_slugs"] == ["massis-post", "unidentified-outlet-unidentified-2025-07-23-kremlin-fears-war"]
+    assert charge["speaker_slugs"] == ["azerbaijani-government"] and charge["claims"] == 2
+    assert charge["proposition"]["label"].startswith("Russia is responsible for")
+    assert sorted(v["charged"][0] for v in charge["variants"]) == ["russia", "russian-government"]
+    assert {v["proposition"]["label"].rsplit("(", 1)[-1] for v in charge["variants"]} == {
+        "shot down)", "deliberate shoot-down)"}
+    assert all(v["claims"] == 1 and len(v["outlet_slugs"]) == 1 for v in charge["variants"])
+    assert charge["charge"]["event"] == ["azal-crash"] and charge["carried_by"][0]["kind"] == "government-body"
+
+
+def test_mentions_of_one_statement_count_once(backend) -> None:
+    """The 23 July article gives the Kremlin's "difficult period" statement twice, once as
+    Peskov's and once as the Kremlin's: two claims, two speakers, one utterance."""
+    result = answer(backend, "corroboration", limit=1000)
+    difficult = next(i for i in result["results"] if "difficult period" in i["proposition"]["label"])
+    assert (difficult["claims"], difficult["speakers"], difficult["utterances"]) == (2, 2, 1)
+    assert difficult["speaker_slugs"] == ["dmitry-peskov", "kremlin"]
 
 
 # ------------------------------------------------------------------------------ timeline
@@ -292,6 +345,50 @@ def test_corroboration_about_one_event_counts_denials(backend) -> None:
 @pytest.fixture(scope="module")
 def timeline(backend):
     return answer(backend, "timeline", limit=1000)
+
+
+def test_related_events_join_the_detentions_and_the_trial(backend, timeline) -> None:
+    """The Yekaterinburg detentions (23 July article) are part of the criminal case (Tarasov's):
+    with related events, a question about either reaches the other's claims."""
+    detentions = answer(backend, "event-claims", event="yekaterinburg-detentions", limit=1000)
+    assert {c["article"]["slug"] for c in detentions["results"]} == {"unidentified-2025-07-23-kremlin-fears-war"}
+    assert all("via" not in c for c in detentions["results"])
+    related = answer(backend, "event-claims", event="yekaterinburg-detentions", related="true", limit=1000)
+    via = {c["claim"].rsplit("/", 1)[1]: c["via"] for c in related["results"]}
+    assert via["d05"] == {"event": "yekaterinburg-trial", "relation": "whole"}
+    assert via["c23"] == {"event": "yekaterinburg-detentions", "relation": "self"}
+    trial = answer(backend, "event-claims", event="yekaterinburg-trial", related="true", limit=1000)
+    assert {"c23", "d05"} <= {c["claim"].rsplit("/", 1)[1] for c in trial["results"]}
+    events = {e["event"]: e for e in timeline["results"]}
+    assert events["yekaterinburg-detentions"]["part_of"] == ["yekaterinburg-trial"]
+    assert events["zakharova-karabakh-statement"]["follows_from"] == ["medinsky-karabakh-statement"]
+
+
+def test_every_person_an_answer_names_comes_with_role_and_affiliation(backend) -> None:
+    """Wherever an answer names an actor ({slug, label}), it says its kind, role and affiliations
+    as the registry holds them: a person always has a role."""
+    from claimgraph.queries.catalog import catalog
+    seen = 0
+
+    def walk(obj):
+        nonlocal seen
+        if isinstance(obj, dict):
+            if obj.get("kind") == "person" and "label" in obj and "slug" in obj:
+                assert obj["role"] and isinstance(obj["affiliations"], list), obj
+                seen += 1
+            for value in obj.values():
+                walk(value)
+        elif isinstance(obj, list):
+            for value in obj:
+                walk(value)
+
+    for name, q in catalog().items():
+        params = {p.name: p.example for p in q.params if p.example is not None and p.type != "boolean"}
+        walk(answer(backend, name, **params, limit=1000))
+    assert seen > 100
+    zakharova = next(c for c in answer(backend, "speaker", actor="maria-zakharova")["results"])["speaker"]
+    assert zakharova["role"] == "spokesperson of the Russian Foreign Ministry"
+    assert zakharova["affiliations"][0]["slug"] == "russian-foreign-ministry"
 
 
 def test_the_2020_war_comes_before_the_crash(timeline) -> None:
@@ -369,10 +466,51 @@ def test_search_ranks_exact_then_prefix(backend) -> None:
     assert [r["slug"] for r in actors] == ["baku-city"] and actors[0]["type"] == "place"
 
 
+@pytest.mark.parametrize("text, kind, found", [
+    ("KREMLIN FEARS", "article", "unidentified-2025-07-23-kremlin-fears-war"),        # a printed title
+    ("third party forces", "article", "unidentified-2025-tarasov-third-party-forces"),  # quotes and dashes
+    ("baku–moscow rift", "article", MASSIS_ARTICLE),                                  # a description
+    ("OZTURK SAID", "claim", "unidentified-2025-07-23-kremlin-fears-war"),            # a paraphrase
+    ("öztürk said", "claim", "unidentified-2025-07-23-kremlin-fears-war"),
+    ("tragic event occurring", "claim", "unidentified-2025-tarasov-third-party-forces"),  # a quote
+])
+def test_search_finds_articles_and_claim_texts(backend, text, kind, found) -> None:
+    results = answer(backend, "search", text=text, type=kind)["results"]
+    assert results and {r["type"] for r in results} == {kind}
+    assert found in [r["slug"] for r in results]
+    if kind == "claim":
+        assert all(r["claim"].startswith(CLAIM + r["slug"] + "/") for r in results)
+    assert not [r for r in answer(backend, "search", text=text)["results"] if r["type"] == "claim"], \
+        "claims are searched only when asked for"
+
+
+def test_articles_by_outlet_time_and_event(backend) -> None:
+    every = answer(backend, "articles")["results"]
+    assert len(every) == 5 and [a["published"]["earliest"] for a in every] == sorted(
+        a["published"]["earliest"] for a in every)
+    massis = next(a for a in every if a["article"] == MASSIS_ARTICLE)
+    assert massis["title"] is None and massis["description"] and massis["label"] == massis["description"]
+    assert [a["slug"] for a in massis["authors"]] == ["krikor-khodanian"] and massis["authors"][0]["role"]
+    tarasov = next(a for a in every if a["article"] == "unidentified-2025-tarasov-third-party-forces")
+    assert tarasov["title"] == 'There are "third-party forces" behind Aliyev, and Azerbaijan is actively "Ukrainizing"'
+    assert tarasov["translationOf"] == "https://www.toutiao.com/article/7522662472948449835/"
+    assert [a["article"] for a in answer(backend, "articles", outlet="massis-post")["results"]] == [MASSIS_ARTICLE]
+    spring = answer(backend, "articles", since="2025-03-01", until="2025-06-30")["results"]
+    assert {a["article"] for a in spring} == {MASSIS_ARTICLE, PUNISH, "unidentified-2025-tarasov-third-party-forces"}
+    crash = {a["article"] for a in answer(backend, "articles", event="azal-crash")["results"]}
+    assert crash == {MASSIS_ARTICLE, LOSING, "unidentified-2025-07-23-kremlin-fears-war",
+                     "unidentified-2025-tarasov-third-party-forces"}
+    plain = {a["article"] for a in answer(backend, "articles", event="yekaterinburg-detentions")["results"]}
+    related = {a["article"] for a in answer(backend, "articles", event="yekaterinburg-detentions",
+                                              related="true")["results"]}
+    assert plain == {"unidentified-2025-07-23-kremlin-fears-war"}
+    assert related == plain | {"unidentified-2025-tarasov-third-party-forces"}
+
+
 # ------------------------------------------------------------------------------ paging
 
 @pytest.mark.parametrize("name, params", [("speaker", {"actor": "russia"}), ("corroboration", {}),
-                                          ("timeline", {}), ("accusations", {})])
+                                          ("timeline", {}), ("accusations", {}), ("articles", {})])
 def test_pages_add_up_to_the_whole_answer(backend, name, params) -> None:
     whole = answer(backend, name, **params, limit=1000)
     key = "edges" if name == "network" else "results"
