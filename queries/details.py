@@ -184,10 +184,40 @@ def actor_slugs(rows: list[dict[str, Any]]) -> list[str]:
     return sorted(found)
 
 
-def actors(slugs: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict[str, dict[str, Any]]:
-    """Who each actor is, by slug: ``{slug: {"slug", "label", "kind", "role", "affiliations",
-    "states"}}`` (affiliations: ``{"relation", "slug", "label"}`` sorted; states: the slugs of
-    the states it rolls up to). Slugs that name no actor are left out."""
+def actors(slugs: Sequence[str], backend: Backend, *, chunk: int = CHUNK, rollup: bool = False
+           ) -> dict[str, dict[str, Any]]:
+    """Who each actor is, by slug: ``{slug: {"slug", "label", "kind", "role", "affiliations"}}``
+    (affiliations: ``{"relation", "slug", "label"}``, sorted). Slugs that name no actor are left
+    out. With ``rollup``, each card also has ``states``: the slugs of the states the actor rolls up
+    to through ``represents`` and ``part-of`` (itself, if it is a state); the actors it rolls up
+    through are looked up round by round, and added to the cards."""
+    cards = _cards(slugs, backend, chunk)
+    if not rollup:
+        return cards
+    while missing := sorted({a["slug"] for card in cards.values() for a in card["affiliations"]
+                             if a["relation"] in ROLLUP and a["slug"] not in cards} - set(slugs)):
+        found = _cards(missing, backend, chunk)
+        if not found:
+            break
+        cards.update(found)
+
+    def states(slug: str, path: tuple[str, ...] = ()) -> set[str]:
+        card = cards.get(slug)
+        if card is None or slug in path:
+            return set()
+        if card["kind"] == "state":
+            return {slug}
+        return {s for a in card["affiliations"] if a["relation"] in ROLLUP for s in states(a["slug"], (*path, slug))}
+
+    for slug, card in cards.items():
+        card["states"] = sorted(states(slug))
+    return cards
+
+
+ROLLUP = ("represents", "part-of")
+
+
+def _cards(slugs: Sequence[str], backend: Backend, chunk: int) -> dict[str, dict[str, Any]]:
     from claimgraph.ingest import iris
     template = details_query(ACTORS_FILE, _ACTOR_VALUES)
     cards: dict[str, dict[str, Any]] = {}
@@ -209,7 +239,6 @@ def actors(slugs: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dic
             "slug": card["slug"], "label": card["label"], "kind": ACTOR_KINDS.get(kind, kind),
             "role": roles[0] if roles else None,
             "affiliations": [{"relation": rel, "slug": slug, "label": label} for rel, slug, label in affiliations],
-            "states": sorted({r["stateSlug"] for r in rows if r["facet"] == "state"}),
         }
     return cards
 

@@ -238,7 +238,8 @@ def fetch(prepared: Prepared, backend: Backend
     if prepared.question.details:
         plain = (with_details if prepared.question.details == "claims" else with_sides)(plain, backend)
         variables = list(dict.fromkeys([*variables, *(k for row in plain for k in row)]))
-    return variables, plain, actors(actor_slugs(plain), backend)
+    rollup = SHAPES[prepared.question.shape].uses_actors  # shapes that roll actors up to states
+    return variables, plain, actors(actor_slugs(plain), backend, rollup=rollup)
 
 
 def run(prepared: Prepared, backend: Backend) -> Answer:
