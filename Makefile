@@ -42,7 +42,7 @@ test-servers: install
 # Benchmarks (not tests): synthetic corpora of 10k and 100k claims through the real ingestion path,
 # every question on each store; figures go to docs/benchmarks.md. Takes several minutes.
 bench: install
-	$(BIN)/python -m claimgraph.queries.bench --sizes 10000 100000 --repeat 30 --out docs/benchmarks.md
+	$(BIN)/python -m tools.bench --sizes 10000 100000 --repeat 30 --out docs/benchmarks.md
 
 # Regenerate claimgraph.owl and namespace.py from ontology/claimgraph.ttl. A file that Protégé
 # saved elsewhere becomes the source with ONTOLOGY_SOURCE=path/to/saved.owl (generate --adopt).

@@ -17,9 +17,9 @@ from fastapi import FastAPI
 
 from claimgraph.api import docs, errors, export, questions
 from claimgraph.api.deps import BackendDep, SettingsDep
-from claimgraph.api.settings import Settings, get_settings
-from claimgraph.queries.backends import Backend
-from claimgraph.queries.remote import GRAPH_PREFIX, open_backend
+from claimgraph.queries.settings import Settings, get_settings
+from claimgraph.queries.store.embedded import Backend
+from claimgraph.queries.store.remote import GRAPH_PREFIX, open_backend
 
 
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:
@@ -73,7 +73,7 @@ def _sparql(app: FastAPI, settings: Settings) -> None:
     def get_sandbox() -> QuerySandbox:
         if app.state.sandbox is None and settings.endpoint:
             # A remote server: the same guard, then the query goes to its query endpoint only.
-            from claimgraph.queries.remote import RemoteSparql
+            from claimgraph.queries.store.remote import RemoteSparql
             app.state.sandbox = RemoteSparql(settings.endpoint, kind=settings.endpoint_kind,  # type: ignore[arg-type]
                                              workers=settings.sparql_workers, timeout_s=settings.query_timeout,
                                              max_rows=settings.max_rows)

@@ -24,8 +24,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from claimgraph.api.settings import get_settings
-from claimgraph.queries.errors import ClaimgraphError, CorpusError, ParameterError
+from claimgraph.queries.settings import get_settings
+from claimgraph.ontology.errors import ClaimgraphError, CorpusError, ParameterError
 
 
 def _table(rows: list[dict[str, Any]], width: int) -> str:
@@ -63,7 +63,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """HermiT over the ontology and the data (exit 1 if inconsistent), or --quality: the SPARQL checks."""
     from claimgraph.ontology import checks, reasoning
     from claimgraph.ontology.data import corpus_quads, data_graph, store_quads
-    from claimgraph.queries.errors import ParameterError
+    from claimgraph.ontology.errors import ParameterError
     if args.corpus and args.store:
         raise ParameterError("check either a corpus folder or --store DIR, not both")
     source = Path(args.corpus) if args.corpus else (args.store or get_settings().store)
@@ -137,14 +137,14 @@ def _summaries(extra: dict[str, Any]) -> list[str]:
 
 def _backend(args: argparse.Namespace):
     """The remote server of --endpoint (or $CLAIMGRAPH_ENDPOINT), else the embedded store."""
-    from claimgraph.queries.remote import open_backend
+    from claimgraph.queries.store.remote import open_backend
     s = get_settings()
     endpoint = getattr(args, "endpoint", None) or (None if args.store else s.endpoint)
     return open_backend(args.store or s.store, endpoint, kind=s.endpoint_kind, timeout=s.query_timeout)
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from claimgraph.ingest.publish import graphs_from_corpus, graphs_from_store, publish
+    from claimgraph.queries.publish import graphs_from_corpus, graphs_from_store, publish
     endpoint = args.endpoint or get_settings().endpoint
     if not endpoint:
         raise ParameterError("publish needs --endpoint URL (or CLAIMGRAPH_ENDPOINT)")
@@ -170,8 +170,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from claimgraph.ingest.export import export, get_format
-    from claimgraph.queries.backends import EmbeddedBackend
+    from claimgraph.queries.export import export, get_format
+    from claimgraph.queries.store.embedded import EmbeddedBackend
     chosen = get_format(args.format)  # an unknown format lists the formats (exit 1)
     backend = EmbeddedBackend(args.store or get_settings().store)
     chunks = export(backend, chosen.name)

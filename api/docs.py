@@ -44,7 +44,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
 from claimgraph import ontology
-from claimgraph.ingest import iris
+from claimgraph.ontology import iris
 
 DOCS_DIR = Path("build/docs")
 HTML_FILE = "ontology.html"
@@ -369,7 +369,7 @@ def write(out: Path, backend: Any) -> list[Path]:
     """Write the documentation folder: the page, both forms of the ontology, the JSON-LD context."""
     import json
 
-    from claimgraph.ingest.export import context
+    from claimgraph.queries.export import context
     out.mkdir(parents=True, exist_ok=True)
     files = {HTML_FILE: build(backend).encode("utf-8"),
              "ontology.ttl": ontology.SOURCE.read_bytes(),
@@ -465,9 +465,9 @@ def router(docs_dir: Path = DOCS_DIR) -> APIRouter:
 # --------------------------------------------------------------------------------------------
 
 def main(argv: Iterable[str] | None = None) -> int:
-    from claimgraph.api.settings import get_settings
-    from claimgraph.queries.backends import EmbeddedBackend
-    from claimgraph.queries.errors import ClaimgraphError
+    from claimgraph.queries.settings import get_settings
+    from claimgraph.queries.store.embedded import EmbeddedBackend
+    from claimgraph.ontology.errors import ClaimgraphError
     ap = argparse.ArgumentParser(prog="python -m claimgraph.api.docs", description="Write the ontology documentation.")
     ap.add_argument("--store", type=Path, help="the store to take examples from (default: $CLAIMGRAPH_STORE or data/store)")
     ap.add_argument("--out", type=Path, default=DOCS_DIR, help=f"the folder to write (default: {DOCS_DIR})")

@@ -29,7 +29,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from claimgraph.queries.errors import ForbiddenQuery, ParameterError, QueryTooLong
+from claimgraph.ontology.errors import ForbiddenQuery, ParameterError, QueryTooLong
 from claimgraph.queries.guard import UPDATES_REFUSED, QueryForm
 from claimgraph.queries.sandbox import GRAPH_MEDIA_TYPES, RESULTS_MEDIA_TYPES, QuerySandbox
 

@@ -20,12 +20,12 @@ from pathlib import Path
 from rdflib import Graph
 
 from claimgraph import ontology
-from claimgraph.ingest import iris
+from claimgraph.ontology import iris
 from claimgraph.ingest.build import Built, build
 from claimgraph.ingest.load import read_articles, read_registry
 from claimgraph.ingest.shapes import check
-from claimgraph.ingest.store import is_current, replace_store
-from claimgraph.queries.errors import CorpusError, Problem, ShapeViolation
+from claimgraph.queries.store.versions import is_current, replace_store
+from claimgraph.ontology.errors import CorpusError, Problem, ShapeViolation
 
 Progress = Callable[[str], None]
 
@@ -44,12 +44,16 @@ class IngestReport:
     seconds: float
 
 
+#: The code outside this folder that decides what the store holds (minted IRIs, search keys).
+BUILDERS = (Path(iris.__file__), Path(ontology.__file__).parent / "folding.py")
+
+
 def corpus_digest(corpus: Path) -> str:
     """A digest of everything the store is built from: corpus files, ontology, shapes, code version."""
     from importlib.metadata import version
     h = hashlib.sha256(version("claimgraph").encode())
     files = sorted(p for p in corpus.rglob("*.yaml") if p.is_file())
-    for path in [*files, ontology.SOURCE, ontology.SHAPES, *sorted(Path(__file__).parent.glob("*.py"))]:
+    for path in [*files, ontology.SOURCE, ontology.SHAPES, *BUILDERS, *sorted(Path(__file__).parent.glob("*.py"))]:
         h.update(str(path.relative_to(path.parent.parent)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]

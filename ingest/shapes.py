@@ -14,7 +14,7 @@ from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.namespace import SH
 
 from claimgraph import ontology
-from claimgraph.queries.errors import Problem
+from claimgraph.ontology.errors import Problem
 
 
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)

@@ -20,7 +20,7 @@ ONTOLOGY_GRAPH = GRAPH_BASE + "ontology"
 
 def open_store(store: Path) -> ox.Store:
     """The store at ``store``, read-only; StoreMissing (exit 2) when there is none."""
-    from claimgraph.queries.errors import StoreMissing
+    from claimgraph.ontology.errors import StoreMissing
 
     store = Path(store)
     if not store.is_dir():

@@ -42,7 +42,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF
 
-from claimgraph.queries.errors import ClaimgraphError
+from claimgraph.ontology.errors import ClaimgraphError
 
 from . import IMPORTS_DIR, NAMESPACE_IRI, ONTOLOGY_DIR, OWL_FILE, PROV_O_FILE
 

@@ -49,7 +49,7 @@ from typing import Any, Literal
 
 import yaml
 
-from claimgraph.queries.errors import NotFound
+from claimgraph.ontology.errors import NotFound
 
 QUESTIONS_DIR = Path(__file__).parent / "questions"
 ParamType = Literal["event", "actor", "outlet", "place", "article", "text", "integer", "boolean", "date", "choice"]
@@ -81,7 +81,7 @@ class Param:
     choices: tuple[str, ...] = ()
     bind: bool = True          # bound into the SPARQL (True) or applied to the shaped answer (False)
     paging: bool = False       # limit / offset, common to every question
-    fold: bool = False         # text bound folded for search, as cg:searchKey is (claimgraph.ingest.folding)
+    fold: bool = False         # text bound folded for search, as cg:searchKey is (claimgraph.ontology.folding)
 
     @property
     def option(self) -> str:

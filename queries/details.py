@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from claimgraph.ontology.namespace import VOCABULARIES
-from claimgraph.queries.backends import Backend
+from claimgraph.queries.store.embedded import Backend
 from claimgraph.queries.terms import to_python
 
 DETAILS_FILE = Path(__file__).parent / "parts" / "claim-details.rq"

@@ -26,7 +26,7 @@ larger stack and recursion limit than the API process can safely afford.
 >>> inspect_query("DROP ALL", max_length=1000)
 Traceback (most recent call last):
 ...
-claimgraph.queries.errors.ForbiddenQuery: read-only endpoint: updates are refused
+claimgraph.ontology.errors.ForbiddenQuery: read-only endpoint: updates are refused
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from claimgraph.queries.errors import ForbiddenQuery, QuerySyntaxError, QueryTooLong
+from claimgraph.ontology.errors import ForbiddenQuery, QuerySyntaxError, QueryTooLong
 
 # Never let rdflib fetch FROM graphs (local files included) in this process.
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False

@@ -18,13 +18,13 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from claimgraph.ingest import iris
-from claimgraph.ingest.folding import search_key
-from claimgraph.queries.backends import Backend
+from claimgraph.ontology import iris
+from claimgraph.ontology.folding import search_key
+from claimgraph.queries.store.embedded import Backend
 from claimgraph.queries.catalog import Param, Question, get
 from claimgraph.queries.details import with_details, with_sides
-from claimgraph.queries.errors import NotFound, ParameterError
-from claimgraph.queries.shaping import SHAPES, Shaped
+from claimgraph.ontology.errors import NotFound, ParameterError
+from claimgraph.queries.layouts import SHAPES, Shaped
 from claimgraph.queries.terms import to_python
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -45,8 +45,8 @@ from typing import Any
 import anyio.to_thread
 import pyoxigraph as ox
 
-from claimgraph.queries import errors
-from claimgraph.queries.errors import BackendError, Busy, ClaimgraphError, QueryTimeout, StoreMissing
+from claimgraph.ontology import errors
+from claimgraph.ontology.errors import BackendError, Busy, ClaimgraphError, QueryTimeout, StoreMissing
 from claimgraph.queries.guard import QueryForm, QueryInfo, inspect_query
 
 #: Media types of SELECT and ASK answers, the default first.

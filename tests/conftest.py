@@ -21,7 +21,7 @@ def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def backend(corpus_store: Path):
-    from claimgraph.queries.backends import EmbeddedBackend
+    from claimgraph.queries.store.embedded import EmbeddedBackend
     return EmbeddedBackend(corpus_store)
 
 
@@ -30,6 +30,6 @@ def client(corpus_store: Path):
     from fastapi.testclient import TestClient
 
     from claimgraph.api.app import create_app
-    from claimgraph.api.settings import Settings
+    from claimgraph.queries.settings import Settings
     with TestClient(create_app(Settings(store=corpus_store, query_timeout=5.0))) as c:
         yield c

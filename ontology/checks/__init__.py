@@ -151,7 +151,7 @@ def quads_for(*, store: Path | None = None, corpus: Path | None = None,
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the checks; return the exit code (0 no violation, 1 violations, 2 error)."""
-    from claimgraph.queries.errors import ClaimgraphError
+    from claimgraph.ontology.errors import ClaimgraphError
 
     parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0])
     where = parser.add_mutually_exclusive_group()

@@ -20,7 +20,7 @@ from rdflib.compare import isomorphic
 
 from claimgraph.api import errors
 from claimgraph.api.sparql_protocol import sparql_router
-from claimgraph.queries.errors import ForbiddenQuery
+from claimgraph.ontology.errors import ForbiddenQuery
 from claimgraph.queries.sandbox import QuerySandbox
 
 pytestmark = pytest.mark.slow

@@ -9,9 +9,9 @@ import pyoxigraph as ox
 import pytest
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 
-from claimgraph.ingest import iris
-from claimgraph.ingest.export import CONTEXT_URL, FORMATS, context, export, get_format, inline_context
-from claimgraph.queries.errors import ParameterError
+from claimgraph.ontology import iris
+from claimgraph.queries.export import CONTEXT_URL, FORMATS, context, export, get_format, inline_context
+from claimgraph.ontology.errors import ParameterError
 
 SCHEMA = Namespace("https://schema.org/")
 CG = "https://w3id.org/claimgraph/ontology#"
@@ -130,7 +130,7 @@ class SparqlOnly:
 
 
 def test_a_backend_without_a_local_store_exports_through_sparql(backend, store, monkeypatch):
-    import claimgraph.ingest.export as module
+    import claimgraph.queries.export as module
     monkeypatch.setattr(module, "PAGE", 700)  # several pages per graph
     data = b"".join(export(SparqlOnly(backend), "nquads"))
     assert set(ox.parse(data, format=ox.RdfFormat.N_QUADS)) == set(store)

@@ -47,7 +47,7 @@ def store_from(path: Path, folder: Path) -> Path:
 
 
 def test_the_ontology_graph_is_the_one_ingestion_writes() -> None:
-    from claimgraph.ingest import iris
+    from claimgraph.ontology import iris
     assert data.ONTOLOGY_GRAPH == str(iris.ONTOLOGY_GRAPH)
 
 

@@ -1,7 +1,7 @@
 """Real SPARQL servers for the tests: the Oxigraph server and Virtuoso open source.
 
 Each is started once per session on free 127.0.0.1 ports, in a temporary folder, and stopped
-afterwards, by :mod:`claimgraph.queries.servers` (which the benchmarks use too). The real corpus
+afterwards, by :mod:`tools.servers` (which the benchmarks use too). The real corpus
 is published to each with the real ``claimgraph publish`` command.
 
 A server that is not installed makes its tests skip with the command that installs it, except
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from claimgraph.queries.remote import RemoteBackend
-from claimgraph.queries.servers import (  # noqa: F401 - re-exported for the tests
+from claimgraph.queries.store.remote import RemoteBackend
+from tools.servers import (  # noqa: F401 - re-exported for the tests
     INSTALL,
     STARTUP_S,
     VIRTUOSO_INI,

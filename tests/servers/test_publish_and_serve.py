@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from claimgraph.api.app import create_app
-from claimgraph.api.settings import Settings
-from claimgraph.ingest.publish import graphs_from_store
-from claimgraph.queries.errors import ForbiddenQuery, QueryTimeout
-from claimgraph.queries.remote import GRAPH_PREFIX, RemoteBackend, RemoteSparql, ResultTruncated
+from claimgraph.queries.settings import Settings
+from claimgraph.queries.publish import graphs_from_store
+from claimgraph.ontology.errors import ForbiddenQuery, QueryTimeout
+from claimgraph.queries.store.remote import GRAPH_PREFIX, RemoteBackend, RemoteSparql, ResultTruncated
 
 from .conftest import publish_cli
 

@@ -18,8 +18,8 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from claimgraph.queries.errors import BackendError, QuerySyntaxError, QueryTimeout
-from claimgraph.queries.remote import RemoteBackend, ResultTruncated, inject_values
+from claimgraph.ontology.errors import BackendError, QuerySyntaxError, QueryTimeout
+from claimgraph.queries.store.remote import RemoteBackend, ResultTruncated, inject_values
 from claimgraph.queries.terms import to_python
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

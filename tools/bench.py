@@ -1,13 +1,13 @@
 """Benchmarks: ingest throughput, publish time and question latency on synthetic corpora (``make bench``).
 
-    python -m claimgraph.queries.bench [--sizes 10000 100000] [--repeat 30] [--out docs/benchmarks.md]
+    python -m tools.bench [--sizes 10000 100000] [--repeat 30] [--out docs/benchmarks.md]
         [--backends embedded oxigraph-server virtuoso] [--workdir DIR] [--questions NAME ...]
 
-For each size, a synthetic corpus (:mod:`claimgraph.ingest.synthetic`) goes through the real
+For each size, a synthetic corpus (:mod:`tools.synthetic`) goes through the real
 ingestion path into an embedded store. With ``--workdir``, a corpus and store already built
 there for the same size and seed, by the same ingestion code, are reused (the ingest figures are
 then those measured when it was built). The store is then published to each real server
-(started by :mod:`claimgraph.queries.servers` in a fresh folder; Virtuoso through its bulk
+(started by :mod:`tools.servers` in a fresh folder; Virtuoso through its bulk
 loader), and every named question is asked ``--repeat`` times on every backend: the median and
 95th percentile are reported for the engine alone (:func:`claimgraph.queries.run.fetch`: every
 SPARQL query the question needs, rows unshaped) and for the product path (parameter checks,
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from claimgraph.queries import run as runner
-from claimgraph.queries.backends import Backend, EmbeddedBackend
+from claimgraph.queries.store.embedded import Backend, EmbeddedBackend
 from claimgraph.queries.catalog import Question, catalog
 from claimgraph.queries.run import ask, prepare
 
@@ -161,7 +161,7 @@ def open_spec(spec: tuple[Any, ...]) -> Backend:
     """A backend from its description: ``("embedded", path)`` or ``("remote", endpoint, kind, timeout)``."""
     if spec[0] == "embedded":
         return EmbeddedBackend(spec[1])
-    from claimgraph.queries.remote import RemoteBackend
+    from claimgraph.queries.store.remote import RemoteBackend
     return RemoteBackend(spec[1], kind=spec[2], timeout=spec[3])
 
 
@@ -310,7 +310,7 @@ def build_store(size: int, seed: int, workdir: Path, keep: bool = False) -> tupl
     """The store for ``size`` claims and ``seed``: built now, or reused from ``workdir`` when it
     was built by the same ingestion code and ontology (or whatever built it, with ``keep``)."""
     from claimgraph.ingest.pipeline import ingest
-    from claimgraph.ingest.synthetic import write_corpus
+    from tools.synthetic import write_corpus
     name = f"{size}-seed{seed}"
     corpus, store, marker = workdir / f"corpus-{name}", workdir / f"store-{name}", workdir / f"ingest-{name}.json"
     fingerprint = ingestion_fingerprint()
@@ -355,7 +355,7 @@ def bench_size(size: int, seed: int, repeat: int, workdir: Path, backends: list[
         result["http_headline"] = measure_http_headline(store, repeat, timeout_s)
     servers_wanted = [name for name in backends if name != "embedded"]
     if servers_wanted:
-        from claimgraph.queries import servers
+        from tools import servers
         for name in servers_wanted:
             folder = workdir / f"{name}-{size}-seed{seed}"
             shutil.rmtree(folder, ignore_errors=True)  # a fresh database: publish times compare
@@ -482,7 +482,7 @@ def markdown(results: list[dict[str, Any]], repeat: int, timeout_s: float = QUER
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m claimgraph.queries.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--seed", type=int, help="the synthetic corpus's seed (default: its size)")

@@ -15,7 +15,7 @@ A Virtuoso on this machine may instead be loaded by its bulk loader (:class:`Vir
 its SQL port through ``isql-vt``, and a folder in its ``DirsAllowed``): the graphs are written
 there as N-Quads files, the graphs being replaced are dropped, and ``ld_dir`` +
 ``rdf_loader_run()`` + ``checkpoint`` load the files, tens of times faster than INSERT DATA.
-The benchmarks use it for the servers they start (:mod:`claimgraph.queries.servers`).
+The benchmarks use it for the servers they start (:mod:`tools.servers`).
 
 claimgraph graphs on the server that are no longer in the data (an article removed from the
 corpus) are dropped; graphs outside ``https://w3id.org/claimgraph/graph/`` are never touched.
@@ -37,8 +37,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from claimgraph.queries.errors import BackendError, StoreMissing
-from claimgraph.queries.remote import GRAPH_PREFIX, Kind, RemoteBackend
+from claimgraph.ontology.errors import BackendError, StoreMissing
+from claimgraph.queries.store.remote import GRAPH_PREFIX, Kind, RemoteBackend
 
 Progress = Callable[[str], None]
 

@@ -51,8 +51,8 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from claimgraph.ingest import iris
-from claimgraph.queries.errors import ParameterError
+from claimgraph.ontology import iris
+from claimgraph.ontology.errors import ParameterError
 
 CONTEXT_URL = iris.BASE + "context.jsonld"
 CG = "https://w3id.org/claimgraph/ontology#"
@@ -92,7 +92,7 @@ def get_format(name: str) -> Format:
 # --------------------------------------------------------------------------------------------
 
 class SelectBackend(Protocol):
-    """What the export needs of a backend (``claimgraph.queries.backends.Backend`` has it)."""
+    """What the export needs of a backend (``claimgraph.queries.store.embedded.Backend`` has it)."""
 
     def select(self, query: str, bindings: dict) -> tuple[list[str], list[dict[str, Any]]]: ...
 
@@ -395,7 +395,7 @@ SELECT ?claim ?event ?label ?earliest ?latest WHERE {
 def _rows(source: Any, query: str) -> list[dict[str, Any]]:
     backend = source
     if isinstance(source, ox.Store):
-        from claimgraph.queries.backends import EmbeddedBackend
+        from claimgraph.queries.store.embedded import EmbeddedBackend
         backend = EmbeddedBackend.from_store(source)
     return backend.select(query, {})[1]
 

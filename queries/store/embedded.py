@@ -14,7 +14,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from claimgraph.queries.errors import BackendError, QuerySyntaxError, StoreMissing
+from claimgraph.ontology.errors import BackendError, QuerySyntaxError, StoreMissing
 
 Term = ox.NamedNode | ox.Literal
 Row = dict[str, Any]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from claimgraph.queries.errors import BackendError
+from claimgraph.ontology.errors import BackendError
 
 
 def current_version(store: Path) -> Path | None:

@@ -1,6 +1,6 @@
 """Remote SPARQL 1.1 servers: the same questions on the Oxigraph server, Virtuoso, or any other.
 
-:class:`RemoteBackend` implements :class:`~claimgraph.queries.backends.Backend` through
+:class:`RemoteBackend` implements :class:`~claimgraph.queries.store.embedded.Backend` through
 SPARQLWrapper with the settings DESIGN.md section 6 asks for: always POST (Virtuoso truncates
 long GET URLs), JSON results, an explicit timeout. What differs between servers is handled here
 so that :func:`claimgraph.queries.terms.to_python` gives the same values on every backend:
@@ -63,8 +63,8 @@ from SPARQLWrapper.SPARQLExceptions import (
     URITooLong,
 )
 
-from claimgraph.queries.backends import Backend, Term
-from claimgraph.queries.errors import (
+from claimgraph.queries.store.embedded import Backend, Term
+from claimgraph.ontology.errors import (
     BackendError,
     Busy,
     ForbiddenQuery,
@@ -528,7 +528,7 @@ def open_backend(store: Any, endpoint: str | None = None, *, kind: Kind = "auto"
             return RemoteBackend(endpoint, kind=kind, timeout=timeout)
         except ValueError as exc:
             raise BackendError(f"bad endpoint: {exc}") from None
-    from claimgraph.queries.backends import EmbeddedBackend
+    from claimgraph.queries.store.embedded import EmbeddedBackend
     return EmbeddedBackend(store)
 
 
@@ -619,8 +619,8 @@ class RemoteSparql:
 
     def _call(self, request: tuple[Any, ...]) -> Any:
         # The pool mechanics of QuerySandbox: a worker per request, replaced when it overruns or dies.
-        from claimgraph.queries import errors
-        from claimgraph.queries.errors import ClaimgraphError
+        from claimgraph.ontology import errors
+        from claimgraph.ontology.errors import ClaimgraphError
         from claimgraph.queries.sandbox import QuerySandbox
 
         if not self._slots.acquire(timeout=self.queue_timeout_s):
@@ -729,7 +729,7 @@ def guard_main(conn: Any, endpoint: str, kind: str, timeout_s: float) -> None:
 
 
 def _guard_serve(conn: Any, endpoint: str, kind: str, timeout_s: float) -> None:
-    from claimgraph.queries.errors import ClaimgraphError
+    from claimgraph.ontology.errors import ClaimgraphError
 
     backend = RemoteBackend(endpoint, kind=kind, timeout=timeout_s)  # type: ignore[arg-type]
     cache: list[Any] = [0.0, set()]
@@ -769,7 +769,7 @@ def refuse_extension_functions(text: str) -> None:
     >>> refuse_extension_functions("PREFIX b: <bif:> SELECT ?x { BIND(b:file_to_string('/etc/passwd') AS ?x) }")
     Traceback (most recent call last):
     ...
-    claimgraph.queries.errors.ForbiddenQuery: extension function <bif:file_to_string> is not allowed on this endpoint; use SPARQL's built-in functions
+    claimgraph.ontology.errors.ForbiddenQuery: extension function <bif:file_to_string> is not allowed on this endpoint; use SPARQL's built-in functions
     """
     from pyparsing import ParseResults
     from rdflib.plugins.sparql.parser import parseQuery
