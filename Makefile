@@ -60,7 +60,7 @@ check: ingest
 # build/docs/: ontology.html (every class, property and controlled value with an example from the
 # store), ontology.ttl, ontology.owl, context.jsonld. Generated; `make serve` serves them at /ontology.
 docs: ingest
-	$(BIN)/python -m claimgraph.api.docs --store $(STORE) --out build/docs
+	$(BIN)/claimgraph docs --store $(STORE) --out build/docs
 
 copycheck:
 	python3 ../shared/tools/copycheck.py .

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from claimgraph.queries.settings import Settings
-from claimgraph.queries.store.embedded import Backend
+from claimgraph.queries.store import Backend
 
 
 def get_backend(request: Request) -> Backend:

@@ -14,10 +14,8 @@ Rules for the SPARQL of a question, so that every backend gives the same answer:
   ``BOUND()`` (a substituted variable is a constant there) and never only inside a subquery.
 - An optional query parameter is used only inside ``#if NAME`` ... ``#end`` blocks: the lines
   between are dropped when the parameter is not given (``#if !NAME``: kept only when it is not
-  given; ``#if a !b``: all must hold; blocks do not nest). ``#if @oxigraph`` / ``#if !@oxigraph``
-  choose by the engine that answers, for the rare pattern one engine plans well and another
-  badly; both forms must give the same rows once shaped. The blocks are SPARQL comments, so the
-  file as it stands still parses.
+  given; ``#if a !b``: all must hold; blocks do not nest). The blocks are SPARQL comments, so
+  the file as it stands still parses.
 - Parameters with ``bind: false`` are not in the query: the shaping step applies them to the
   answer (a filter on the shaped list). ``limit`` and ``offset`` are such parameters, added to
   every question: answers are paged after shaping, and say how many results there are in all.
@@ -63,8 +61,7 @@ _HEADER_KEYS = {"summary", "description", "params", "shape", "aliases", "details
 DETAILS = ("claims", "pairs")
 _PARAM_KEYS = {"type", "description", "example", "required", "default", "minimum", "maximum", "choices", "bind",
                "fold"}
-_IF = re.compile(r"^\s*#if((?:\s+!?@?[A-Za-z_][A-Za-z0-9_]*)+)\s*$")
-ENGINES = ("oxigraph", "virtuoso", "generic")
+_IF = re.compile(r"^\s*#if((?:\s+!?[A-Za-z_][A-Za-z0-9_]*)+)\s*$")
 _END = re.compile(r"^\s*#end\s*$")
 
 
@@ -118,14 +115,13 @@ class Question:
     def param(self, name: str) -> Param | None:
         return next((p for p in self.all_params if p.name == name), None)
 
-    def query(self, given: Iterable[str] = (), engine: str = "oxigraph") -> str:
-        """The SPARQL for these given parameters on this engine: each ``#if`` block kept only
-        when it holds.
+    def query(self, given: Iterable[str] = ()) -> str:
+        """The SPARQL for these given parameters: each ``#if`` block kept only when it holds.
 
         Comment lines (the header, the explanations) are left out: what goes to a server is the
         query alone (SPARQLWrapper, for one, guesses a query's form from words in its comments).
         """
-        present = {*given, "@" + engine}
+        present = set(given)
         kept, skipping = [], False
         for line in self.sparql.splitlines():
             if (m := _IF.match(line)) and not skipping:
@@ -140,8 +136,7 @@ class Question:
 
 
 def _holds(condition: str, present: set[str]) -> bool:
-    """``#if a !b``: every name without ``!`` is given and every name with ``!`` is not; ``@name``
-    is the engine that will answer (``@oxigraph``, ``@virtuoso``, ``@generic``)."""
+    """``#if a !b``: every name without ``!`` is given and every name with ``!`` is not."""
     return all((name[1:] not in present) if name.startswith("!") else (name in present)
                for name in condition.split())
 
@@ -185,9 +180,6 @@ def parse_question(path: Path) -> Question:
     if len(conditions) != len(re.findall(r"^\s*#end\s*$", text, re.MULTILINE)):
         raise ValueError(f"{path}: every `#if NAME` needs its `#end` (blocks do not nest)")
     blocks = {name for names in conditions for name in names if not name.startswith("!")}
-    for name in {name.lstrip("!") for names in conditions for name in names if "@" in name}:
-        if name[1:] not in ENGINES:
-            raise ValueError(f"{path}: `#if {name}` names no engine; the engines are {ENGINES}")
     for p in params:
         if not p.bind:
             continue
@@ -196,7 +188,7 @@ def parse_question(path: Path) -> Question:
             raise ValueError(f"{path}: parameter {p.name!r} must be projected: SELECT ?{p.name} ...")
         if not p.required and p.name not in blocks:
             raise ValueError(f"{path}: optional parameter {p.name!r} must be used inside `#if {p.name}` blocks")
-    for name in {name.lstrip("!") for names in conditions for name in names if "@" not in name}:
+    for name in {name.lstrip("!") for names in conditions for name in names}:
         if not any(p.name == name and not p.required and p.bind for p in params):
             raise ValueError(f"{path}: `#if {name}` names no optional query parameter")
     shape = meta.get("shape", "rows")

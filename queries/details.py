@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from claimgraph.ontology.namespace import VOCABULARIES
-from claimgraph.queries.store.embedded import Backend
+from claimgraph.queries.store import Backend
 from claimgraph.queries.terms import to_python
 
 DETAILS_FILE = Path(__file__).parent / "parts" / "claim-details.rq"
@@ -74,7 +74,7 @@ def lookup(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> di
     template = details_query()
     for page in chunks(claims, chunk):
         values = "VALUES ?claim { " + " ".join(str(ox.NamedNode(iri)) for iri in page) + " }"
-        _, rows = backend.select(template.replace(_VALUES, values), {})
+        _, rows = backend.select(template.replace(_VALUES, values))
         for row in rows:
             plain = {k: to_python(v) for k, v in row.items()}
             for column, name in CONTROLLED.items():

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from claimgraph.ontology import iris
 from claimgraph.ontology.folding import search_key
-from claimgraph.queries.store.embedded import Backend
+from claimgraph.queries.store import Backend
 from claimgraph.queries.catalog import Param, Question, get
 from claimgraph.queries.details import with_details, with_sides
 from claimgraph.ontology.errors import NotFound, ParameterError
@@ -156,13 +156,6 @@ def _term(param: Param, value: Any) -> ox.NamedNode | ox.Literal:
     return _iri(param, value)
 
 
-def engine(backend: Backend) -> str:
-    """Which engine answers: ``oxigraph`` (embedded, or the Oxigraph server), ``virtuoso``, ``generic``."""
-    if backend.name == "embedded":
-        return "oxigraph"
-    return getattr(backend, "kind", "generic")
-
-
 def prepare(question: Question | str, params: Mapping[str, Any], backend: Backend) -> Prepared:
     """Check every parameter: malformed values raise ParameterError; unknown slugs raise NotFound
     when the question is run (:func:`check_slugs`)."""
@@ -197,8 +190,7 @@ def prepare(question: Question | str, params: Mapping[str, Any], backend: Backen
                 slugs.append((param, value, term))
             bindings[param.name] = term
     limit, offset = options.pop("limit"), options.pop("offset")
-    return Prepared(question, question.query(bindings, engine(backend)), bindings, options, given, limit, offset,
-                    tuple(slugs))
+    return Prepared(question, question.query(bindings), bindings, options, given, limit, offset, tuple(slugs))
 
 
 def check_slugs(prepared: Prepared, backend: Backend) -> None:
@@ -240,9 +232,4 @@ def ask(name: str, params: Mapping[str, Any], backend: Backend) -> Answer:
     return run(prepare(name, params, backend), backend)
 
 
-def bind(question: Question, params: Mapping[str, Any], backend: Backend) -> dict[str, ox.NamedNode | ox.Literal]:
-    """The RDF terms of the query parameters (checked as :func:`prepare` does)."""
-    return prepare(question, params, backend).bindings
-
-
-__all__ = ["Answer", "NotFound", "Prepared", "ask", "bind", "fetch", "prepare", "run"]
+__all__ = ["Answer", "NotFound", "Prepared", "ask", "fetch", "prepare", "run"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -38,9 +39,11 @@ from pathlib import Path
 from typing import Any
 
 from claimgraph.queries import run as runner
-from claimgraph.queries.store.embedded import Backend, EmbeddedBackend
 from claimgraph.queries.catalog import Question, catalog
 from claimgraph.queries.run import ask, prepare
+from claimgraph.queries.store import Backend, EmbeddedBackend, RemoteBackend
+
+Opener = Callable[[], Backend]
 
 SYNTHETIC_VALUES = {"event": "azal-crash", "actor": "russia", "place": "aktau", "article": "synthetic-000000",
                     "text": "state 1"}
@@ -157,18 +160,10 @@ def engine_call(question: Question, params: dict[str, str], backend: Backend) ->
     return lambda: backend.select(prepared.query, prepared.bindings)
 
 
-def open_spec(spec: tuple[Any, ...]) -> Backend:
-    """A backend from its description: ``("embedded", path)`` or ``("remote", endpoint, kind, timeout)``."""
-    if spec[0] == "embedded":
-        return EmbeddedBackend(spec[1])
-    from claimgraph.queries.store.remote import RemoteBackend
-    return RemoteBackend(spec[1], kind=spec[2], timeout=spec[3])
-
-
-def _measure_in_child(conn: Any, spec: tuple[Any, ...], name: str, params: dict[str, str], part: str,
+def _measure_in_child(conn: Any, opener: Opener, name: str, params: dict[str, str], part: str,
                       repeat: int, timeout_s: float) -> None:
     try:
-        backend = open_spec(spec)
+        backend = opener()
         question = catalog()[name]
         last: list[Any] = []
         if part == "engine":
@@ -193,7 +188,7 @@ def _measure_in_child(conn: Any, spec: tuple[Any, ...], name: str, params: dict[
     conn.close()
 
 
-def measure(spec: tuple[Any, ...], question: Question, params: dict[str, str], part: str, repeat: int,
+def measure(opener: Opener, question: Question, params: dict[str, str], part: str, repeat: int,
             timeout_s: float) -> dict[str, Any]:
     """One measurement (``engine`` or ``product``) in a child process, stopped when a run takes
     longer than ``timeout_s`` (the embedded store cannot stop a query itself):
@@ -201,7 +196,7 @@ def measure(spec: tuple[Any, ...], question: Question, params: dict[str, str], p
     import multiprocessing
     ctx = multiprocessing.get_context("fork")  # the code of the run (question files are read again)
     parent, child = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_measure_in_child, args=(child, spec, question.name, params, part, repeat, timeout_s),
+    process = ctx.Process(target=_measure_in_child, args=(child, opener, question.name, params, part, repeat, timeout_s),
                           daemon=True)
     process.start()
     child.close()
@@ -221,20 +216,20 @@ def measure(spec: tuple[Any, ...], question: Question, params: dict[str, str], p
         parent.close()
 
 
-def measure_questions(spec: tuple[Any, ...], repeat: int, timeout_s: float,
+def measure_questions(opener: Opener, repeat: int, timeout_s: float,
                       only: list[str] | None = None) -> list[dict[str, Any]]:
-    """Every question (or those in ``only``) on the backend ``spec`` describes."""
+    """Every question (or those in ``only``) on the backend ``opener`` opens."""
     rows = []
     for question in catalog().values():
         if only and question.name not in only:
             continue
         params = params_for(question)
         row: dict[str, Any] = {"question": question.name, "params": params}
-        row["engine"] = measure(spec, question, params, "engine", repeat, timeout_s)
+        row["engine"] = measure(opener, question, params, "engine", repeat, timeout_s)
         if "QueryTimeout" in row["engine"].get("error", ""):
             row["product"] = {"error": "not measured: the engine timed out"}
         else:
-            row["product"] = measure(spec, question, params, "product", repeat, timeout_s)
+            row["product"] = measure(opener, question, params, "product", repeat, timeout_s)
         for key in ("rows", "total", "digest"):
             if key in row["product"]:
                 row[key] = row["product"].pop(key)
@@ -287,22 +282,13 @@ def measure_http_headline(store: Path, repeat: int, timeout_s: float) -> dict[st
 # -- corpus and store, reused across runs -------------------------------------------------------
 
 
-#: Modules of the ingest package that do not make the store.
-NOT_INGESTION = frozenset({"publish.py", "export.py"})
-
-
 def ingestion_fingerprint() -> str:
-    """A digest of the code and ontology that make a store (a change means re-ingest)."""
-    import claimgraph.ingest
-    import claimgraph.ontology
+    """A digest of the code and ontology that make a store (a change means re-ingest): the same
+    files the corpus digest of ``claimgraph ingest`` covers."""
+    from claimgraph.ingest.pipeline import store_builders
     digest = hashlib.sha256()
-    for package in (claimgraph.ingest, claimgraph.ontology):
-        root = Path(package.__file__).parent
-        for path in sorted(root.rglob("*")):
-            if path.name in NOT_INGESTION or "__pycache__" in path.parts:
-                continue
-            if path.suffix in (".py", ".ttl", ".rq"):
-                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for path in store_builders():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -350,7 +336,8 @@ def bench_size(size: int, seed: int, repeat: int, workdir: Path, backends: list[
     result: dict[str, Any] = {**built, "backends": {}, "publish": {}, "timeout_s": timeout_s}
     if "embedded" in backends:
         log("  embedded store:")
-        result["backends"]["embedded"] = measure_questions(("embedded", store), repeat, timeout_s, only)
+        result["backends"]["embedded"] = measure_questions(functools.partial(EmbeddedBackend, store), repeat,
+                                                           timeout_s, only)
         log("  the headline over HTTP (uvicorn, embedded store)")
         result["http_headline"] = measure_http_headline(store, repeat, timeout_s)
     servers_wanted = [name for name in backends if name != "embedded"]
@@ -381,8 +368,8 @@ def bench_size(size: int, seed: int, repeat: int, workdir: Path, backends: list[
                                                "graphs": len(report.graphs),
                                                "how": how}
                     log(f"  {name}: published {report.triples:,} triples in {seconds:.1f} s")
-                    spec = ("remote", remote.endpoint, remote.kind, timeout_s)
-                    result["backends"][name] = measure_questions(spec, repeat, timeout_s, only)
+                    opener = RemoteBackend(remote.endpoint, kind=remote.kind, timeout=timeout_s).opener()
+                    result["backends"][name] = measure_questions(opener, repeat, timeout_s, only)
             except servers.Unavailable as exc:
                 result["publish"][name] = {"error": f"skipped: {exc}"}
                 log(f"  {name}: skipped ({exc})")

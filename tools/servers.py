@@ -18,7 +18,7 @@ A server that is not installed raises :class:`Unavailable`, whose message says h
   files there. The ``SPARQL`` user is granted ``SPARQL_UPDATE`` (as ``claimgraph publish``
   needs); the ``dba`` account keeps its default password, which is why the SQL port stays on
   loopback. :func:`publish_store` loads a local Virtuoso with its bulk loader through ``isql``
-  (:class:`claimgraph.queries.publish.VirtuosoLoader`) instead of SPARQL Update.
+  (:class:`claimgraph.queries.virtuoso_loader.VirtuosoLoader`) instead of SPARQL Update.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from claimgraph.queries.store.remote import RemoteBackend
+from claimgraph.queries.store import GRAPH_PREFIX, RemoteBackend
 
 INSTALL = {
     "oxigraph": "pip install oxigraph (part of the test extra: `make test` installs it)",
@@ -81,7 +81,7 @@ class Server:
         """The bulk loader of a Virtuoso started here (its SQL port, a folder it may read)."""
         if self.kind != "virtuoso" or self.sql_port is None:
             raise ValueError(f"only a local Virtuoso has a bulk loader, not {self.kind}")
-        from claimgraph.queries.publish import VirtuosoLoader
+        from claimgraph.queries.virtuoso_loader import VirtuosoLoader
         return VirtuosoLoader(isql_port=self.sql_port, folder=self.folder / "load")
 
 
@@ -331,7 +331,6 @@ def bulk_load_oxigraph(store_path: Path, remote: RemoteBackend, *,
     with the store's quads, by ``oxigraph load`` while the server is stopped, then start it again
     on the same port. Returns a :class:`PublishReport` (counts checked as publish does)."""
     from claimgraph.queries.publish import PublishReport, StoreDump
-    from claimgraph.queries.store.remote import GRAPH_PREFIX
 
     say = progress or (lambda message: None)
     server = getattr(remote, "server", None)

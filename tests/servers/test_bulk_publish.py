@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from claimgraph.queries.publish import StoreDump, VirtuosoLoader, graphs_from_store, publish
+from claimgraph.queries.publish import StoreDump, graphs_from_store, publish
+from claimgraph.queries.virtuoso_loader import VirtuosoLoader
 from tools import servers
 from claimgraph.ontology.errors import BackendError
-from claimgraph.queries.store.remote import GRAPH_PREFIX, RemoteBackend
+from claimgraph.queries.store import GRAPH_PREFIX, RemoteBackend
 from claimgraph.queries.run import ask
 
 from .conftest import Server
