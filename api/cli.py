@@ -110,8 +110,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(_table(rows, width))
             for line in _summaries(answer.extra):
                 print(line)
-            shown = f"{len(answer.shaped)}" if answer.total == len(answer.shaped) and not answer.offset else \
-                f"{len(answer.shaped)} of {answer.total} (from {answer.offset + 1})"
+            shown = f"{len(answer.page)}" if answer.total == len(answer.page) and not answer.offset else \
+                f"{len(answer.page)} of {answer.total} (from {answer.offset + 1})"
             print(f"\n{shown} result(s) for {question.name}"
                   + "".join(f" {question.param(k).option} {v}" for k, v in answer.params.items()))
     return 0

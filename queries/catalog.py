@@ -1,8 +1,9 @@
 """The named questions: one ``.rq`` file each in ``questions/``, with declared parameters.
 
 A question file starts with ``#+`` comment lines holding YAML (the convention of grlc):
-``summary``, ``description``, ``params`` (name -> type, description, example, ...), ``shape``
-(how the CLI and the API present the rows) and optionally ``aliases`` (old names that still
+``summary``, ``description``, ``params`` (name -> type, description, example, ...), ``layout``
+(how the CLI and the API lay the rows out, :mod:`claimgraph.queries.layouts`; ``shape`` is its
+older name, still read) and optionally ``aliases`` (old names that still
 answer) and ``details`` (``claims``: the rows' ``?claim`` are then looked up by
 ``parts/claim-details.rq``; ``pairs``: both ``?a`` and ``?b``; see :mod:`claimgraph.queries.details`). The SPARQL below uses each query parameter as a variable of the same name; values are
 bound as RDF terms at run time, never pasted into the text.
@@ -16,9 +17,9 @@ Rules for the SPARQL of a question, so that every backend gives the same answer:
   between are dropped when the parameter is not given (``#if !NAME``: kept only when it is not
   given; ``#if a !b``: all must hold; blocks do not nest). The blocks are SPARQL comments, so
   the file as it stands still parses.
-- Parameters with ``bind: false`` are not in the query: the shaping step applies them to the
-  answer (a filter on the shaped list). ``limit`` and ``offset`` are such parameters, added to
-  every question: answers are paged after shaping, and say how many results there are in all.
+- Parameters with ``bind: false`` are not in the query: the layout step applies them to the
+  answer (a filter on the laid-out list). ``limit`` and ``offset`` are such parameters, added to
+  every question: answers are paged after the layout, and say how many results there are in all.
 
 Parameter types: ``event``, ``actor``, ``outlet``, ``place``, ``article`` (slugs, bound as the
 entity's IRI once its existence is checked), ``text`` (a literal), ``integer`` (``minimum``,
@@ -54,10 +55,10 @@ ParamType = Literal["event", "actor", "outlet", "place", "article", "text", "int
 PARAM_TYPES: tuple[str, ...] = ("event", "actor", "outlet", "place", "article", "text", "integer", "boolean",
                                 "date", "choice")
 SLUG_TYPES: tuple[str, ...] = ("event", "actor", "outlet", "place", "article")
-SHAPES = ("rows", "claims", "attributions", "accusations", "event-claims", "speaker", "outlet", "contradictions",
+LAYOUTS = ("rows", "claims", "attributions", "accusations", "event-claims", "speaker", "outlet", "contradictions",
           "corroboration", "timeline", "network", "search")
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
-_HEADER_KEYS = {"summary", "description", "params", "shape", "aliases", "details"}
+_HEADER_KEYS = {"summary", "description", "params", "layout", "shape", "aliases", "details"}
 DETAILS = ("claims", "pairs")
 _PARAM_KEYS = {"type", "description", "example", "required", "default", "minimum", "maximum", "choices", "bind",
                "fold"}
@@ -76,7 +77,7 @@ class Param:
     minimum: int | None = None
     maximum: int | None = None
     choices: tuple[str, ...] = ()
-    bind: bool = True          # bound into the SPARQL (True) or applied to the shaped answer (False)
+    bind: bool = True          # bound into the SPARQL (True) or applied to the laid-out answer (False)
     paging: bool = False       # limit / offset, common to every question
     fold: bool = False         # text bound folded for search, as cg:searchKey is (claimgraph.ontology.folding)
 
@@ -100,7 +101,7 @@ class Question:
     summary: str
     description: str
     params: tuple[Param, ...]
-    shape: str
+    layout: str
     sparql: str
     path: Path
     aliases: tuple[str, ...] = ()
@@ -191,15 +192,17 @@ def parse_question(path: Path) -> Question:
     for name in {name.lstrip("!") for names in conditions for name in names}:
         if not any(p.name == name and not p.required and p.bind for p in params):
             raise ValueError(f"{path}: `#if {name}` names no optional query parameter")
-    shape = meta.get("shape", "rows")
-    if shape not in SHAPES:
-        raise ValueError(f"{path}: shape {shape!r} is not one of {SHAPES}")
+    if "layout" in meta and "shape" in meta:
+        raise ValueError(f"{path}: give `layout`, not also its older name `shape`")
+    layout = meta.get("layout", meta.get("shape", "rows"))
+    if layout not in LAYOUTS:
+        raise ValueError(f"{path}: layout {layout!r} is not one of {LAYOUTS}")
     details = meta.get("details")
     needs = {"claims": {"claim"}, "pairs": {"a", "b"}}
     if details is not None and (details not in DETAILS or not needs[details] <= projected):
         raise ValueError(f"{path}: `details` is `claims` (with a projected ?claim) or `pairs` (?a and ?b)")
     return Question(path.stem, meta["summary"], " ".join(str(meta.get("description", "")).split()),
-                    params, shape, text, path, tuple(meta.get("aliases") or ()), details=details)
+                    params, layout, text, path, tuple(meta.get("aliases") or ()), details=details)
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,7 @@
 A claim question's own ``.rq`` finds *which* claim acts answer it (a few joins from the
 parameter, through indexes); this module then asks :data:`DETAILS_FILE` about those claims, a
 page of :data:`CHUNK` IRIs at a time, and joins its rows to the question's rows claim by claim,
-as the shaping expects them (one row per fact of a claim, each with the columns every claim has).
+as the layouts expect them (one row per fact of a claim, each with the columns every claim has).
 
 Two queries instead of one, because one long query with what a claim may lack is planned badly
 by both engines: Oxigraph 0.5 evaluates an OPTIONAL after a long join over the whole store, and
