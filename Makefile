@@ -7,7 +7,7 @@ PORT ?= 8000
 STORE ?= data/store
 CORPUS ?= corpus
 
-.PHONY: serve test test-servers install ingest check-corpus check ontology docs bench copycheck clean help
+.PHONY: serve test quick test-servers layers install ingest check-corpus check ontology docs bench copycheck clean help
 
 help:
 	@echo "make serve   set up, ingest the corpus if needed, serve the API on 127.0.0.1:$(PORT)"
@@ -34,6 +34,10 @@ serve: ingest
 
 test: install
 	$(BIN)/python -m pytest
+
+# The import contract of pyproject.toml ([tool.importlinter]): the folders import one way.
+layers: install
+	$(BIN)/python -m tools.layers
 
 # Only the tests against real servers (Oxigraph server and Virtuoso, started on loopback).
 test-servers: install
