@@ -12,7 +12,8 @@ CORPUS ?= corpus
 help:
 	@echo "make serve   set up, ingest the corpus if needed, serve the API on 127.0.0.1:$(PORT)"
 	@echo "make test    set up and run the tests"
-	@echo "make ingest | check-corpus | check | ontology | docs | bench | copycheck | clean"
+	@echo "make quick   the fast tests only (units and doctests), while editing"
+	@echo "make ingest | check-corpus | check | ontology | docs | layers | bench | copycheck | clean"
 
 $(BIN)/claimgraph: pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 2; }
@@ -34,6 +35,10 @@ serve: ingest
 
 test: install
 	$(BIN)/python -m pytest
+
+# The loop while editing: units and doctests, no store, server, browser or Java (under 30 s).
+quick: install
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # The import contract of pyproject.toml ([tool.importlinter]): the folders import one way.
 layers: install

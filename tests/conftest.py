@@ -1,4 +1,9 @@
-"""Shared fixtures: the real embedded store, built once per session from the real corpus."""
+"""Shared fixtures: the real embedded store, built once per session from the real corpus.
+
+A test that builds or opens a store, starts a server or a browser, or runs Java (HermiT, the OWL
+API) is marked ``slow``: ``make quick`` runs the others (``-m "not slow"``), ``make test`` all.
+Tests that use the fixtures below are marked here, so a new one cannot forget it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
+
+#: Fixtures that build or open a store, or start a server: whoever uses one is slow.
+SLOW_FIXTURES = frozenset({"corpus_store", "backend", "client", "valid_store", "sparql_store_path", "remote",
+                           "published", "oxigraph_server", "virtuoso_server", "served", "server", "built"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

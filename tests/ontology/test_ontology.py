@@ -26,7 +26,12 @@ CGN = lambda local: URIRef(NS + local)  # noqa: E731
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HERMIT_JAR = Path(owlready2.__file__).resolve().parent / "hermit" / "HermiT.jar"
 JAVA = shutil.which(owlready2.JAVA_EXE) or shutil.which("java")
-needs_java = pytest.mark.skipif(JAVA is None, reason="HermiT needs Java")
+
+
+def needs_java(test):
+    """Skipped without Java (HermiT needs Java); slow (a JVM per run)."""
+    return pytest.mark.slow(pytest.mark.skipif(JAVA is None, reason="HermiT needs Java")(test))
+
 
 CLASSES = {
     "Actor", "State", "GovernmentBody", "Person", "Organization", "NewsOutlet", "UnidentifiedOutlet",

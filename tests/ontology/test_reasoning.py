@@ -21,7 +21,12 @@ from claimgraph.queries.store import EmbeddedBackend
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EX = "https://example.org/claimgraph/id/"
 JAVA = shutil.which(owlready2.JAVA_EXE) or shutil.which("java")
-needs_java = pytest.mark.skipif(JAVA is None, reason="HermiT needs Java")
+
+
+def needs_java(test):
+    """Skipped without Java (HermiT needs Java); slow (a JVM per run)."""
+    return pytest.mark.slow(pytest.mark.skipif(JAVA is None, reason="HermiT needs Java")(test))
+
 
 #: Each deliberately inconsistent fixture, and the individuals the report must name.
 MISTAKES = {

@@ -22,7 +22,12 @@ from claimgraph.ontology import generate
 HERE = Path(__file__).resolve().parent
 HERMIT_JAR = Path(owlready2.__file__).resolve().parent / "hermit" / "HermiT.jar"
 JAVA = shutil.which(owlready2.JAVA_EXE) or shutil.which("java")
-needs_java = pytest.mark.skipif(JAVA is None, reason="the OWL API runs on Java")
+
+
+def needs_java(test):
+    """Skipped without Java (the OWL API runs on Java); slow (a JVM per run)."""
+    return pytest.mark.slow(pytest.mark.skipif(JAVA is None, reason="the OWL API runs on Java")(test))
+
 PROV_MAP = f"{ontology.PROV_O_IRI}={ontology.PROV_O_FILE}"
 
 

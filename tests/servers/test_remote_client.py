@@ -65,7 +65,7 @@ def fake() -> Iterator[tuple[Script, str]]:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield script, f"http://127.0.0.1:{server.server_address[1]}/sparql"
