@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -394,11 +394,7 @@ def layout_contradictions(rows: list[Row]) -> Whole:
 def layout_corroboration(rows: list[Row], only_single_outlet: bool = False) -> Whole:
     """Per proposition: how many outlets and original speakers carry it."""
     items = []
-    seen = set()
-    for row in rows:
-        if row["proposition"] in seen:
-            continue
-        seen.add(row["proposition"])
+    for row in first_per(rows, "proposition"):
         items.append({
             "proposition": {"iri": row["proposition"], "label": row["propositionLabel"],
                             "type": proposition_type(row.get("propositionClass")), "about": _split(row.get("aboutSlugs"))},
@@ -415,13 +411,19 @@ def layout_corroboration(rows: list[Row], only_single_outlet: bool = False) -> W
     return Whole(items, extra)
 
 
+def first_per(rows: Iterable[Row], column: str) -> Iterator[Row]:
+    """The first row of each value of ``column``, in the rows' order (rows may repeat)."""
+    seen = set()
+    for row in rows:
+        if row[column] not in seen:
+            seen.add(row[column])
+            yield row
+
+
 def layout_timeline(rows: list[Row]) -> Whole:
     """Events in the order of their earliest bound, with the claims made about them."""
-    items, seen = [], set()
-    for row in rows:
-        if row["slug"] in seen:
-            continue
-        seen.add(row["slug"])
+    items = []
+    for row in first_per(rows, "slug"):
         items.append({
             "event": row["slug"], "label": row["label"], "type": row.get("type"),
             "time": time_bounds(row.get("timeLabel"), row.get("earliest"), row.get("latest")),
@@ -462,11 +464,8 @@ def _network_page(whole: Whole, page: list[Row]) -> dict[str, Any]:
 
 def layout_search(rows: list[Row]) -> Whole:
     """One result per entity, the best match first (exact, prefix, word start, anywhere)."""
-    items, seen = [], set()
-    for row in rows:
-        if row["slug"] in seen:
-            continue
-        seen.add(row["slug"])
+    items = []
+    for row in first_per(rows, "slug"):
         rank, _, matched = (row.get("best") or "9 ").partition(" ")
         items.append({"slug": row["slug"], "label": row["label"], "kind": row["kind"], "type": row["entityType"],
                       "matched": matched, "match": {"0": "exact", "1": "prefix", "2": "word", "3": "contains"}.get(rank)})

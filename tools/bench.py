@@ -24,6 +24,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import logging
 import os
 import platform
 import re
@@ -71,8 +72,11 @@ def server_settings(name: str, timeout_s: float) -> dict[str, Any]:
     return {}
 
 
+logger = logging.getLogger(__name__)
+
+
 def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    logger.info(message)
 
 
 # What an analyst asks of the questions whose parameters are all optional: one actor's charges,
@@ -487,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-store", action="store_true",
                         help="reuse a store in --workdir even if the ingestion code or ontology changed since")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="claimgraph-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     workdir = workdir.resolve()
