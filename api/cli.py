@@ -1,6 +1,6 @@
 """The ``claimgraph`` command.
 
-Exit codes (as pySHACL's): 0 success, 1 invalid input (a corpus error, a bad parameter, an
+Exit codes (``docs/decisions/0010-exit-codes.md``): 0 success, 1 invalid input (a corpus error, a bad parameter, an
 unknown slug), 2 any other error (the store is missing or failing).
 
     claimgraph ingest [CORPUS_DIR] [--store DIR] [--dry-run] [--force]

@@ -22,7 +22,7 @@ PROV_O_FILE: Path = IMPORTS_DIR / "prov-o.owl"
 
 ONTOLOGY_IRI = "https://w3id.org/claimgraph/ontology"
 NAMESPACE_IRI = "https://w3id.org/claimgraph/ontology#"
-PROV_O_IRI = "http://www.w3.org/ns/prov-o"
+PROV_O_IRI = "http://www.w3.org/ns/prov-o"  # not the PROV namespace: docs/decisions/0007-prov-o-import.md
 
 __all__ = [
     "CATALOG",

@@ -1,8 +1,9 @@
 """Load the claimgraph ontology with owlready2 and check it, alone or with data, with HermiT.
 
-owlready2 reads RDF/XML and N-Triples, not Turtle: the ontology comes from the generated
-``claimgraph.owl`` and data are handed over as N-Triples. The PROV-O import resolves offline to
-``imports/prov-o.owl`` through ``owlready2.onto_path``. HermiT needs Java (``java`` on PATH, or
+owlready2 reads RDF/XML and N-Triples, not Turtle (``docs/decisions/0006-rdfxml-for-owlready2.md``):
+the ontology comes from the generated ``claimgraph.owl`` and data are handed over as N-Triples.
+The PROV-O import resolves offline to ``imports/prov-o.owl`` through ``owlready2.onto_path``
+(``docs/decisions/0007-prov-o-import.md``). HermiT needs Java (``java`` on PATH, or
 ``owlready2.JAVA_EXE``).
 
 Checking data (:func:`check_data`) adds two things to the data, in the reasoning load only:

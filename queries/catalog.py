@@ -1,6 +1,6 @@
 """The named questions: one ``.rq`` file each in ``questions/``, with declared parameters.
 
-A question file starts with ``#+`` comment lines holding YAML (the convention of grlc):
+A question file starts with ``#+`` comment lines holding YAML (``docs/decisions/0011-questions-as-rq-files.md``):
 ``summary``, ``description``, ``params`` (name -> type, description, example, ...), ``layout``
 (how the CLI and the API lay the rows out, :mod:`claimgraph.queries.layouts`; ``shape`` is its
 older name, still read) and optionally ``aliases`` (old names that still

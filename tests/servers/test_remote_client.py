@@ -1,6 +1,6 @@
 """RemoteBackend against scripted HTTP servers on loopback: what goes out, and every way an answer fails.
 
-Each scripted answer copies what a real server sends (DESIGN.md section 6): Virtuoso's HTTP 500
+Each scripted answer copies what a real server sends (``docs/decisions/0003-virtuoso-quirks.md``): Virtuoso's HTTP 500
 "Transaction timed out", its "anytime" partial answers, its silent row cap, its old
 ``typed-literal`` JSON; the Oxigraph server's cancelled stream (JSON cut after HTTP 200).
 """
