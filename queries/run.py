@@ -18,6 +18,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from claimgraph import ontology
 from claimgraph.ontology import iris
 from claimgraph.ontology.folding import search_key
 from claimgraph.queries.store import Backend
@@ -30,7 +31,7 @@ from claimgraph.queries.terms import to_python
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TEXT = 200
 XSD = "http://www.w3.org/2001/XMLSchema#"
-_PREFIX = "PREFIX cg: <https://w3id.org/claimgraph/ontology#>\n"
+_PREFIX = f"PREFIX cg: <{ontology.NAMESPACE_IRI}>\n"
 _EXISTS = {
     "default": _PREFIX + "ASK { ?entity cg:slug ?slug }",
     "outlet": _PREFIX + "ASK { ?entity cg:slug ?slug . { ?entity a cg:NewsOutlet } UNION { ?entity a cg:UnidentifiedOutlet } }",

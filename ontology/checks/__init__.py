@@ -36,13 +36,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .. import SHAPES, SOURCE
+from .. import SHAPES, SOURCE, iris
 from ..data import ONTOLOGY_GRAPH, file_quads, has_ontology_graph
 
 __all__ = ["Check", "Violation", "build_store", "load_checks", "main", "report", "run_check", "run_checks"]
 
 CHECKS_DIR = Path(__file__).resolve().parent
-SHAPES_GRAPH = "https://w3id.org/claimgraph/graph/shapes"
+SHAPES_GRAPH = iris.GRAPH + "shapes"
 SCOPES = ("ontology", "data")
 COMMAND = "python -m claimgraph.ontology.checks"
 

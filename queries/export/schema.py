@@ -26,13 +26,12 @@ from claimgraph.queries.store import Backend
 
 SCHEMA = "https://schema.org/"
 
+_CG = f"PREFIX cg: <{CG}>\n"
 PERSON_CLASSES = {CG + "Person"}
 ORGANIZATION_TYPES = {CG + "NewsOutlet": "NewsMediaOrganization", CG + "UnidentifiedOutlet": "NewsMediaOrganization",
                       CG + "GovernmentBody": "GovernmentOrganization"}
 
-_CLAIMS = """
-PREFIX cg: <https://w3id.org/claimgraph/ontology#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
+_CLAIMS = _CG + """PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?claim ?paraphrase ?quote ?speaker ?article ?illocution ?polarity ?certainty ?earliest ?latest
        ?curator ?curatorLabel
@@ -49,9 +48,7 @@ WHERE {
 ORDER BY ?article ?claim
 """
 
-_ACTORS = """
-PREFIX cg: <https://w3id.org/claimgraph/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+_ACTORS = _CG + """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?actor ?label ?type WHERE {
   ?actor a ?type .
   ?type rdfs:subClassOf* cg:Actor .
@@ -59,9 +56,7 @@ SELECT ?actor ?label ?type WHERE {
 }
 """
 
-_ARTICLES = """
-PREFIX cg: <https://w3id.org/claimgraph/ontology#>
-SELECT ?article ?title ?earliest ?latest ?url ?language ?outlet ?author WHERE {
+_ARTICLES = _CG + """SELECT ?article ?title ?earliest ?latest ?url ?language ?outlet ?author WHERE {
   ?article a cg:Article .
   OPTIONAL { ?article cg:title ?title }
   OPTIONAL { ?article cg:earliest ?earliest ; cg:latest ?latest }
@@ -72,9 +67,7 @@ SELECT ?article ?title ?earliest ?latest ?url ?language ?outlet ?author WHERE {
 }
 """
 
-_ABOUT = """
-PREFIX cg: <https://w3id.org/claimgraph/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+_ABOUT = _CG + """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?claim ?event ?label ?earliest ?latest WHERE {
   ?claim a cg:ClaimAct ; cg:content ?proposition .
   ?proposition cg:aboutEvent|cg:causeEvent ?event .
