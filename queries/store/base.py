@@ -28,7 +28,7 @@ article): a query without ``GRAPH`` or ``FROM`` sees the whole corpus.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -169,8 +169,3 @@ class Backend(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional for backends holding no resources
         """Release what the backend holds."""
-
-
-def triples_of(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
-    """The triples of ``quads``, graph names dropped."""
-    return [q.triple for q in quads]

@@ -38,18 +38,19 @@ class EmbeddedBackend(Backend):
     """The embedded Oxigraph store on disk, opened read-only (ingestion replaces it whole)."""
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+        self.path: Path | None = Path(path)
         self.store = open_read_only(self.path)
 
     @classmethod
-    def from_store(cls, store: ox.Store, path: Path | None = None) -> EmbeddedBackend:
-        """A backend over a pyoxigraph store already open (in memory, for instance)."""
+    def from_store(cls, store: ox.Store) -> EmbeddedBackend:
+        """A backend over a pyoxigraph store already open (in memory, for instance); it has no
+        version, and cannot be opened again in another process."""
         backend = cls.__new__(cls)
-        backend.path, backend.store = path or Path(), store
+        backend.path, backend.store = None, store
         return backend
 
     def __repr__(self) -> str:
-        return f"EmbeddedBackend({str(self.path)!r})"
+        return f"EmbeddedBackend({str(self.path) if self.path else 'in memory'!r})"
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -110,14 +111,17 @@ class EmbeddedBackend(Backend):
 
     # -- identity -------------------------------------------------------------------------------
 
-    def version(self) -> str:
-        """The name of the version folder the store's link points at (the corpus digest is in it)."""
-        return os.path.basename(os.path.realpath(self.path))
+    def version(self) -> str | None:
+        """The name of the version folder the store's link points at (the corpus digest is in it);
+        None for a store held in memory."""
+        return os.path.basename(os.path.realpath(self.path)) if self.path is not None else None
 
     def describe(self) -> dict[str, Any]:
-        return {"backend": "embedded", "store": str(self.path)}
+        return {"backend": "embedded", "store": str(self.path) if self.path is not None else "(in memory)"}
 
     def opener(self) -> Callable[[], Backend]:
+        if self.path is None:
+            raise BackendError("a store held in memory cannot be opened again in another process")
         return functools.partial(EmbeddedBackend, self.path)
 
     # -- writing --------------------------------------------------------------------------------
@@ -125,6 +129,8 @@ class EmbeddedBackend(Backend):
     def bulk_load(self, nquads: bytes, *, version: str) -> None:
         """A new version of the store from ``nquads``, switched to atomically; this backend then
         reads it (readers holding the old version go on reading the old one)."""
+        if self.path is None:
+            raise WritesNotSupported("a store held in memory has no versions to write")
         versions.replace_store(self.path, nquads, version)
         self.store = open_read_only(self.path)
 
