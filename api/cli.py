@@ -165,7 +165,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise ParameterError("publish either a corpus folder or --store DIR, not both")
     graphs = (graphs_from_dataset(compile_corpus(Path(args.corpus)).dataset) if args.corpus
               else graphs_from_store(args.store or get_settings().store))
-    report = publish(endpoint, graphs, kind=args.kind, timeout=args.timeout or get_settings().publish_timeout)
+    report = publish(endpoint, graphs, kind=args.kind, timeout=args.timeout)
     return 2 if report.mismatched else 0
 
 

@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from rdflib import Dataset
 
 from claimgraph.ontology.errors import BackendError
-from claimgraph.queries.settings import Kind
+from claimgraph.queries.settings import Kind, get_settings
 from claimgraph.queries.store import GRAPH_PREFIX, Backend, EmbeddedBackend, RemoteBackend
 
 if TYPE_CHECKING:
@@ -120,15 +120,19 @@ class StoreDump:
 
 
 def publish(endpoint: str | Backend, graphs: Iterable[Graph], *, kind: Kind = "auto",
-            timeout: float = 120.0, progress: Progress = logger.info,
+            timeout: float | None = None, progress: Progress = logger.info,
             loader: VirtuosoLoader | None = None) -> PublishReport:
     """Replace each graph on the server at ``endpoint`` (a query URL, or a backend already open)
     and drop its stale claimgraph graphs.
 
-    ``loader``: load a Virtuoso on this machine with its bulk loader instead of SPARQL Update.
+    ``timeout`` (seconds per request) defaults to the setting ``publish_timeout``. ``loader``: load a
+    Virtuoso on this machine with its bulk loader instead of SPARQL Update.
     """
     started = time.perf_counter()
-    server = RemoteBackend(endpoint, kind=kind, timeout=timeout) if isinstance(endpoint, str) else endpoint
+    if isinstance(endpoint, str):
+        server: Backend = RemoteBackend(endpoint, kind=kind, timeout=timeout or get_settings().publish_timeout)
+    else:
+        server = endpoint
     where = server.describe()
     before = {name.value for name in server.graphs() if isinstance(name, ox.NamedNode)}
     report = PublishReport(where["store"], where.get("server", where["backend"]))
