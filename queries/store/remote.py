@@ -29,8 +29,8 @@ embedded store: the same guard first, then the query goes to the server's query 
 from __future__ import annotations
 
 import ast
-import http.client
 import functools
+import http.client
 import re
 import threading
 import time
