@@ -66,8 +66,18 @@ def _sparql(app: FastAPI, settings: Settings) -> None:
 
     def get_sandbox() -> QuerySandbox:
         if app.state.sandbox is None:
-            app.state.sandbox = QuerySandbox(app.state.backend, workers=settings.sparql_workers,
-                                             timeout_s=settings.query_timeout, max_rows=settings.max_rows)
+            app.state.sandbox = sandbox_for(app.state.backend, settings)
         return app.state.sandbox
 
-    app.include_router(sparql_router(get_sandbox, max_query_length=settings.max_query_length))
+    app.include_router(sparql_router(get_sandbox, max_query_length=settings.max_query_length,
+                                     send_timeout=settings.sparql_send_timeout,
+                                     client_requests=settings.sparql_client_requests,
+                                     max_requests=settings.sparql_max_requests))
+
+
+def sandbox_for(backend: Backend, settings: Settings) -> QuerySandbox:
+    """The `/sparql` sandbox over ``backend``, with every limit from the settings."""
+    return QuerySandbox(backend, workers=settings.sparql_workers, timeout_s=settings.query_timeout,
+                        max_rows=settings.max_rows, max_bytes=settings.sparql_max_answer_bytes,
+                        memory_mb=settings.sparql_worker_memory, client_workers=settings.sparql_client_workers,
+                        queue_timeout_s=settings.sparql_queue_timeout)

@@ -15,6 +15,9 @@ STATUS: list[tuple[type[e.ClaimgraphError], int]] = [
     (e.NotFound, 404),
     (e.ForbiddenQuery, 403),
     (e.QueryTooLong, 413),
+    (e.NotAcceptable, 406),
+    (e.QueryTooCostly, 422),
+    (e.TooManyRequests, 429),
     (e.QuerySyntaxError, 400),
     (e.ParameterError, 400),
     (e.InvalidInput, 400),
@@ -38,7 +41,7 @@ def kind_of(exc: e.ClaimgraphError) -> str:
 async def _handle(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.ClaimgraphError)
     status = status_for(exc)
-    headers = {"Retry-After": "5"} if status == 503 else None
+    headers = {"Retry-After": "5"} if status in (429, 503) else None
     return JSONResponse({"error": kind_of(exc), "detail": str(exc)}, status_code=status, headers=headers)
 
 
