@@ -163,7 +163,7 @@ def inspect_query(
             _check_function(str(item["iri"]))
         elif isinstance(item, URIRef) and item.lower().startswith(("bif:", "sql:")):
             raise ForbiddenQuery(f"<{item}> is a Virtuoso SQL extension; it is not allowed on this endpoint")
-        elif isinstance(item, Literal) and item.ill_typed:
+        elif isinstance(item, Literal) and _ill_typed(item):
             raise QuerySyntaxError(f"the literal {item.n3()} is not a valid {_short(item.datatype)}")
 
     from_graphs, from_named = _unique(defaults), _unique(named)
@@ -180,6 +180,14 @@ def _check_function(iri: str) -> None:
     if not iri.startswith(XSD):
         raise UnknownFunction(f"unknown function <{iri}>: this endpoint offers SPARQL's built-in functions "
                               "and XSD casts")
+
+
+def _ill_typed(literal: Literal) -> bool:
+    """Whether an XSD literal's text is not in its datatype's lexical space (the parser does not
+    always say, so the literal is made again)."""
+    if literal.datatype is None or not str(literal.datatype).startswith(XSD):
+        return False
+    return Literal(str(literal), datatype=literal.datatype).ill_typed is True
 
 
 def _short(datatype: str | None) -> str:

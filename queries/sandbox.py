@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import resource
 import signal
 import sys
@@ -317,6 +318,8 @@ class _Worker:
 def worker_main(conn: Connection, opener: Callable[[], Backend], memory_mb: int | None = None) -> None:
     """Entry point of a worker process: serve requests on ``conn`` until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal: the parent stops us
+    # An allocation past the memory limit aborts the engine with one line on stderr; no backtrace.
+    os.environ["RUST_BACKTRACE"] = "0"
     # rdflib logs a traceback for every ill-typed literal it parses: the guard refuses those
     # queries itself, with a message for the client, and the server log stays clean.
     logging.getLogger("rdflib.term").setLevel(logging.ERROR)

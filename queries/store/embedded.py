@@ -93,7 +93,7 @@ class EmbeddedBackend(Backend):
         if isinstance(result, ox.QueryBoolean):
             return RawAnswer(*formats.write_boolean(bool(result), media_type))
         names = [v.value for v in result.variables]
-        rows = ({name: solution[name] for name in names} for solution in result)
+        rows = (dict(zip(names, solution)) for solution in result)
         return RawAnswer(*formats.write_solutions(names, rows, media_type, max_rows, max_bytes=max_bytes))
 
     def graphs(self) -> list[GraphName]:

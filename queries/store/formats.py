@@ -97,24 +97,39 @@ def term_json(term: Any) -> dict[str, Any]:
     raise BackendError(f"unexpected term in a solution: {term!r}")
 
 
-def _capped(kept: Sequence[T], write: Callable[[Sequence[T]], bytes], max_rows: int, max_bytes: int | None,
+#: Rows written first to learn how many bytes a row takes, when the answer may be over the byte cap.
+_PROBE_ROWS = 256
+
+
+def _capped(rows: Iterable[T], write: Callable[[Sequence[T]], bytes], max_rows: int, max_bytes: int | None,
             cut: str | None) -> tuple[bytes, str | None]:
-    """``write`` at most ``max_rows`` of ``kept`` in at most ``max_bytes``, cut at a row boundary;
-    and the cap that cut them (``cut`` when the source was already cut)."""
-    if len(kept) > max_rows:
-        kept, cut = kept[:max_rows], f"max-rows={max_rows}"
+    """``write`` at most ``max_rows`` of ``rows`` in at most ``max_bytes``, cut at a row boundary;
+    and the cap that cut them (``cut`` when the source was already cut).
+
+    A long answer is neither read nor written whole to find out that it is too big: the first
+    rows tell the size of a row, and only about as many rows as fit are read and written.
+    """
+    rows = iter(rows)
+    budget = max_rows if max_bytes is None else min(max_rows, _PROBE_ROWS)
+    kept = list(itertools.islice(rows, budget + 1))
+    if max_bytes is not None and len(kept) > _PROBE_ROWS:
+        probe = write(kept[:_PROBE_ROWS])
+        budget = min(max_rows, max(1, int(max_bytes * _PROBE_ROWS / len(probe) * 0.98)))
+        kept += itertools.islice(rows, max(0, budget + 1 - len(kept)))
+    if len(kept) > budget:  # more rows than are kept: cut by the row cap, or by the byte estimate
+        kept = kept[:budget]
+        cut = f"max-rows={max_rows}" if budget == max_rows else f"max-bytes={max_bytes}"
     body = write(kept)
-    if max_bytes is None or len(body) <= max_bytes:
-        return body, cut
     count = len(kept)
-    while len(body) > max_bytes and count > 0:
+    while max_bytes is not None and len(body) > max_bytes and count > 0:
         # Rows are about the same size: aim just under the cap, then step down.
-        count = min(count - 1, int(count * max_bytes / len(body) * 0.95))
-        body = write(kept[:max(count, 0)])
-    if count <= 0:
+        count = max(0, min(count - 1, int(count * max_bytes / len(body) * 0.95)))
+        body = write(kept[:count])
+        cut = f"max-bytes={max_bytes}"
+    if count == 0 and kept:
         raise QueryTooCostly(f"the answer's first row alone is over the answer limit of {max_bytes} bytes "
                              "(CLAIMGRAPH_SPARQL_MAX_ANSWER_BYTES); select shorter values")
-    return body, f"max-bytes={max_bytes}"
+    return body, cut
 
 
 def write_triples(triples: Iterable[ox.Triple | ox.Quad], media_type: str, prefixes: Mapping[str, str],
@@ -123,7 +138,6 @@ def write_triples(triples: Iterable[ox.Triple | ox.Quad], media_type: str, prefi
     """At most ``max_rows`` triples in at most ``max_bytes`` written as ``media_type``; and the
     cap that cut them, if one did."""
     fmt = rdf_format(media_type)
-    kept = [t.triple if isinstance(t, ox.Quad) else t for t in itertools.islice(triples, max_rows + 1)]
 
     def write(some: Sequence[ox.Triple]) -> bytes:
         try:
@@ -132,7 +146,8 @@ def write_triples(triples: Iterable[ox.Triple | ox.Quad], media_type: str, prefi
         except (OSError, ValueError) as exc:
             raise BackendError(f"the answer cannot be written as {media_type}: {exc}") from None
 
-    body, cut = _capped(kept, write, max_rows, max_bytes, truncated)
+    body, cut = _capped((t.triple if isinstance(t, ox.Quad) else t for t in triples), write, max_rows, max_bytes,
+                        truncated)
     return body, fmt.media_type, cut
 
 
@@ -150,17 +165,16 @@ def write_solutions(names: list[str], rows: Iterable[Mapping[str, Any]], media_t
     ``max_bytes``, written as ``media_type`` by pyoxigraph re-reading them as SPARQL JSON results;
     and the cap that cut them, if one did."""
     fmt = results_format(media_type)
-    kept = list(itertools.islice(rows, max_rows + 1))
 
     def write(some: Sequence[Mapping[str, Any]]) -> bytes:
         document = {"head": {"vars": list(names)}, "results": {"bindings": [
             {name: term_json(term) for name, term in row.items() if term is not None} for row in some]}}
-        try:
+        try:  # the results are read as they are written
             solutions = ox.parse_query_results(json.dumps(document).encode(), format=ox.QueryResultsFormat.JSON)
+            return solutions.serialize(format=fmt)
         except MemoryError:  # pyoxigraph reads no JSON value over 16 MiB
             raise QueryTooCostly("a value in the answer is over 16 MiB, more than an answer may carry; "
                                  "select shorter values") from None
-        return solutions.serialize(format=fmt)
 
-    body, cut = _capped(kept, write, max_rows, max_bytes, truncated)
+    body, cut = _capped(rows, write, max_rows, max_bytes, truncated)
     return body, fmt.media_type, cut
