@@ -13,10 +13,13 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import Response
 
 from claimgraph.api import errors, export, ontology_docs, questions
-from claimgraph.api.deps import BackendDep
+from claimgraph.api.clients import quiet_server_log
+from claimgraph.api.deps import BackendDep, refuse_unknown_parameters
 from claimgraph.api.sparql_protocol import sparql_router
 from claimgraph.queries.sandbox import QuerySandbox
 from claimgraph.queries.settings import Settings, get_settings
@@ -29,6 +32,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        quiet_server_log()
         app.state.backend = backend or open_backend(settings)
         app.state.sandbox = None
         try:
@@ -43,6 +47,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         summary="Who claims what about which event, in their own voice or by reporting someone else.",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_parameters)],
     )
     app.state.settings = settings
     errors.register(app)
@@ -57,7 +62,26 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         ok = backend.ask(f"ASK {{ GRAPH <{GRAPH_PREFIX}registry> {{ ?s ?p ?o }} }}")
         return {"status": "ok" if ok else "empty", **backend.describe()}
 
+    answer_options(app)
     return app
+
+
+def answer_options(app: FastAPI) -> None:
+    """``OPTIONS`` on every documented route: 204 with ``Allow`` listing each method its path
+    takes (Starlette alone names only the first route's methods: ``OPTIONS /sparql`` would leave
+    out POST). Call it once every route is in place."""
+    paths = get_openapi(title=app.title, version=app.version, routes=app.routes)["paths"]
+    for path, operations in paths.items():
+        methods = {method.upper() for method in operations} | {"OPTIONS"}
+        if "GET" in methods:
+            methods.add("HEAD")
+        app.add_api_route(path, _options(", ".join(sorted(methods))), methods=["OPTIONS"], include_in_schema=False)
+
+
+def _options(allow: str):
+    def options() -> Response:
+        return Response(status_code=204, headers={"Allow": allow})
+    return options
 
 
 def _sparql(app: FastAPI, settings: Settings) -> None:

@@ -35,9 +35,11 @@ from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from claimgraph.api.clients import Admissions, TimedResponse, client_key
+from claimgraph.api.deps import accepts_other_parameters
+from claimgraph.api.errors import error_doc, problem
 from claimgraph.api.negotiation import choose
 from claimgraph.ontology.errors import ForbiddenQuery, NotAcceptable, ParameterError, QueryTooLong
 from claimgraph.queries.guard import UPDATES_REFUSED
@@ -154,26 +156,21 @@ _NAMED_DOC = "A graph of the store to make available to GRAPH (repeatable; overr
 _FORMAT_DOC = "Answer format, overriding Accept: json, xml, csv, tsv, turtle, ntriples, jsonld or rdfxml."
 
 
-def _error_doc(description: str) -> dict[str, object]:
-    return {"description": description, "content": {"application/json": {"example": {
-        "error": "kind", "detail": "what went wrong"}}}}
-
-
 _RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"description": "The answer, in the negotiated format. A cut answer carries "
                          "`X-Claimgraph-Truncated`.",
           "content": {media_type: {"schema": {"type": "string"}}
                       for media_type in (*RESULTS_MEDIA_TYPES, *GRAPH_MEDIA_TYPES)}},
-    400: _error_doc("Syntax error (with line and column), unknown function, ill-typed literal, "
+    400: error_doc("Syntax error (with line and column), unknown function, ill-typed literal, "
                     "missing query or bad parameter."),
-    403: _error_doc("Refused: an update, SERVICE, or a graph outside the store."),
-    406: _error_doc("No acceptable format; the detail lists what is offered."),
-    413: _error_doc("The query is longer than the configured cap."),
-    415: _error_doc("POST with a body type other than form or sparql-query."),
-    422: _error_doc("The query needs more memory than a query may use, or one row of its answer "
+    403: error_doc("Refused: an update, SERVICE, or a graph outside the store."),
+    406: error_doc("No acceptable format; the detail lists what is offered."),
+    413: error_doc("The query is longer than the configured cap."),
+    415: error_doc("POST with a body type other than form or sparql-query."),
+    422: error_doc("The query needs more memory than a query may use, or one row of its answer "
                     "is over the answer's byte cap."),
-    429: _error_doc("This client already has as many requests in flight as it may (see Retry-After)."),
-    503: _error_doc("The query ran past its time budget, or no worker became free in time "
+    429: error_doc("This client already has as many requests in flight as it may (see Retry-After)."),
+    503: error_doc("The query ran past its time budget, or no worker became free in time "
                     "(see Retry-After)."),
 }
 
@@ -215,6 +212,7 @@ def sparql_router(
 
     @router.get(path, summary="SPARQL 1.1 query (GET)", description=_DESCRIPTION,
                 response_class=Response, responses=_RESPONSES)
+    @accepts_other_parameters
     async def sparql_get(request: Request, query: QueryParam = None,
                          default_graph_uri: DefaultGraphParam = None,
                          named_graph_uri: NamedGraphParam = None,
@@ -227,6 +225,7 @@ def sparql_router(
 
     @router.post(path, summary="SPARQL 1.1 query (POST, form or direct)", description=_DESCRIPTION,
                  response_class=Response, responses=_RESPONSES, openapi_extra=_POST_BODY)
+    @accepts_other_parameters
     async def sparql_post(request: Request, default_graph_uri: DefaultGraphParam = None,
                           named_graph_uri: NamedGraphParam = None,
                           format: FormatParam = None) -> Response:
@@ -245,7 +244,7 @@ def sparql_router(
             defaults = [*defaults, *form.get("default-graph-uri", [])]
             named = [*named, *form.get("named-graph-uri", [])]
         else:
-            return _problem(415, "unsupported-media-type",
+            return problem(415, "unsupported-media-type",
                             f"POST a body of type {_FORM_TYPE} or {_QUERY_TYPE}, "
                             f"not {content_type[:80] or 'nothing'}")
         return await _answer(request, queries, defaults, named, format)
@@ -271,10 +270,6 @@ def sparql_router(
                              send_timeout=send_timeout, on_close=ticket.release)
 
     return router
-
-
-def _problem(status: int, kind: str, detail: str) -> JSONResponse:
-    return JSONResponse({"error": kind, "detail": detail}, status_code=status)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
