@@ -61,8 +61,6 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
 def _query(p: Param) -> Any:
     """The parameter as FastAPI receives it (text, checked by the question) and documents it."""
     schema = p.schema()
-    if p.default is not None:
-        schema["default"] = p.default
     return Query(... if p.required else None, description=p.description + (
                  f" (default {p.default})" if p.default is not None else ""),
                  examples=[p.example] if p.example else None, json_schema_extra=schema)

@@ -304,10 +304,9 @@ class _Worker:
                 self.process.join(2)
             except (OSError, ValueError):
                 pass
-        self.process.join(0.5)  # a worker that just died: collect its exit code
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(5)
+        if kill or self.process.is_alive():
+            self.process.kill()  # a worker that died already keeps the exit code it died with
+        self.process.join(5)
         self.conn.close()
         return self.process.exitcode
 

@@ -237,7 +237,7 @@ def test_openapi_documents_typed_parameters(client) -> None:
     def rules(schema):
         return {k: v for k, v in schema.items() if k not in ("title", "description", "examples")}
 
-    assert rules(params["limit"]["schema"]) == {"type": "integer", "maximum": 1000, "minimum": 1, "default": 100}
+    assert rules(params["limit"]["schema"]) == {"type": "integer", "maximum": 1000, "minimum": 1}
     assert params["only_single_outlet"]["schema"]["type"] == "boolean"
     assert rules(params["event"]["schema"]) == {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$",
                                                 "maxLength": 120}

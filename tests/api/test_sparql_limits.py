@@ -103,7 +103,7 @@ def test_a_query_past_the_worker_memory_limit_is_refused_and_its_worker_replaced
 
 
 def test_one_time_budget_covers_checking_and_running(corpus_store: Path) -> None:
-    patterns = " . ".join(f"?s{i} ?p{i} ?o{i}" for i in range(450))
+    patterns = " . ".join(f"?s{i} ?p{i} ?o{i}" for i in range(600))
     slow_to_check_and_endless = f"SELECT (COUNT(*) AS ?n) WHERE {{ {patterns} }}"
     with QuerySandbox(EmbeddedBackend(corpus_store), workers=1, timeout_s=300) as sandbox:
         sandbox.inspect(LIGHT)  # the worker is up
