@@ -34,7 +34,7 @@ from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from claimgraph.api.clients import Admissions, TimedResponse, client_key
@@ -159,8 +159,7 @@ _FORMAT_DOC = "Answer format, overriding Accept: json, xml, csv, tsv, turtle, nt
 _RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"description": "The answer, in the negotiated format. A cut answer carries "
                          "`X-Claimgraph-Truncated`.",
-          "content": {media_type: {"schema": {"type": "string"}}
-                      for media_type in (*RESULTS_MEDIA_TYPES, *GRAPH_MEDIA_TYPES)}},
+          "content": {media_type: {"schema": {}} for media_type in (*RESULTS_MEDIA_TYPES, *GRAPH_MEDIA_TYPES)}},
     400: error_doc("Syntax error (with line and column), unknown function, ill-typed literal, "
                     "missing query or bad parameter."),
     403: error_doc("Refused: an update, SERVICE, or a graph outside the store."),
@@ -176,15 +175,15 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
 
 _POST_BODY = {"requestBody": {"required": True, "content": {
     _FORM_TYPE: {"schema": {"type": "object", "required": ["query"], "properties": {
-        "query": {"type": "string", "description": _QUERY_DOC},
+        "query": {"type": "string", "minLength": 1, "description": _QUERY_DOC},
         "default-graph-uri": {"type": "array", "items": {"type": "string"}, "description": _DEFAULT_DOC},
         "named-graph-uri": {"type": "array", "items": {"type": "string"}, "description": _NAMED_DOC},
     }}},
-    _QUERY_TYPE: {"schema": {"type": "string", "description": _QUERY_DOC},
+    _QUERY_TYPE: {"schema": {"type": "string", "minLength": 1, "description": _QUERY_DOC},
                   "example": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"},
 }}}
 
-QueryParam = Annotated[str | None, Query(description=_QUERY_DOC)]
+QueryParam = Annotated[str, Query(min_length=1, description=_QUERY_DOC)]
 DefaultGraphParam = Annotated[list[str] | None, Query(alias="default-graph-uri", description=_DEFAULT_DOC)]
 NamedGraphParam = Annotated[list[str] | None, Query(alias="named-graph-uri", description=_NAMED_DOC)]
 FormatParam = Annotated[str | None, Query(description=_FORMAT_DOC)]
@@ -211,15 +210,13 @@ def sparql_router(
     admissions = Admissions(per_client=client_requests, total=max_requests)
 
     @router.get(path, summary="SPARQL 1.1 query (GET)", description=_DESCRIPTION,
-                response_class=Response, responses=_RESPONSES)
+                response_class=Response, responses=_RESPONSES, dependencies=[Depends(_no_update)])
     @accepts_other_parameters
-    async def sparql_get(request: Request, query: QueryParam = None,
+    async def sparql_get(request: Request, query: QueryParam,
                          default_graph_uri: DefaultGraphParam = None,
                          named_graph_uri: NamedGraphParam = None,
                          format: FormatParam = None) -> Response:
         params = request.query_params
-        if "update" in params:
-            raise ForbiddenQuery(UPDATES_REFUSED)
         return await _answer(request, params.getlist("query"), params.getlist("default-graph-uri"),
                              params.getlist("named-graph-uri"), format)
 
@@ -270,6 +267,12 @@ def sparql_router(
                              send_timeout=send_timeout, on_close=ticket.release)
 
     return router
+
+
+def _no_update(request: Request) -> None:
+    """An update sent with GET is refused as an update (403), before the missing query is noticed."""
+    if "update" in request.query_params:
+        raise ForbiddenQuery(UPDATES_REFUSED)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

@@ -182,6 +182,9 @@ def prepare(question: Question | str, params: Mapping[str, Any], backend: Backen
     slugs: list[tuple[Param, str, ox.NamedNode | ox.Literal]] = []
     for param in question.all_params:
         raw = params.get(param.name)
+        if isinstance(raw, str) and not raw.strip() and param.name in params:
+            # Given, but empty: a mistake (an empty slug, date or number), not "leave it out".
+            raise ParameterError(f"{param.name} is empty; give a value{_hint(param)}, or leave it out")
         if raw is None or raw == "":
             if param.required:
                 raise ParameterError(f"{question.name} needs {param.option}: {param.description}{_hint(param)}")
