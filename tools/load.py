@@ -22,9 +22,7 @@ import asyncio
 import datetime as dt
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from tools.live_server import child_pids, live_server, rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "Under load"
@@ -67,27 +67,6 @@ class Results:
     rss: list[tuple[float, float, float]] = field(default_factory=list)  # (s, API MB, workers MB)
 
 
-def rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
 async def client(number: int, url: str, deadline: float, results: Results,
                  asks: list[tuple[str, dict[str, str]]]) -> None:
     transport = httpx.AsyncHTTPTransport(local_address=f"127.0.0.{10 + number}")
@@ -117,7 +96,7 @@ async def client(number: int, url: str, deadline: float, results: Results,
 
 async def sample(pid: int, started: float, deadline: float, results: Results, every: float) -> None:
     while True:
-        workers = sum(rss_mb(child) for child in children(pid))
+        workers = sum(rss_mb(child) for child in child_pids(pid))
         results.rss.append((time.monotonic() - started, rss_mb(pid), workers))
         if time.monotonic() >= deadline:
             return
@@ -213,12 +192,6 @@ def keep_section(path: Path, text: str) -> str:
     return text.rstrip("\n") + "\n\n" + kept + "\n"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -232,33 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="claimgraph-load-") as work:
         store = Path(work) / "store"
         ingest(ROOT / "corpus", store=store, progress=lambda message: None)
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        log = Path(work) / "server.log"
-        with log.open("wb") as out:
-            server = subprocess.Popen([sys.executable, "-m", "claimgraph.api.cli", "serve", "--host", "127.0.0.1",
-                                       "--port", str(port), "--store", str(store)],
-                                      stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(url + "/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if server.poll() is not None or time.monotonic() > deadline:
-                    print(log.read_text()[-2000:], file=sys.stderr)
-                    return 2
-                time.sleep(0.2)
-            print(f"{args.clients} clients for {args.seconds:g} s against {url} ...", file=sys.stderr)
-            results, elapsed = asyncio.run(run(url, server.pid, args.clients, args.seconds))
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        with live_server(store, Path(work)) as server:
+            print(f"{args.clients} clients for {args.seconds:g} s against {server.url} ...", file=sys.stderr)
+            results, elapsed = asyncio.run(run(server.url, server.process.pid, args.clients, args.seconds))
     section = report(results, elapsed, args.clients, args.seconds)
     print(section)
     write_section(args.out, section)

@@ -29,7 +29,7 @@ from schemathesis.checks import (
 from claimgraph.api.app import create_app
 from claimgraph.queries.settings import Settings
 from tests.api import schema_hooks  # noqa: F401 - registers the serializer and the hook
-from tests.live import LiveServer, live_server
+from tools.live_server import LiveServer, live_server
 
 pytestmark = pytest.mark.slow
 

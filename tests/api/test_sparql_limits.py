@@ -1,7 +1,7 @@
 """The limits of /sparql on the real corpus store, each reproducing what issue 12 found (points 5 to 9).
 
 Points about the server process (its memory, its connections, its log, clients on several
-addresses) run against a real ``claimgraph serve`` (:mod:`tests.live`); the time budget runs on
+addresses) run against a real ``claimgraph serve`` (:mod:`tools.live_server`); the time budget runs on
 the sandbox itself.
 """
 
@@ -20,7 +20,7 @@ import pytest
 from claimgraph.ontology.errors import QueryTimeout
 from claimgraph.queries.sandbox import QuerySandbox
 from claimgraph.queries.store import EmbeddedBackend
-from tests.live import LiveServer, child_pids, live_server, rss_mb
+from tools.live_server import LiveServer, child_pids, live_server, rss_mb
 
 pytestmark = pytest.mark.slow
 

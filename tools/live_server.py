@@ -1,7 +1,7 @@
-"""A real server for the tests: ``claimgraph serve`` (uvicorn) in its own process, on a free port.
+"""A real server: ``claimgraph serve`` (uvicorn) in its own process, on a free loopback port.
 
-Tests that are about the server process (its memory, its log, its connections, clients from
-several addresses) use this rather than an in-process test client. Clients on other loopback
+For the tests that are about the server process (its memory, its log, its connections, clients
+from several addresses) and for the load benchmark (:mod:`tools.load`). Clients on other loopback
 addresses (127.0.0.2, 127.0.0.3, ...) count as other clients of the API.
 """
 
