@@ -65,6 +65,7 @@ class Results:
     latencies: dict[str, list[float]] = field(default_factory=lambda: {"question": [], "sparql": []})
     errors: Counter[str] = field(default_factory=Counter)
     rss: list[tuple[float, float, float]] = field(default_factory=list)  # (s, API MB, workers MB)
+    load: list[float] = field(default_factory=list)  # the machine's load average, before and after
 
 
 async def client(number: int, url: str, deadline: float, results: Results,
@@ -103,8 +104,14 @@ async def sample(pid: int, started: float, deadline: float, results: Results, ev
         await asyncio.sleep(min(every, max(0.0, deadline - time.monotonic())))
 
 
+def load_average() -> float:
+    """The machine's load average over the last minute (other processes compete for its cores)."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
 async def run(url: str, pid: int, clients: int, seconds: float) -> tuple[Results, float]:
     results = Results()
+    results.load = [load_average()]
     asks = questions()
     # Warm up: every question and query once, so that the sandbox and its workers are up.
     async with httpx.AsyncClient(base_url=url, timeout=120) as http:
@@ -116,6 +123,7 @@ async def run(url: str, pid: int, clients: int, seconds: float) -> tuple[Results
     deadline = started + seconds
     await asyncio.gather(sample(pid, started, deadline, results, every=5.0),
                          *(client(i, url, deadline, results, asks) for i in range(clients)))
+    results.load.append(load_average())
     return results, time.monotonic() - started
 
 
@@ -146,7 +154,9 @@ def report(results: Results, elapsed: float, clients: int, seconds: float) -> st
         f"{clients} clients, each on its own loopback address, for {seconds:g} s against `claimgraph serve` "
         "(one uvicorn process, default settings: 4 `/sparql` workers) on the real corpus; each client sends "
         "one request after another, two named questions (every question in turn, with its declared "
-        "examples) for every `/sparql` query (SELECT, ASK, CONSTRUCT and DESCRIBE in turn).", "",
+        "examples) for every `/sparql` query (SELECT, ASK, CONSTRUCT and DESCRIBE in turn). "
+        f"The machine's load average (1 min) was {results.load[0]:.1f} before the run and {results.load[-1]:.1f} "
+        "after it: figures taken while other processes share the cores are lower than on an idle machine.", "",
         f"**{total / elapsed:.1f} requests/s**, {total} requests, **{errors} errors**"
         + (" (" + ", ".join(f"{k}: {v}" for k, v in sorted(results.errors.items())) + ")" if errors else "") + ".",
         "", "| requests | count | p50 ms | p95 ms | p99 ms | max ms |", "| --- | --- | --- | --- | --- | --- |",
