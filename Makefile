@@ -7,12 +7,12 @@ PORT ?= 8000
 STORE ?= data/store
 CORPUS ?= corpus
 
-.PHONY: serve test test-servers install ingest check-corpus check ontology docs bench copycheck clean help
+.PHONY: serve test test-servers install ingest check-corpus check ontology docs bench copycheck vendor clean help
 
 help:
 	@echo "make serve   set up, ingest the corpus if needed, serve the API on 127.0.0.1:$(PORT)"
 	@echo "make test    set up and run the tests"
-	@echo "make ingest | check-corpus | check | ontology | docs | bench | copycheck | clean"
+	@echo "make ingest | check-corpus | check | ontology | docs | bench | copycheck | vendor | clean"
 
 $(BIN)/claimgraph: pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 2; }
@@ -64,6 +64,11 @@ docs: ingest
 
 copycheck:
 	python3 ../shared/tools/copycheck.py .
+
+# Re-vendor the dashboard's scripts and styles from their pinned npm versions (needs npm);
+# `tools/vendor_web.py --check` verifies the vendored files against their manifest offline.
+vendor: install
+	$(BIN)/python tools/vendor_web.py
 
 clean:
 	rm -rf data .pytest_cache

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from claimgraph.queries.backends import Backend
+from claimgraph.queries.backends import Backend, Term
 from claimgraph.queries.catalog import Question, parse_question
 from claimgraph.queries.run import fetch, prepare
 
@@ -33,4 +33,10 @@ def rows(name: str, backend: Backend, params: Mapping[str, Any] | None = None) -
     return fetch(prepared, backend)[1]
 
 
-__all__ = ["RESOURCES_DIR", "resource_queries", "rows"]
+def term_rows(name: str, backend: Backend, params: Mapping[str, Any] | None = None) -> list[dict[str, Term]]:
+    """The rows as RDF terms (datatypes and languages kept), for writing RDF."""
+    prepared = prepare(resource_queries()[name], dict(params or {}), backend)
+    return backend.select(prepared.query, prepared.bindings)[1]
+
+
+__all__ = ["RESOURCES_DIR", "resource_queries", "rows", "term_rows"]
