@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from claimgraph.api import docs, errors, export, questions
+from claimgraph.api import dataset, docs, errors, export, http_cache, linked_data, questions, web
 from claimgraph.api.deps import BackendDep, SettingsDep
 from claimgraph.api.settings import Settings, get_settings
 from claimgraph.queries.backends import Backend
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     async def lifespan(app: FastAPI):
         app.state.backend = backend or open_backend(settings.store, settings.endpoint, kind=settings.endpoint_kind,
                                                     timeout=settings.query_timeout)
+        app.state.store_version = http_cache.store_version(app.state.backend)
         app.state.sandbox = None
         try:
             yield
@@ -49,7 +50,12 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app.include_router(questions.router())
     app.include_router(docs.router())
     app.include_router(export.router())
+    app.include_router(linked_data.router())
+    app.include_router(dataset.router())
+    web.install(app, settings)
     _sparql(app, settings)
+    http_cache.install(app, settings)
+    _cors(app, settings)
 
     @app.get("/health", tags=["service"], summary="Is the service up, and on which store")
     def health(backend: BackendDep, s: SettingsDep) -> dict[str, Any]:
@@ -63,6 +69,20 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
                 "store": str(s.store) if backend.name == "embedded" else s.endpoint}
 
     return app
+
+
+def _cors(app: FastAPI, settings: Settings) -> None:
+    """CORS for dashboards on other origins: the API is read-only, so any origin by default, never
+    with credentials; ``ETag`` and the truncation header are readable by scripts."""
+    if not settings.cors_origins:
+        return
+    from starlette.middleware.cors import CORSMiddleware
+
+    from claimgraph.api.sparql_protocol import TRUNCATED_HEADER
+    app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
+                       allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+                       allow_headers=["Accept", "Content-Type", "If-None-Match", "Cache-Control"],
+                       expose_headers=["ETag", "Link", "Content-Location", TRUNCATED_HEADER], max_age=600)
 
 
 def _sparql(app: FastAPI, settings: Settings) -> None:
@@ -82,4 +102,7 @@ def _sparql(app: FastAPI, settings: Settings) -> None:
                                              timeout_s=settings.query_timeout, max_rows=settings.max_rows)
         return app.state.sandbox
 
-    app.include_router(sparql_router(get_sandbox, max_query_length=settings.max_query_length))
+    from claimgraph.api.dataset import description_for
+    from claimgraph.api.web.sparql_page import editor
+    app.include_router(sparql_router(get_sandbox, max_query_length=settings.max_query_length,
+                                     without_query=(editor, description_for)))
