@@ -149,7 +149,7 @@ def test_negotiate(accept, form):
 def test_ontology_iri_resolves_by_content_negotiation(client, onto):
     r = client.get("/ontology", headers={"Accept": "text/html"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
-    assert r.headers["vary"] == "Accept" and r.headers["content-location"] == "/ontology.html"
+    assert "Accept" in r.headers["vary"].split(", ") and r.headers["content-location"] == "/ontology.html"
     assert 'id="ClaimAct"' in r.text
     r = client.get("/ontology", headers={"Accept": "text/turtle"})
     assert r.headers["content-type"].startswith("text/turtle") and r.headers["content-location"] == "/ontology.ttl"
