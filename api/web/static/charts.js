@@ -4,6 +4,12 @@
   "use strict";
   var STANCE = { domain: ["affirming", "denying", "questioning"], range: ["#1d5e2a", "#9b2c1c", "#7a5a00"] };
 
+  // Plot names its mark groups with aria-label; a <g> needs a role for that to be allowed.
+  function accessible(chart) {
+    chart.querySelectorAll("g[aria-label]").forEach(function (g) { g.setAttribute("role", "group"); });
+    return chart;
+  }
+
   function day(text) { return text ? new Date(text + "T00:00:00Z") : null; }
 
   function timeline() {
@@ -36,7 +42,7 @@
       ariaLabel: "Timeline of " + rows.length + " events",
       ariaDescription: "Each event is a bar from the earliest to the latest date its time allows."
     });
-    figure.insertBefore(chart, figure.firstChild);
+    figure.insertBefore(accessible(chart), figure.firstChild);
     figure.dataset.drawn = "1";
   }
 
@@ -63,7 +69,7 @@
               Plot.ruleX([0])],
       ariaLabel: "Claims about this event by speaker and stance"
     });
-    figure.insertBefore(chart, figure.firstChild);
+    figure.insertBefore(accessible(chart), figure.firstChild);
     figure.dataset.drawn = "1";
   }
 

@@ -20,6 +20,21 @@
     var tab = yasgui.getTab();
     if (tab && tab.getEndpoint() !== endpoint) tab.setEndpoint(endpoint);
     window.claimgraphYasgui = yasgui;
+    // Names for YASGUI's unlabelled controls (it renders them again with each result).
+    function label() {
+      var named = { ".autocomplete": "SPARQL endpoint", ".CodeMirror textarea": "SPARQL query",
+                    ".tableSizer": "Rows per page", ".tableFilter": "Filter the results" };
+      Object.keys(named).forEach(function (selector) {
+        box.querySelectorAll(selector).forEach(function (el) {
+          if (!el.getAttribute("aria-label")) el.setAttribute("aria-label", named[selector]);
+        });
+      });
+      box.querySelectorAll(".CodeMirror-scroll, .dataTables_wrapper, .yasr_results").forEach(function (el) {
+        if (el.getAttribute("tabindex") !== "0") el.setAttribute("tabindex", "0");
+      });
+    }
+    label();
+    new MutationObserver(label).observe(box, { childList: true, subtree: true });
     document.getElementById("load-example").addEventListener("click", function () {
       var chosen = document.getElementById("example").value;
       if (chosen === "") return;
