@@ -29,7 +29,7 @@
       width: Math.max(figure.clientWidth || 900, 640),
       height: 40 + rows.length * 26,
       marginLeft: 260,
-      x: { type: "utc", label: "date", grid: true },
+      x: { type: "utc", label: "date", grid: true, axis: "both" },
       y: { domain: rows.map(function (r) { return r.label; }), label: null, tickFormat: function (t) { return t.length > 40 ? t.slice(0, 39) + "…" : t; } },
       marks: [
         Plot.barX(rows, { x1: "start", x2: "end", y: "label", insetTop: 5, insetBottom: 5,
@@ -63,7 +63,7 @@
       height: 40 + speakers.length * 24,
       marginLeft: 240,
       x: { label: "claims", grid: true },
-      y: { domain: speakers, label: null },
+      y: { domain: speakers, label: null, tickFormat: function (t) { return t.length > 38 ? t.slice(0, 37) + "…" : t; } },
       color: Object.assign({ legend: true }, STANCE),
       marks: [Plot.barX(rows, { x: "claims", y: "speaker", fill: "stance", title: function (r) { return r.speaker + ": " + r.claims + " " + r.stance; } }),
               Plot.ruleX([0])],
