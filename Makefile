@@ -7,12 +7,13 @@ PORT ?= 8000
 STORE ?= data/store
 CORPUS ?= corpus
 
-.PHONY: serve test test-servers install ingest check-corpus check ontology docs bench copycheck vendor clean help
+.PHONY: serve test quick test-servers layers install ingest check-corpus check ontology docs bench copycheck vendor clean help
 
 help:
 	@echo "make serve   set up, ingest the corpus if needed, serve the API on 127.0.0.1:$(PORT)"
 	@echo "make test    set up and run the tests"
-	@echo "make ingest | check-corpus | check | ontology | docs | bench | copycheck | vendor | clean"
+	@echo "make quick   the fast tests only (units and doctests), while editing"
+	@echo "make ingest | check-corpus | check | ontology | docs | layers | bench | copycheck | vendor | clean"
 
 $(BIN)/claimgraph: pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 2; }
@@ -35,6 +36,14 @@ serve: ingest
 test: install
 	$(BIN)/python -m pytest
 
+# The loop while editing: units and doctests, no store, server, browser or Java (under 30 s).
+quick: install
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# The import contract of pyproject.toml ([tool.importlinter]): the folders import one way.
+layers: install
+	$(BIN)/python -m tools.layers
+
 # Only the tests against real servers (Oxigraph server and Virtuoso, started on loopback).
 test-servers: install
 	$(BIN)/python -m pytest tests/servers
@@ -42,7 +51,7 @@ test-servers: install
 # Benchmarks (not tests): synthetic corpora of 10k and 100k claims through the real ingestion path,
 # every question on each store; figures go to docs/benchmarks.md. Takes several minutes.
 bench: install
-	$(BIN)/python -m claimgraph.queries.bench --sizes 10000 100000 --repeat 30 --out docs/benchmarks.md
+	$(BIN)/python -m tools.bench --sizes 10000 100000 --repeat 30 --out docs/benchmarks.md
 
 # Regenerate claimgraph.owl and namespace.py from ontology/claimgraph.ttl. A file that Protégé
 # saved elsewhere becomes the source with ONTOLOGY_SOURCE=path/to/saved.owl (generate --adopt).
@@ -60,7 +69,7 @@ check: ingest
 # build/docs/: ontology.html (every class, property and controlled value with an example from the
 # store), ontology.ttl, ontology.owl, context.jsonld. Generated; `make serve` serves them at /ontology.
 docs: ingest
-	$(BIN)/python -m claimgraph.api.docs --store $(STORE) --out build/docs
+	$(BIN)/claimgraph docs --store $(STORE) --out build/docs
 
 copycheck:
 	python3 ../shared/tools/copycheck.py .

@@ -15,11 +15,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from claimgraph.api import dataset, docs, errors, export, http_cache, linked_data, questions, web
-from claimgraph.api.deps import BackendDep, SettingsDep
-from claimgraph.api.settings import Settings, get_settings
-from claimgraph.queries.backends import Backend
-from claimgraph.queries.remote import GRAPH_PREFIX, open_backend
+from claimgraph.api import dataset, errors, export, http_cache, linked_data, ontology_docs, questions, web
+from claimgraph.api.dataset import description_for
+from claimgraph.api.deps import BackendDep
+from claimgraph.api.sparql_protocol import TRUNCATED_HEADER, sparql_router
+from claimgraph.api.web.sparql_page import editor
+from claimgraph.queries.sandbox import QuerySandbox
+from claimgraph.queries.settings import Settings, get_settings
+from claimgraph.queries.store import GRAPH_PREFIX, Backend, open_backend
 
 
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:
@@ -28,9 +31,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.backend = backend or open_backend(settings.store, settings.endpoint, kind=settings.endpoint_kind,
-                                                    timeout=settings.query_timeout)
-        app.state.store_version = http_cache.store_version(app.state.backend)
+        app.state.backend = backend or open_backend(settings)
         app.state.sandbox = None
         try:
             yield
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app.state.settings = settings
     errors.register(app)
     app.include_router(questions.router())
-    app.include_router(docs.router())
+    app.include_router(ontology_docs.router(settings.docs_dir))
     app.include_router(export.router())
     app.include_router(linked_data.router())
     app.include_router(dataset.router())
@@ -58,15 +59,10 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     _cors(app, settings)
 
     @app.get("/health", tags=["service"], summary="Is the service up, and on which store")
-    def health(backend: BackendDep, s: SettingsDep) -> dict[str, Any]:
+    def health(backend: BackendDep) -> dict[str, Any]:
         # The registry graph, not any graph: a shared server (Virtuoso) has graphs of its own.
-        ok = backend.ask(f"ASK {{ GRAPH <{GRAPH_PREFIX}registry> {{ ?s ?p ?o }} }}", {})
-        if backend.name == "remote":
-            remote: Any = backend
-            return {"status": "ok" if ok else "empty", "backend": "remote", "store": remote.endpoint,
-                    "endpoint": remote.endpoint, "server": remote.kind}
-        return {"status": "ok" if ok else "empty", "backend": backend.name,
-                "store": str(s.store) if backend.name == "embedded" else s.endpoint}
+        ok = backend.ask(f"ASK {{ GRAPH <{GRAPH_PREFIX}registry> {{ ?s ?p ?o }} }}")
+        return {"status": "ok" if ok else "empty", **backend.describe()}
 
     return app
 
@@ -78,7 +74,6 @@ def _cors(app: FastAPI, settings: Settings) -> None:
         return
     from starlette.middleware.cors import CORSMiddleware
 
-    from claimgraph.api.sparql_protocol import TRUNCATED_HEADER
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
                        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type", "If-None-Match", "Cache-Control"],
@@ -86,23 +81,14 @@ def _cors(app: FastAPI, settings: Settings) -> None:
 
 
 def _sparql(app: FastAPI, settings: Settings) -> None:
-    """Mount the read-only SPARQL 1.1 Protocol endpoint; queries run in a sandbox of worker processes."""
-    from claimgraph.api.sparql_protocol import sparql_router
-    from claimgraph.queries.sandbox import QuerySandbox
+    """Mount the read-only SPARQL 1.1 Protocol endpoint; queries run in a sandbox of worker
+    processes over the app's store, whichever it is."""
 
     def get_sandbox() -> QuerySandbox:
-        if app.state.sandbox is None and settings.endpoint:
-            # A remote server: the same guard, then the query goes to its query endpoint only.
-            from claimgraph.queries.remote import RemoteSparql
-            app.state.sandbox = RemoteSparql(settings.endpoint, kind=settings.endpoint_kind,  # type: ignore[arg-type]
-                                             workers=settings.sparql_workers, timeout_s=settings.query_timeout,
-                                             max_rows=settings.max_rows)
-        elif app.state.sandbox is None:
-            app.state.sandbox = QuerySandbox(settings.store, workers=settings.sparql_workers,
+        if app.state.sandbox is None:
+            app.state.sandbox = QuerySandbox(app.state.backend, workers=settings.sparql_workers,
                                              timeout_s=settings.query_timeout, max_rows=settings.max_rows)
         return app.state.sandbox
 
-    from claimgraph.api.dataset import description_for
-    from claimgraph.api.web.sparql_page import editor
     app.include_router(sparql_router(get_sandbox, max_query_length=settings.max_query_length,
                                      without_query=(editor, description_for)))

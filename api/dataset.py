@@ -18,9 +18,9 @@ from fastapi.responses import JSONResponse, Response
 from rdflib import DCTERMS, RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 
 from claimgraph.api.negotiation import choose
-from claimgraph.ingest import iris
+from claimgraph.ontology import iris
 from claimgraph.queries.resources import rows
-from claimgraph.queries.sandbox import GRAPH_MEDIA_TYPES, RESULTS_MEDIA_TYPES
+from claimgraph.queries.store.formats import GRAPH_MEDIA_TYPES, RESULTS_MEDIA_TYPES
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -131,7 +131,7 @@ def void(request: Request) -> Graph:
 def description_for(request: Request) -> Response | None:
     """For ``GET /sparql`` without a query: the service description when an RDF type is asked for
     by name; None otherwise (the endpoint then says a query is missing)."""
-    media_type = choose(request.headers.get("accept"), GRAPH_TYPES, explicit=True)
+    media_type = choose(request.headers.get("accept"), GRAPH_TYPES, exact=True)
     return None if media_type is None else _answer(service_description(request), media_type)
 
 

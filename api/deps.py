@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from claimgraph.api.settings import Settings
-from claimgraph.queries.backends import Backend
+from claimgraph.queries.settings import Settings
+from claimgraph.queries.store import Backend
 
 
 def get_backend(request: Request) -> Backend:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from claimgraph.queries import errors as e
+from claimgraph.ontology import errors as e
 
 STATUS: list[tuple[type[e.ClaimgraphError], int]] = [
     (e.NotFound, 404),

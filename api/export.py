@@ -1,6 +1,6 @@
 """``GET /export?format=trig|nquads|jsonld|schema`` and ``GET /context.jsonld``.
 
-The export streams one named graph (or one claim) at a time; see ``claimgraph.ingest.export``
+The export streams one named graph (or one claim) at a time; see ``claimgraph.queries.export``
 for what each format holds. An unknown format is a 400 that lists the formats.
 """
 
@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from claimgraph.api.deps import BackendDep
-from claimgraph.ingest.export import CONTEXT_URL, FORMATS, context, export, get_format
+from claimgraph.queries.export import CONTEXT_URL, FORMATS, context, export, get_format
 
 _FORMAT_HELP = "; ".join(f"`{f.name}`: {f.summary}" for f in FORMATS.values())
 

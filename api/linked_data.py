@@ -26,7 +26,8 @@ from rdflib import RDFS, BNode, Graph, Literal, URIRef
 from claimgraph.api.negotiation import choose
 from claimgraph.api.web import resource_page
 from claimgraph.api.web.render import Links, respond
-from claimgraph.ingest import iris
+from claimgraph.ontology import iris
+from claimgraph.ontology.context import context, prefixes
 from claimgraph.queries.resources import term_rows
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,6 @@ def rdf_term(term: Any) -> Any:
 
 def graph_of(iri: str, outgoing: list[dict[str, Any]], incoming: list[dict[str, Any]]) -> Graph:
     """The resource's triples, what points at it, and the labels of both."""
-    from claimgraph.ingest.export import prefixes
     g = Graph(bind_namespaces="none")
     for prefix, namespace in prefixes().items():
         g.bind(prefix, namespace)
@@ -89,7 +89,6 @@ def graph_of(iri: str, outgoing: list[dict[str, Any]], incoming: list[dict[str, 
 
 def serialize(g: Graph, media_type: str) -> bytes:
     if media_type == JSONLD:
-        from claimgraph.ingest.export import context
         return g.serialize(format="json-ld", context=context()["@context"], auto_compact=True, indent=2).encode("utf-8")
     return g.serialize(format=RDFLIB_FORMAT[media_type], encoding="utf-8")
 

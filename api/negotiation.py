@@ -1,66 +1,89 @@
-"""Strict content negotiation for linked-data responses: exactly a type the client asked for.
+"""Content negotiation by ``Accept``, one way for every route that offers several media types.
 
-``choose`` returns one of the offered media types, or None (the caller answers 406). Unlike the
-SPARQL endpoint, no alias is taken for a type (``application/json`` is not JSON-LD here): the
-``Content-Type`` of the answer is always a type the client listed or matched by a wildcard.
+Accept ranges with q-values and wildcards are honoured: each offered type takes the q of the most
+specific range that matches it; the highest q wins, then the more specific match, then the range
+the client listed first, then the server's order (its preferred type first). Malformed entries
+(no ``type/subtype``, an unreadable q) are skipped.
+
+>>> choose("text/csv;q=0.5, application/sparql-results+xml", ("application/sparql-results+json",
+...        "application/sparql-results+xml", "text/csv"))
+'application/sparql-results+xml'
+>>> choose("text/*", ("text/html", "text/turtle")), choose("image/png", ("text/html",)) is None
+('text/html', True)
+
+No header accepts anything. Without ``aliases`` a type counts only under its own name
+(``application/json`` is not JSON-LD), and ``exact`` counts only types the client names: a
+browser's ``text/html,...,*/*;q=0.8`` names HTML, ``curl``'s ``*/*`` names nothing.
 
 >>> OFFER = ("text/html", "text/turtle", "application/ld+json", "application/n-triples")
->>> choose("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", OFFER)
-'text/html'
->>> choose("application/ld+json;q=0.5, text/turtle", OFFER)
-'text/turtle'
->>> choose("*/*", OFFER), choose(None, OFFER), choose("application/*", OFFER)
-('text/html', 'text/html', 'application/ld+json')
->>> choose("application/json", OFFER) is None, choose("text/turtle;q=0", OFFER) is None
-(True, True)
->>> choose("*/*", OFFER, explicit=True) is None
-True
+>>> choose(None, OFFER), choose("application/*", OFFER), choose("application/json", OFFER)
+('text/html', 'application/ld+json', None)
+>>> choose("text/html,application/xml;q=0.9,*/*;q=0.8", OFFER, exact=True), choose("*/*", OFFER, exact=True)
+('text/html', None)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 
-def accept_ranges(header: str) -> list[tuple[str, str, float, int]]:
-    """``[(type, subtype, q, position)]``; entries that are not media ranges are skipped."""
+def choose(accept: str | None, offered: Sequence[str], aliases: Mapping[str, Sequence[str]] | None = None, *,
+           exact: bool = False) -> str | None:
+    """The offered media type the ``accept`` header prefers, or None when it accepts none.
+
+    ``aliases`` are other names clients use for an offered type; they count only when named
+    exactly (``text/*`` must not pick XML through ``text/xml``). ``exact``: wildcards choose
+    nothing, only a type (or alias) the client names.
+    """
+    ranges = parse_accept(accept or "") or [("*/*", 1.0, 0)]
+    best: tuple[float, int, int, int] | None = None
+    choice = None
+    for server_rank, media_type in enumerate(offered):
+        match = _best_range(media_type, ranges, (aliases or {}).get(media_type, ()))
+        if match is None or match[0] <= 0 or (exact and match[1] < 2):
+            continue
+        q, specificity, client_rank = match
+        key = (q, specificity, -client_rank, -server_rank)
+        if best is None or key > best:
+            best, choice = key, media_type
+    return choice
+
+
+def parse_accept(header: str) -> list[tuple[str, float, int]]:
+    """``[(range, q, position)]`` from an Accept header; malformed entries are skipped."""
     ranges = []
     for position, part in enumerate(header.split(",")):
         media_range, *params = (p.strip() for p in part.split(";"))
-        kind, slash, sub = media_range.lower().partition("/")
-        if not slash or not kind or not sub:
+        media_range = media_range.lower()
+        if media_range.count("/") != 1:
             continue
         q = 1.0
         for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
                 try:
                     q = min(max(float(value), 0.0), 1.0)
                 except ValueError:
-                    q = 0.0
-        ranges.append((kind, sub, q, position))
+                    q = -1.0
+        if q >= 0:
+            ranges.append((media_range, q, position))
     return ranges
 
 
-def choose(accept: str | None, offered: Sequence[str], *, explicit: bool = False) -> str | None:
-    """The offered type the client prefers: the highest q of the most specific matching range,
-    then the more specific match, then the client's order, then the server's. No header means
-    any type. ``explicit``: only types named exactly count (``*/*`` alone chooses nothing)."""
-    ranges = accept_ranges(accept) if accept and accept.strip() else [("*", "*", 1.0, 0)]
-    best_key, best = None, None
-    for rank, media_type in enumerate(offered):
-        kind, _, sub = media_type.partition("/")
-        match = None  # (specificity, q, position) of the most specific range matching this type
-        for rkind, rsub, q, position in ranges:
-            specificity = 2 if (rkind, rsub) == (kind, sub) else 1 if (rkind, rsub) == (kind, "*") else \
-                0 if (rkind, rsub) == ("*", "*") else -1
-            if specificity < 0 or (explicit and specificity < 2):
-                continue
-            if match is None or specificity > match[0]:
-                match = (specificity, q, position)
-        if match is None or match[1] <= 0:
+def _best_range(media_type: str, ranges: list[tuple[str, float, int]], aliases: Sequence[str]
+                ) -> tuple[float, int, int] | None:
+    """(q, specificity, position) of the most specific range matching ``media_type`` (or, named
+    exactly, one of its ``aliases``)."""
+    names = (media_type, *aliases)
+    best: tuple[float, int, int] | None = None
+    for media_range, q, position in ranges:
+        major, minor = media_range.split("/")
+        if media_range in names:
+            specificity = 2
+        elif minor == "*" and (major == "*" or media_type.startswith(major + "/")):
+            specificity = 0 if major == "*" else 1
+        else:
             continue
-        key = (match[1], match[0], -match[2], -rank)
-        if best_key is None or key > best_key:
-            best_key, best = key, media_type
+        if best is None or (specificity, -position) > (best[1], -best[2]):
+            best = (q, specificity, position)
     return best

@@ -41,7 +41,7 @@ def describe_param(p: Param) -> dict[str, Any]:
 def describe(question: Question) -> dict[str, Any]:
     return {
         "name": question.name, "summary": question.summary, "description": question.description,
-        "path": f"/questions/{question.name}", "shape": question.shape,
+        "path": f"/questions/{question.name}", "layout": question.layout,
         "params": [describe_param(p) for p in question.all_params],
     }
 

@@ -1,6 +1,6 @@
 """The read-only SPARQL 1.1 Protocol endpoint, ``/sparql``.
 
-Security posture (DESIGN.md section 6; the API is the only public surface):
+Security posture (``docs/decisions/0005-sparql-security.md``; the API is the only public surface):
 
 * only SELECT, ASK, CONSTRUCT and DESCRIBE run. Updates (``update=`` or a body of type
   ``application/sparql-update``) are answered 403 without being parsed or executed; an update
@@ -9,8 +9,8 @@ Security posture (DESIGN.md section 6; the API is the only public surface):
   ``SERVICE`` is refused, and ``FROM``/``FROM NAMED``/``default-graph-uri``/``named-graph-uri``
   may only name the store's own graphs (refusals are 403; syntax errors 400);
 * query length is capped (413), request bodies are read only up to what that cap allows;
-* queries run in :class:`~claimgraph.queries.sandbox.QuerySandbox` worker processes on a
-  read-only store, under a hard time limit (503 with ``Retry-After`` when it expires) and a
+* queries run in :class:`~claimgraph.queries.sandbox.QuerySandbox` worker processes over the
+  store (the embedded one read-only; a server through its query endpoint only), under a hard time limit (503 with ``Retry-After`` when it expires) and a
   concurrency cap (503 "busy"); answers are capped at ``max_rows`` rows or triples, and a cut
   answer carries ``X-Claimgraph-Truncated: max-rows=N``.
 
@@ -30,9 +30,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from claimgraph.queries.errors import ForbiddenQuery, ParameterError, QueryTooLong
-from claimgraph.queries.guard import UPDATES_REFUSED, QueryForm
-from claimgraph.queries.sandbox import GRAPH_MEDIA_TYPES, RESULTS_MEDIA_TYPES, QuerySandbox
+from claimgraph.api.negotiation import choose
+from claimgraph.ontology.errors import ForbiddenQuery, ParameterError, QueryTooLong
+from claimgraph.queries.guard import UPDATES_REFUSED
+from claimgraph.queries.sandbox import QuerySandbox
+from claimgraph.queries.store.base import QueryForm
+from claimgraph.queries.store.formats import GRAPH_MEDIA_TYPES, RESULTS_MEDIA_TYPES, media_types
 
 TRUNCATED_HEADER = "X-Claimgraph-Truncated"
 
@@ -60,11 +63,6 @@ class NotAcceptable(Exception):
         self.offered = tuple(offered)
 
 
-def offered_media_types(form: QueryForm) -> tuple[str, ...]:
-    """The media types an answer of this form can be written in, the default first."""
-    return GRAPH_MEDIA_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_MEDIA_TYPES
-
-
 def negotiate(accept: str | None, form: QueryForm, format: str | None = None) -> str:
     """Choose the answer's media type from ``?format=`` or else the Accept header.
 
@@ -79,20 +77,10 @@ def negotiate(accept: str | None, form: QueryForm, format: str | None = None) ->
     >>> negotiate(None, "ASK", "tsv")
     'text/tab-separated-values'
     """
-    offered = offered_media_types(form)
+    offered = media_types(form)
     if format:
         return _by_format_name(format.strip().lower(), offered)
-    ranges = _parse_accept(accept or "*/*") or [("*/*", 1.0, 0)]
-    best: tuple[float, int, int, int] | None = None
-    choice = None
-    for server_rank, media_type in enumerate(offered):
-        match = _best_range(media_type, ranges)
-        if match is None or match[0] <= 0:
-            continue
-        q, specificity, client_rank = match
-        key = (q, specificity, -client_rank, -server_rank)
-        if best is None or key > best:
-            best, choice = key, media_type
+    choice = choose(accept or "*/*", offered, _ALIASES)
     if choice is None:
         raise NotAcceptable(offered)
     return choice
@@ -107,47 +95,6 @@ def _by_format_name(name: str, offered: tuple[str, ...]) -> str:
         raise NotAcceptable(offered)
     known = sorted({*RESULTS_FORMATS, *GRAPH_FORMATS})
     raise ParameterError(f"unknown format {name!r}; use one of: {', '.join(known)}")
-
-
-def _parse_accept(header: str) -> list[tuple[str, float, int]]:
-    """``[(range, q, position)]`` from an Accept header; malformed entries are skipped."""
-    ranges = []
-    for position, part in enumerate(header.split(",")):
-        media_range, *params = (p.strip() for p in part.split(";"))
-        media_range = media_range.lower()
-        if media_range.count("/") != 1:
-            continue
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = -1.0
-        if q >= 0:
-            ranges.append((media_range, q, position))
-    return ranges
-
-
-def _best_range(media_type: str, ranges: list[tuple[str, float, int]]) -> tuple[float, int, int] | None:
-    """(q, specificity, position) of the most specific range matching ``media_type``.
-
-    Its aliases count only when named exactly (``text/*`` must not pick XML through text/xml).
-    """
-    names = (media_type, *_ALIASES.get(media_type, ()))
-    best: tuple[float, int, int] | None = None
-    for media_range, q, position in ranges:
-        major, minor = media_range.split("/")
-        if media_range in names:
-            specificity = 2
-        elif minor == "*" and (major == "*" or media_type.startswith(major + "/")):
-            specificity = 0 if major == "*" else 1
-        else:
-            continue
-        if best is None or (specificity, -position) > (best[1], -best[2]):
-            best = (q, specificity, position)
-    return best
 
 
 # -- the router ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from claimgraph.ingest.models import ArticleFile, RegistryFile
 from claimgraph.ingest.registry import Located, Registry
 from claimgraph.ingest.yaml_lines import field_path, line_of, load_file
-from claimgraph.queries.errors import CorpusError, Problem
+from claimgraph.ontology.errors import CorpusError, Problem
 
 
 M = TypeVar("M", bound=BaseModel)

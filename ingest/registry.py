@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from claimgraph.ingest.models import Actor, Event, Place
-from claimgraph.queries.errors import Problem
+from claimgraph.ontology.errors import Problem
 
 Kind = Literal["actor", "event", "place"]
 

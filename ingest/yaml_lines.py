@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from claimgraph.queries.errors import CorpusError
+from claimgraph.ontology.errors import CorpusError
 
 
 class LineDict(dict):

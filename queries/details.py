@@ -3,7 +3,7 @@
 A claim question's own ``.rq`` finds *which* claim acts answer it (a few joins from the
 parameter, through indexes); this module then asks :data:`DETAILS_FILE` about those claims, a
 page of :data:`CHUNK` IRIs at a time, and joins its rows to the question's rows claim by claim,
-as the shaping expects them (one row per fact of a claim, each with the columns every claim has).
+as the layouts expect them (one row per fact of a claim, each with the columns every claim has).
 
 Two queries instead of one, because one long query with what a claim may lack is planned badly
 by both engines: Oxigraph 0.5 evaluates an OPTIONAL after a long join over the whole store, and
@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from claimgraph.ontology.namespace import VOCABULARIES
-from claimgraph.queries.backends import Backend
+from claimgraph.queries.store import Backend
 from claimgraph.queries.terms import to_python
 
 DETAILS_FILE = Path(__file__).parent / "parts" / "claim-details.rq"
@@ -74,7 +74,7 @@ def lookup(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> di
     template = details_query()
     for page in chunks(claims, chunk):
         values = "VALUES ?claim { " + " ".join(str(ox.NamedNode(iri)) for iri in page) + " }"
-        _, rows = backend.select(template.replace(_VALUES, values), {})
+        _, rows = backend.select(template.replace(_VALUES, values))
         for row in rows:
             plain = {k: to_python(v) for k, v in row.items()}
             for column, name in CONTROLLED.items():

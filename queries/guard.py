@@ -1,7 +1,7 @@
 """Pre-parse an untrusted SPARQL query and decide whether the read-only endpoint may run it.
 
-Security posture (DESIGN.md section 6): the public ``/sparql`` endpoint runs only SELECT, ASK,
-CONSTRUCT and DESCRIBE. Before any engine sees a query, :func:`inspect_query` parses it with
+Security posture (``docs/decisions/0005-sparql-security.md``): the public ``/sparql`` endpoint
+runs only SELECT, ASK, CONSTRUCT and DESCRIBE. Before any engine sees a query, :func:`inspect_query` parses it with
 rdflib's SPARQL parser (not the engine that will run it) and refuses:
 
 * queries longer than the configured cap (:class:`QueryTooLong`);
@@ -12,7 +12,10 @@ rdflib's SPARQL parser (not the engine that will run it) and refuses:
   algebra are both walked, and a textual check backs them up (pyoxigraph would make the
   outbound HTTP call itself);
 * ``FROM`` / ``FROM NAMED`` (and the protocol's ``default-graph-uri`` / ``named-graph-uri``)
-  naming a graph that is not one of the store's own graphs, such as ``<file:///etc/passwd>``.
+  naming a graph that is not one of the store's own graphs, such as ``<file:///etc/passwd>``;
+* on a store that runs extension functions (a SPARQL server: Virtuoso maps ``bif:`` and ``sql:``
+  IRIs to SQL built-ins and stored procedures, some of which read files), calls of functions
+  other than SPARQL's own and XSD casts (:func:`refuse_extension_functions`).
 
 The module never evaluates a query, and it switches off rdflib's loading of ``FROM`` graphs
 (``SPARQL_LOAD_GRAPHS``) so that nothing in this process can be tricked into reading a file.
@@ -26,7 +29,7 @@ larger stack and recursion limit than the API process can safely afford.
 >>> inspect_query("DROP ALL", max_length=1000)
 Traceback (most recent call last):
 ...
-claimgraph.queries.errors.ForbiddenQuery: read-only endpoint: updates are refused
+claimgraph.ontology.errors.ForbiddenQuery: read-only endpoint: updates are refused
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import rdflib.plugins.sparql
 from pyparsing import ParseBaseException, ParseResults
@@ -42,12 +45,14 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from claimgraph.queries.errors import ForbiddenQuery, QuerySyntaxError, QueryTooLong
+from claimgraph.ontology.errors import ForbiddenQuery, QuerySyntaxError, QueryTooLong
+from claimgraph.queries.store.base import QueryForm
 
-# Never let rdflib fetch FROM graphs (local files included) in this process.
+# Never let rdflib fetch FROM graphs (local files included) in this process
+# (docs/decisions/0004-rdflib-parses-never-evaluates.md).
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
-QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
+XSD = "http://www.w3.org/2001/XMLSchema#"
 
 UPDATES_REFUSED = "read-only endpoint: updates are refused"
 SERVICE_REFUSED = "SERVICE is not allowed: this endpoint does not federate queries"
@@ -185,15 +190,16 @@ def _describe(exc: ParseBaseException) -> str:
     return f"syntax error at line {exc.lineno}, column {exc.col}: {message}"
 
 
-def _walk(root: Any) -> Iterator[CompValue]:
-    """Every CompValue under ``root`` (parse results, algebra, expressions), without recursion."""
+def _items(root: Any) -> Iterator[Any]:
+    """Every item under ``root`` (parse results, algebra, expressions, and the strings at the
+    leaves: rdflib terms are str subclasses), without recursion."""
     stack = [root]
     while stack:
         item = stack.pop()
-        if isinstance(item, str):  # rdflib terms are str subclasses: leaves
+        yield item
+        if isinstance(item, str):
             continue
         if isinstance(item, CompValue):
-            yield item
             stack.extend(item.values())
         elif isinstance(item, ParseResults):
             # Before Mapping: pyparsing's results register as a mapping, but their tokens are
@@ -205,6 +211,11 @@ def _walk(root: Any) -> Iterator[CompValue]:
             stack.extend(item)
         elif hasattr(item, "algebra"):  # an rdflib Query object
             stack.append(item.algebra)
+
+
+def _walk(root: Any) -> Iterator[CompValue]:
+    """Every CompValue under ``root`` (parse results, algebra, expressions), without recursion."""
+    return (item for item in _items(root) if isinstance(item, CompValue))
 
 
 def _check_graphs(iris: list[str], allowed_graphs: Callable[[], set[str]] | None) -> None:
@@ -230,3 +241,37 @@ def _prefixes(parsed: ParseResults) -> dict[str, str]:
 
 def _unique(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
+
+
+def refuse_extension_functions(text: str) -> None:
+    """Refuse calls of functions other than SPARQL's own and XSD casts, and ``bif:``/``sql:`` IRIs.
+
+    The embedded store ignores unknown functions, but Virtuoso maps ``bif:`` and ``sql:`` IRIs
+    to SQL built-ins and stored procedures, some of which read files.
+
+    >>> refuse_extension_functions("PREFIX x: <http://www.w3.org/2001/XMLSchema#> SELECT (x:integer('1') AS ?n) {}")
+    >>> refuse_extension_functions("PREFIX b: <bif:> SELECT ?x { BIND(b:file_to_string('/etc/passwd') AS ?x) }")
+    Traceback (most recent call last):
+    ...
+    claimgraph.ontology.errors.ForbiddenQuery: extension function <bif:file_to_string> is not allowed on this endpoint; use SPARQL's built-in functions
+    """
+    parsed = _parse(text)
+    prefixes = _prefixes(parsed)
+
+    def resolve(node: CompValue) -> str:
+        prefix = str(node["prefix"]) if "prefix" in node else ""
+        local = str(node["localname"]) if "localname" in node else ""
+        return prefixes.get(prefix, prefix + ":") + local
+
+    for item in _items(parsed):
+        if isinstance(item, CompValue) and item.name == "pname":
+            item = resolve(item)
+        if isinstance(item, str):
+            if item.lower().startswith(("bif:", "sql:")):
+                raise ForbiddenQuery(f"<{item}> is a Virtuoso SQL extension; it is not allowed on this endpoint")
+        elif isinstance(item, CompValue) and item.name == "Function":
+            name = (resolve(item["iri"]) if isinstance(item["iri"], CompValue) and item["iri"].name == "pname"
+                    else str(item["iri"])) if "iri" in item else ""
+            if not name.startswith(XSD):
+                raise ForbiddenQuery(f"extension function <{name}> is not allowed on this endpoint; "
+                                     "use SPARQL's built-in functions")

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from claimgraph.queries.backends import Backend, Term
+from claimgraph.queries.store import Backend, Term
 from claimgraph.queries.catalog import Question, parse_question
 from claimgraph.queries.run import fetch, prepare
 

@@ -1,9 +1,9 @@
-"""Ask a named question: check and bind its parameters, run it on a backend, shape the answer.
+"""Ask a named question: check and bind its parameters, run it on a backend, lay out the answer.
 
 This is the one definition of each question that the CLI, the API and the benchmarks use:
 :func:`prepare` turns the parameters a user typed into the question's SPARQL (its ``#if`` blocks
-resolved), the RDF terms to bind, the options of its shape and the page; :func:`ask` runs that
-through :meth:`Backend.select` and shapes the rows. Paging applies to the shaped list, so an
+resolved), the RDF terms to bind, the options of its layout and the page; :func:`ask` runs that
+through :meth:`Backend.select` and lays the rows out. Paging applies to the laid-out list, so an
 answer says how many results there are in all (``total``) besides the page it holds (``count``).
 """
 
@@ -18,19 +18,20 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from claimgraph.ingest import iris
-from claimgraph.ingest.folding import search_key
-from claimgraph.queries.backends import Backend
+from claimgraph import ontology
+from claimgraph.ontology import iris
+from claimgraph.ontology.folding import search_key
+from claimgraph.queries.store import Backend
 from claimgraph.queries.catalog import Param, Question, get
 from claimgraph.queries.details import with_details, with_sides
-from claimgraph.queries.errors import NotFound, ParameterError
-from claimgraph.queries.shaping import SHAPES, Shaped
+from claimgraph.ontology.errors import NotFound, ParameterError
+from claimgraph.queries.layouts import LAYOUTS, Whole
 from claimgraph.queries.terms import to_python
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TEXT = 200
 XSD = "http://www.w3.org/2001/XMLSchema#"
-_PREFIX = "PREFIX cg: <https://w3id.org/claimgraph/ontology#>\n"
+_PREFIX = f"PREFIX cg: <{ontology.NAMESPACE_IRI}>\n"
 _EXISTS = {
     "default": _PREFIX + "ASK { ?entity cg:slug ?slug }",
     "outlet": _PREFIX + "ASK { ?entity cg:slug ?slug . { ?entity a cg:NewsOutlet } UNION { ?entity a cg:UnidentifiedOutlet } }",
@@ -40,7 +41,7 @@ _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
 @dataclass(frozen=True)
 class Prepared:
-    """A question ready to run: the SPARQL, the terms to bind, the shape's options, the page."""
+    """A question ready to run: the SPARQL, the terms to bind, the layout's options, the page."""
 
     question: Question
     query: str
@@ -63,32 +64,32 @@ class Answer:
     offset: int = 0
 
     @cached_property
-    def whole(self) -> Shaped:
-        """The whole shaped answer, before paging."""
-        return SHAPES[self.question.shape].build(self.rows, **self.options)
+    def whole(self) -> Whole:
+        """The whole laid-out answer, before paging."""
+        return LAYOUTS[self.question.layout].build(self.rows, **self.options)
 
     @property
     def total(self) -> int:
         return len(self.whole.items)
 
     @property
-    def shaped(self) -> list[dict[str, Any]]:
-        """The page of shaped results."""
+    def page(self) -> list[dict[str, Any]]:
+        """The page of laid-out results."""
         end = None if self.limit is None else self.offset + self.limit
         return self.whole.items[self.offset:end]
 
     @property
     def extra(self) -> dict[str, Any]:
         """Summaries of the whole answer (or, for a network, the nodes the page's edges touch)."""
-        shape = SHAPES[self.question.shape]
-        return shape.page_extra(self.whole, self.shaped) if shape.page_extra else self.whole.extra
+        layout = LAYOUTS[self.question.layout]
+        return layout.page_extra(self.whole, self.page) if layout.page_extra else self.whole.extra
 
     def flat(self) -> list[dict[str, Any]]:
         """The page as flat rows, for tables and CSV."""
-        return SHAPES[self.question.shape].flat(self.shaped)
+        return LAYOUTS[self.question.layout].flat(self.page)
 
     def as_json(self) -> dict[str, Any]:
-        page = self.shaped
+        page = self.page
         return {"question": self.question.name, "params": self.params, "count": len(page), "total": self.total,
                 "limit": self.limit, "offset": self.offset, **self.extra, self.whole.key: page}
 
@@ -163,13 +164,6 @@ def _term(param: Param, value: Any) -> ox.NamedNode | ox.Literal:
     return _iri(param, value)
 
 
-def engine(backend: Backend) -> str:
-    """Which engine answers: ``oxigraph`` (embedded, or the Oxigraph server), ``virtuoso``, ``generic``."""
-    if backend.name == "embedded":
-        return "oxigraph"
-    return getattr(backend, "kind", "generic")
-
-
 def prepare(question: Question | str, params: Mapping[str, Any], backend: Backend) -> Prepared:
     """Check every parameter: malformed values raise ParameterError; unknown slugs raise NotFound
     when the question is run (:func:`check_slugs`)."""
@@ -204,8 +198,7 @@ def prepare(question: Question | str, params: Mapping[str, Any], backend: Backen
                 slugs.append((param, value, term))
             bindings[param.name] = term
     limit, offset = options.pop("limit"), options.pop("offset")
-    return Prepared(question, question.query(bindings, engine(backend)), bindings, options, given, limit, offset,
-                    tuple(slugs))
+    return Prepared(question, question.query(bindings), bindings, options, given, limit, offset, tuple(slugs))
 
 
 def check_slugs(prepared: Prepared, backend: Backend) -> None:
@@ -221,7 +214,7 @@ def check_slugs(prepared: Prepared, backend: Backend) -> None:
 
 
 def fetch(prepared: Prepared, backend: Backend) -> tuple[list[str], list[dict[str, Any]]]:
-    """Every query the question needs, run on the backend: its variables and rows, unshaped.
+    """Every query the question needs, run on the backend: its variables and rows, not laid out.
 
     A question with ``details: claims`` finds its claims, then looks them up by IRI
     (:mod:`claimgraph.queries.details`); its rows then carry the details' columns too.
@@ -247,9 +240,4 @@ def ask(name: str, params: Mapping[str, Any], backend: Backend) -> Answer:
     return run(prepare(name, params, backend), backend)
 
 
-def bind(question: Question, params: Mapping[str, Any], backend: Backend) -> dict[str, ox.NamedNode | ox.Literal]:
-    """The RDF terms of the query parameters (checked as :func:`prepare` does)."""
-    return prepare(question, params, backend).bindings
-
-
-__all__ = ["Answer", "NotFound", "Prepared", "ask", "bind", "fetch", "prepare", "run"]
+__all__ = ["Answer", "NotFound", "Prepared", "ask", "fetch", "prepare", "run"]

@@ -1,18 +1,22 @@
-"""Run untrusted SPARQL queries on the embedded store under a hard time limit.
+"""Run untrusted SPARQL queries on any store under a hard time limit, for ``/sparql``.
 
-Security posture (DESIGN.md section 6): pyoxigraph has no per-query timeout, so a query that
-runs too long cannot be cancelled inside the API process. The sandbox therefore keeps a small
+pyoxigraph has no per-query timeout, so a query that runs too long cannot be cancelled inside the
+API process (``docs/decisions/0005-sparql-security.md``). The sandbox therefore keeps a small
 pool of worker processes (``multiprocessing`` spawn context). Each worker opens the store once
-with ``pyoxigraph.Store.read_only`` (so no update can ever be applied through it), and answers
-two kinds of request:
+through the store interface (:meth:`~claimgraph.queries.store.base.Backend.opener`: the embedded
+store read-only, so no update can ever be applied through it; a server through its query
+endpoint only) and answers two kinds of request:
 
 * **inspect**: :func:`claimgraph.queries.guard.inspect_query` on the text, with the store's own
-  named graphs as the allowed ``FROM`` targets. rdflib's grammar recurses deeply, so the check
-  runs in a thread with a large stack and recursion limit, which is safe in a disposable worker
-  and would not be in the API process; and a pathological parse is bounded like a query.
+  graphs as the allowed ``FROM`` targets, and, on a store that runs extension functions (a
+  server: Virtuoso's ``bif:``), :func:`~claimgraph.queries.guard.refuse_extension_functions`.
+  rdflib's grammar recurses deeply, so the check runs in a thread with a large stack and
+  recursion limit, which is safe in a disposable worker and would not be in the API process;
+  and a pathological parse is bounded like a query.
 * **run**: check the query again the same way (the sandbox never executes a query that did not
-  pass the guard, whoever calls it), execute with pyoxigraph, cap the rows (SELECT) or triples (CONSTRUCT/DESCRIBE) at
-  ``max_rows`` (stop iterating, report ``truncated``), and serialize with pyoxigraph itself.
+  pass the guard, whoever calls it), then :meth:`~claimgraph.queries.store.base.Backend.sparql`:
+  the answer capped at ``max_rows`` rows or triples (``truncated`` says so) and written by
+  pyoxigraph.
 
 The parent waits for the answer at most ``timeout_s``; on expiry it kills that worker, starts a
 replacement and raises :class:`QueryTimeout`. A semaphore caps concurrency at the number of
@@ -20,69 +24,51 @@ workers; a caller that cannot get a worker within ``queue_timeout_s`` gets :clas
 worker that dies (crash, out of memory) is replaced too and the caller gets
 :class:`BackendError`.
 
-Queries without ``FROM`` run with ``use_default_graph_as_union=True`` (one named graph per
-article, so the default graph is their union). A query with ``FROM``/``FROM NAMED`` runs on the
-dataset it names; protocol ``default-graph-uri``/``named-graph-uri`` override both.
+Queries without ``FROM`` run on the union of the named graphs (one named graph per article). A
+query with ``FROM``/``FROM NAMED`` runs on the dataset it names; protocol
+``default-graph-uri``/``named-graph-uri`` override both.
 
-A worker sees the store as it was when the worker opened it. After a re-ingest, build a new
-sandbox (the API asks for its sandbox per request, so it can swap one in) and close the old.
+A worker on the embedded store sees the store as it was when the worker opened it. After a
+re-ingest, build a new sandbox (the API asks for its sandbox per request, so it can swap one in)
+and close the old. The graphs a worker allows are looked up again every
+:data:`GRAPHS_TTL_S` seconds (publishing may add graphs to a server).
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import multiprocessing
 import signal
 import sys
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Mapping, Sequence
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
 import pyoxigraph as ox
 
-from claimgraph.queries import errors
-from claimgraph.queries.errors import BackendError, Busy, ClaimgraphError, QueryTimeout, StoreMissing
-from claimgraph.queries.guard import QueryForm, QueryInfo, inspect_query
-
-#: Media types of SELECT and ASK answers, the default first.
-RESULTS_MEDIA_TYPES: tuple[str, ...] = (
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/csv",
-    "text/tab-separated-values",
-)
-#: Media types of CONSTRUCT and DESCRIBE answers, the default first.
-GRAPH_MEDIA_TYPES: tuple[str, ...] = ("text/turtle", "application/n-triples", "application/ld+json")
+from claimgraph.ontology import errors
+from claimgraph.ontology.errors import BackendError, Busy, ClaimgraphError, QueryTimeout, StoreMissing
+from claimgraph.queries.guard import QueryForm, QueryInfo, inspect_query, refuse_extension_functions
+from claimgraph.queries.store import Backend, QueryDataset, RawAnswer
+from claimgraph.queries.store.formats import media_types
 
 _WORKER_STACK_BYTES = 512 * 1024 * 1024  # virtual; only touched pages cost memory
 _WORKER_RECURSION_LIMIT = 50_000
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-@dataclass(frozen=True)
-class SandboxResult:
-    """A serialized answer: the bytes, their media type (a Content-Type value), and whether
-    ``max_rows`` cut the answer short."""
-
-    body: bytes
-    media_type: str
-    truncated: bool
+#: Seconds a worker trusts its list of the store's graphs (publishing may add graphs to a server).
+GRAPHS_TTL_S = 30.0
 
 
 class QuerySandbox:
-    """A pool of read-only store workers that run untrusted queries under a hard time limit.
+    """A pool of worker processes that run untrusted queries on ``backend`` under a hard time limit.
 
     Thread-safe; use :meth:`run_async` / :meth:`inspect_async` from async code.
     """
 
     def __init__(
         self,
-        store_path: str | Path,
+        backend: Backend,
         *,
         workers: int = 2,
         timeout_s: float = 10.0,
@@ -92,7 +78,7 @@ class QuerySandbox:
     ) -> None:
         if workers < 1 or max_rows < 1 or timeout_s <= 0:
             raise ValueError("workers and max_rows must be at least 1 and timeout_s positive")
-        self.store_path = str(store_path)
+        self.opener = backend.opener()
         self.workers = workers
         self.timeout_s = timeout_s
         self.max_rows = max_rows
@@ -102,7 +88,7 @@ class QuerySandbox:
         self._slots = threading.BoundedSemaphore(workers)
         self._lock = threading.Lock()
         self._closed = False
-        self._idle: list[_Worker] = [_Worker(self._ctx, self.store_path) for _ in range(workers)]
+        self._idle: list[_Worker] = [_Worker(self._ctx, self.opener) for _ in range(workers)]
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -131,7 +117,7 @@ class QuerySandbox:
         named_graphs: Sequence[str] | None = None,
         union_default_graph: bool = True,
         prefixes: Mapping[str, str] | None = None,
-    ) -> SandboxResult:
+    ) -> RawAnswer:
         """Check and execute ``query`` (a ``form`` query) and serialize its answer as ``media_type``.
 
         ``default_graphs`` / ``named_graphs`` (either given, the other then empty) set the
@@ -139,21 +125,20 @@ class QuerySandbox:
         the union of all graphs (pass False when the query has its own FROM clauses).
         ``prefixes`` are used by the Turtle serializer.
         """
-        allowed = GRAPH_MEDIA_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_MEDIA_TYPES
-        if media_type not in allowed:
+        if media_type not in media_types(form):
             raise ValueError(f"{media_type} is not a media type for {form} answers")
         explicit = default_graphs is not None or named_graphs is not None
-        dataset = (tuple(default_graphs or ()), tuple(named_graphs or ())) if explicit else None
-        request = ("run", query, form, media_type, dataset, union_default_graph,
-                   dict(prefixes or {}), self.max_rows)
-        body, content_type, truncated = self._call(request)
-        return SandboxResult(body, content_type, truncated)
+        dataset = QueryDataset(tuple(default_graphs or ()), tuple(named_graphs or ())) if explicit else None
+        request = ("run", query, form, media_type, dataset, union_default_graph, dict(prefixes or {}),
+                   self.max_rows)
+        answer: RawAnswer = self._call(request)
+        return answer
 
     async def inspect_async(self, query: str, **kwargs: Any) -> QueryInfo:
         """:meth:`inspect` in a worker thread, so the event loop keeps serving."""
         return await anyio.to_thread.run_sync(lambda: self.inspect(query, **kwargs))
 
-    async def run_async(self, query: str, **kwargs: Any) -> SandboxResult:
+    async def run_async(self, query: str, **kwargs: Any) -> RawAnswer:
         """:meth:`run` in a worker thread, so the event loop keeps serving."""
         return await anyio.to_thread.run_sync(lambda: self.run(query, **kwargs))
 
@@ -219,13 +204,13 @@ class QuerySandbox:
 class _Worker:
     """One worker process and the parent's end of its pipe (restartable in place)."""
 
-    def __init__(self, ctx: Any, store_path: str) -> None:
-        self._ctx, self._store_path = ctx, store_path
+    def __init__(self, ctx: Any, opener: Callable[[], Backend]) -> None:
+        self._ctx, self._opener = ctx, opener
         self.start()
 
     def start(self) -> None:
         self.conn, child = self._ctx.Pipe(duplex=True)
-        self.process = self._ctx.Process(target=worker_main, args=(child, self._store_path),
+        self.process = self._ctx.Process(target=worker_main, args=(child, self._opener),
                                          name="claimgraph-sparql-worker", daemon=True)
         self.process.start()
         child.close()
@@ -263,30 +248,36 @@ class _Worker:
 # -- inside the worker process ----------------------------------------------------------------
 
 
-def worker_main(conn: Connection, store_path: str) -> None:
+def worker_main(conn: Connection, opener: Callable[[], Backend]) -> None:
     """Entry point of a worker process: serve requests on ``conn`` until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal: the parent stops us
     sys.setrecursionlimit(_WORKER_RECURSION_LIMIT)
     threading.stack_size(_WORKER_STACK_BYTES)
-    thread = threading.Thread(target=_serve, args=(conn, store_path), name="sparql-worker")
+    thread = threading.Thread(target=_serve, args=(conn, opener), name="sparql-worker")
     thread.start()
     thread.join()
 
 
-def _serve(conn: Connection, store_path: str) -> None:
+def _serve(conn: Connection, opener: Callable[[], Backend]) -> None:
     try:
-        store = ox.Store.read_only(store_path)
+        store = opener()
     except Exception as exc:  # noqa: BLE001 - reported to the parent
         conn.send(("fatal", str(exc)))
         return
     conn.send(("ready", None))
-    graphs: set[str] | None = None
+    known: list[Any] = [float("-inf"), set()]  # when the graphs were listed, and which
 
     def store_graphs() -> set[str]:
-        nonlocal graphs
-        if graphs is None:
-            graphs = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
-        return graphs
+        if time.monotonic() - known[0] > GRAPHS_TTL_S:
+            known[:] = [time.monotonic(), {g.value for g in store.graphs() if isinstance(g, ox.NamedNode)}]
+        return known[1]
+
+    def check(text: str, max_length: int, default_uris: Sequence[str], named_uris: Sequence[str]) -> QueryInfo:
+        info = inspect_query(text, allowed_graphs=store_graphs, max_length=max_length,
+                             default_graph_uris=default_uris, named_graph_uris=named_uris)
+        if store.runs_extension_functions:
+            refuse_extension_functions(text)
+        return info
 
     while True:
         try:
@@ -298,17 +289,15 @@ def _serve(conn: Connection, store_path: str) -> None:
         try:
             if request[0] == "inspect":
                 _, text, max_length, default_uris, named_uris = request
-                reply: Any = inspect_query(text, allowed_graphs=store_graphs, max_length=max_length,
-                                           default_graph_uris=default_uris,
-                                           named_graph_uris=named_uris)
+                reply: Any = check(text, max_length, default_uris, named_uris)
             else:
                 _, text, form, media_type, dataset, union, prefixes, max_rows = request
-                checked = inspect_query(text, allowed_graphs=store_graphs, max_length=sys.maxsize,
-                                        default_graph_uris=dataset[0] if dataset else (),
-                                        named_graph_uris=dataset[1] if dataset else ())
+                checked = check(text, sys.maxsize, dataset.default_graphs if dataset else (),
+                                dataset.named_graphs if dataset else ())
                 if checked.form != form:
                     raise BackendError(f"the query's form is {checked.form}, not {form}")
-                reply = _execute(store, text, media_type, dataset, union, prefixes, max_rows)
+                reply = store.sparql(text, form=form, media_type=media_type, dataset=dataset,
+                                     union_default_graph=union, prefixes=prefixes, max_rows=max_rows)
             conn.send(("ok", reply))
         except ClaimgraphError as exc:
             conn.send(("error", (type(exc).__name__, str(exc))))
@@ -316,82 +305,3 @@ def _serve(conn: Connection, store_path: str) -> None:
             conn.send(("error", ("QuerySyntaxError", f"syntax error: {exc}")))
         except Exception as exc:  # noqa: BLE001 - reported to the parent
             conn.send(("error", ("BackendError", f"{type(exc).__name__}: {exc}")))
-
-
-def _execute(store: Any, query: str, media_type: str,
-             dataset: tuple[tuple[str, ...], tuple[str, ...]] | None, union: bool,
-             prefixes: dict[str, str], max_rows: int) -> tuple[bytes, str, bool]:
-    kwargs: dict[str, Any] = {}
-    if dataset is not None:
-        kwargs["default_graph"] = [ox.NamedNode(iri) for iri in dataset[0]]
-        kwargs["named_graphs"] = [ox.NamedNode(iri) for iri in dataset[1]]
-    elif union:
-        kwargs["use_default_graph_as_union"] = True
-    result = store.query(query, **kwargs)
-
-    if isinstance(result, ox.QueryTriples):
-        rdf_format = _rdf_format(media_type)
-        triples = list(itertools.islice(result, max_rows + 1))
-        truncated = len(triples) > max_rows
-        try:
-            body = ox.serialize(triples[:max_rows], format=rdf_format,
-                                prefixes=prefixes if rdf_format == ox.RdfFormat.TURTLE else None)
-        except (OSError, ValueError) as exc:
-            raise BackendError(f"the answer cannot be written as {media_type}: {exc}") from None
-        return body, rdf_format.media_type, truncated
-
-    results_format = _results_format(media_type)
-    if isinstance(result, ox.QueryBoolean):
-        return result.serialize(format=results_format), results_format.media_type, False
-    variables = result.variables
-    rows = list(itertools.islice(result, max_rows + 1))
-    truncated = len(rows) > max_rows
-    # Re-read the kept rows as a QuerySolutions so pyoxigraph writes every format itself.
-    document = {
-        "head": {"vars": [v.value for v in variables]},
-        "results": {"bindings": [
-            {v.value: _term_json(row[i]) for i, v in enumerate(variables) if row[i] is not None}
-            for row in rows[:max_rows]
-        ]},
-    }
-    kept = ox.parse_query_results(json.dumps(document).encode(), format=ox.QueryResultsFormat.JSON)
-    return kept.serialize(format=results_format), results_format.media_type, truncated
-
-
-def _results_format(media_type: str) -> Any:
-    formats = dict(zip(RESULTS_MEDIA_TYPES, (ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML,
-                                             ox.QueryResultsFormat.CSV, ox.QueryResultsFormat.TSV)))
-    if media_type not in formats:
-        raise BackendError(f"{media_type} is not a format for SELECT or ASK answers")
-    return formats[media_type]
-
-
-def _rdf_format(media_type: str) -> Any:
-    formats = dict(zip(GRAPH_MEDIA_TYPES, (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES,
-                                           ox.RdfFormat.JSON_LD)))
-    if media_type not in formats:
-        raise BackendError(f"{media_type} is not a format for CONSTRUCT or DESCRIBE answers")
-    return formats[media_type]
-
-
-def _term_json(term: Any) -> dict[str, Any]:
-    """One RDF term in the SPARQL 1.1 (and 1.2) JSON results format."""
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-            if term.direction is not None:
-                out["its:dir"] = str(term.direction)
-        elif term.datatype.value != _XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {"subject": _term_json(term.subject),
-                                            "predicate": _term_json(term.predicate),
-                                            "object": _term_json(term.object)}}
-    raise BackendError(f"unexpected term in a solution: {term!r}")
-

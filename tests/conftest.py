@@ -1,4 +1,9 @@
-"""Shared fixtures: the real embedded store, built once per session from the real corpus."""
+"""Shared fixtures: the real embedded store, built once per session from the real corpus.
+
+A test that builds or opens a store, starts a server or a browser, or runs Java (HermiT, the OWL
+API) is marked ``slow``: ``make quick`` runs the others (``-m "not slow"``), ``make test`` all.
+Tests that use the fixtures below are marked here, so a new one cannot forget it.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 
+#: Fixtures that build or open a store, or start a server: whoever uses one is slow.
+SLOW_FIXTURES = frozenset({"corpus_store", "backend", "client", "valid_store", "sparql_store_path", "remote",
+                           "published", "oxigraph_server", "virtuoso_server", "served", "server", "built"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -28,7 +43,7 @@ def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def backend(corpus_store: Path):
-    from claimgraph.queries.backends import EmbeddedBackend
+    from claimgraph.queries.store.embedded import EmbeddedBackend
     return EmbeddedBackend(corpus_store)
 
 
@@ -37,7 +52,7 @@ def client(corpus_store: Path):
     from fastapi.testclient import TestClient
 
     from claimgraph.api.app import create_app
-    from claimgraph.api.settings import Settings
+    from claimgraph.queries.settings import Settings
     with TestClient(create_app(Settings(store=corpus_store, query_timeout=5.0))) as c:
         yield c
 

@@ -33,7 +33,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from claimgraph.ingest import iris
+from claimgraph.ontology import iris
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"

@@ -21,8 +21,8 @@ from fastapi import Request
 from claimgraph.api.web.render import Column, Links, Page, Table, first_label, iri_label, page_params, sliced
 from claimgraph.api.web.views import CLAIM_COLUMNS, TIMELINE_COLUMNS, _claim_rows, timeline_data, timeline_rows
 from claimgraph.queries.details import lookup
+from claimgraph.queries.layouts import fold_claims
 from claimgraph.queries.run import ask
-from claimgraph.queries.shaping import fold_claims
 from claimgraph.queries.terms import to_python
 
 CG = "https://w3id.org/claimgraph/ontology#"

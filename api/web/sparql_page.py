@@ -3,7 +3,7 @@ library as example queries.
 
 Each example is a question's own query (``queries/questions/*.rq``, the ``#if`` blocks resolved)
 with its example values in a ``VALUES`` line, written from RDF terms as the remote backends
-write them (:func:`claimgraph.queries.remote.inject_values`): run as it stands, it answers the
+write them (:func:`claimgraph.queries.store.binding.inject_values`): run as it stands, it answers the
 question's example. YASGUI's class and property autocompleters are switched off (they call an
 outside service); its prefix list is bundled.
 """
@@ -19,8 +19,8 @@ from fastapi.responses import Response
 from claimgraph.api.negotiation import choose
 from claimgraph.api.web.render import Page, respond
 from claimgraph.queries.catalog import catalog
-from claimgraph.queries.remote import inject_values
 from claimgraph.queries.run import prepare
+from claimgraph.queries.store.binding import inject_values
 
 
 @lru_cache(maxsize=4)
@@ -42,7 +42,7 @@ def examples(engine_backend: Any) -> list[dict[str, str]]:
 
 def editor(request: Request) -> Response | None:
     """The editor, when the request asks for HTML by name; None otherwise."""
-    if choose(request.headers.get("accept"), ("text/html",), explicit=True) is None:
+    if choose(request.headers.get("accept"), ("text/html",), exact=True) is None:
         return None
     base = request.app.state.settings.base_url
     return respond(request, Page("sparql.html", "SPARQL editor", {

@@ -15,11 +15,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import escape
 
 from claimgraph.api.errors import status_for
 from claimgraph.api.web.render import Column, Links, Page, Table, page_params, respond, sliced
-from claimgraph.ingest.folding import search_key
-from claimgraph.queries.errors import ClaimgraphError
+from claimgraph.ontology import iris
+from claimgraph.ontology.errors import ClaimgraphError
+from claimgraph.ontology.folding import search_key
 from claimgraph.queries.resources import rows as resource_rows
 from claimgraph.queries.run import ask
 
@@ -142,7 +144,6 @@ def attributions(request: Request) -> Page:
 
 def _label_of(request: Request, slug: str, kind: str) -> str:
     """The label of an entity by its slug (its resource's rdfs:label)."""
-    from claimgraph.ingest import iris
     rows = resource_rows("resource", request.app.state.backend, {"resource": str(iris.entity(kind, slug))})  # type: ignore[arg-type]
     return next((r["value"] for r in rows if r["property"].endswith("#label")), slug)
 
@@ -158,7 +159,6 @@ def suggest(request: Request) -> HTMLResponse:
         found = _answer(request, "search", text=text, type=kind, limit=12)["results"]
     except ClaimgraphError:
         return HTMLResponse("")
-    from markupsafe import escape
     return HTMLResponse("".join(f'<option value="{escape(r["slug"])}">{escape(r["label"])} ({escape(r["kind"])})</option>'
                                 for r in found))
 

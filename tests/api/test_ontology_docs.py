@@ -18,7 +18,8 @@ from fastapi.testclient import TestClient
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 
 from claimgraph import ontology
-from claimgraph.api import docs
+from claimgraph.api import ontology_docs
+from claimgraph.ontology import docs
 
 ROOT = Path(__file__).resolve().parents[2]
 CG = ontology.NAMESPACE_IRI
@@ -139,7 +140,7 @@ def test_page_has_the_controlled_values_in_its_table_of_contents_and_is_marked_g
     ("text/turtle;q=0", None),
 ])
 def test_negotiate(accept, form):
-    assert docs.negotiate(accept) == form
+    assert ontology_docs.negotiate(accept) == form
 
 
 def test_ontology_iri_resolves_by_content_negotiation(client, onto):
@@ -171,7 +172,7 @@ def test_the_api_serves_the_built_page_when_it_is_current_and_builds_its_own_oth
     def serve() -> str:
         app = FastAPI()
         app.state.backend = backend
-        app.include_router(docs.router(docs_dir))
+        app.include_router(ontology_docs.router(docs_dir))
         return TestClient(app).get("/ontology").text
 
     assert "<!-- prebuilt -->" in serve()

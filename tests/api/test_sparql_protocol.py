@@ -20,8 +20,9 @@ from rdflib.compare import isomorphic
 
 from claimgraph.api import errors
 from claimgraph.api.sparql_protocol import sparql_router
-from claimgraph.queries.errors import ForbiddenQuery
+from claimgraph.ontology.errors import ForbiddenQuery
 from claimgraph.queries.sandbox import QuerySandbox
+from claimgraph.queries.store import EmbeddedBackend
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +73,7 @@ def make_client(sandbox: QuerySandbox) -> TestClient:
 
 @pytest.fixture(scope="module")
 def sandbox(sparql_store_path: Path) -> Iterator[QuerySandbox]:
-    with QuerySandbox(sparql_store_path, workers=2, timeout_s=1.0, max_rows=MAX_ROWS) as sandbox:
+    with QuerySandbox(EmbeddedBackend(sparql_store_path), workers=2, timeout_s=1.0, max_rows=MAX_ROWS) as sandbox:
         yield sandbox
 
 
@@ -350,7 +351,7 @@ def test_max_rows_truncates_and_says_so(client: TestClient) -> None:
 
 
 def test_busy_when_every_worker_is_taken(sparql_store_path: Path) -> None:
-    with QuerySandbox(sparql_store_path, workers=1, timeout_s=2.0, queue_timeout_s=0.2) as sandbox:
+    with QuerySandbox(EmbeddedBackend(sparql_store_path), workers=1, timeout_s=2.0, queue_timeout_s=0.2) as sandbox:
         client = make_client(sandbox)
         assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # worker up
         slow = threading.Thread(target=client.get, args=("/sparql",), kwargs={"params": {"query": SLOW}})

@@ -12,10 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from claimgraph.api.app import create_app
-from claimgraph.api.settings import Settings
-from claimgraph.ingest.publish import graphs_from_store
-from claimgraph.queries.errors import ForbiddenQuery, QueryTimeout
-from claimgraph.queries.remote import GRAPH_PREFIX, RemoteBackend, RemoteSparql, ResultTruncated
+from claimgraph.ontology.errors import ForbiddenQuery, QueryTimeout, ResultTruncated
+from claimgraph.queries.publish import graphs_from_store
+from claimgraph.queries.sandbox import QuerySandbox
+from claimgraph.queries.settings import Settings
+from claimgraph.queries.store import GRAPH_PREFIX, RemoteBackend
 
 from .conftest import publish_cli
 
@@ -145,13 +146,13 @@ def test_virtuoso_row_cap_is_reported_not_silently_cut(remote: RemoteBackend) ->
     pairs = f"SELECT ?a ?b WHERE {{ GRAPH <{REGISTRY}> {{ ?a ?p ?o }} GRAPH <{REGISTRY}> {{ ?b ?q ?r }} }}"
     with pytest.raises(ResultTruncated, match="row cap of 10000"):
         remote.select(pairs, {})
-    with RemoteSparql(remote.endpoint, workers=1, timeout_s=30, max_rows=20_000) as proxy:
+    with QuerySandbox(RemoteBackend(remote.endpoint, timeout=30), workers=1, timeout_s=30, max_rows=20_000) as proxy:
         result = proxy.run(pairs, form="SELECT", media_type="text/csv")
     assert result.truncated and result.body.count(b"\n") == 10_001
 
 
 def test_remote_sparql_guard_runs_before_the_server(remote: RemoteBackend) -> None:
-    with RemoteSparql(remote.endpoint, workers=1, timeout_s=30) as proxy:
+    with QuerySandbox(RemoteBackend(remote.endpoint, timeout=30), workers=1, timeout_s=30) as proxy:
         with pytest.raises(ForbiddenQuery):
             proxy.inspect("CLEAR ALL", max_length=1000)
         info = proxy.inspect(f"SELECT * FROM NAMED <{REGISTRY}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", max_length=1000)

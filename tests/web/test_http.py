@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 
 from claimgraph.api.app import create_app
-from claimgraph.api.settings import Settings
+from claimgraph.queries.settings import Settings
 
 ID = "https://w3id.org/claimgraph/id/"
 CG = Namespace("https://w3id.org/claimgraph/ontology#")

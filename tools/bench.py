@@ -1,17 +1,17 @@
 """Benchmarks: ingest throughput, publish time and question latency on synthetic corpora (``make bench``).
 
-    python -m claimgraph.queries.bench [--sizes 10000 100000] [--repeat 30] [--out docs/benchmarks.md]
+    python -m tools.bench [--sizes 10000 100000] [--repeat 30] [--out docs/benchmarks.md]
         [--backends embedded oxigraph-server virtuoso] [--workdir DIR] [--questions NAME ...]
 
-For each size, a synthetic corpus (:mod:`claimgraph.ingest.synthetic`) goes through the real
+For each size, a synthetic corpus (:mod:`tools.synthetic`) goes through the real
 ingestion path into an embedded store. With ``--workdir``, a corpus and store already built
 there for the same size and seed, by the same ingestion code, are reused (the ingest figures are
 then those measured when it was built). The store is then published to each real server
-(started by :mod:`claimgraph.queries.servers` in a fresh folder; Virtuoso through its bulk
+(started by :mod:`tools.servers` in a fresh folder; Virtuoso through its bulk
 loader), and every named question is asked ``--repeat`` times on every backend: the median and
 95th percentile are reported for the engine alone (:func:`claimgraph.queries.run.fetch`: every
-SPARQL query the question needs, rows unshaped) and for the product path (parameter checks,
-binding, shaping and JSON encoding, as the API does). A question that fails or times out on a
+SPARQL query the question needs, rows not laid out) and for the product path (parameter checks,
+binding, the layout and JSON encoding, as the API does). A question that fails or times out on a
 backend is reported as such in its cell. The headline is also measured over HTTP against a
 real uvicorn server on the embedded store. This is a benchmark, not a test: it asserts nothing
 and prints figures.
@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import hashlib
 import json
+import logging
 import os
 import platform
 import re
@@ -38,9 +40,11 @@ from pathlib import Path
 from typing import Any
 
 from claimgraph.queries import run as runner
-from claimgraph.queries.backends import Backend, EmbeddedBackend
 from claimgraph.queries.catalog import Question, catalog
 from claimgraph.queries.run import ask, prepare
+from claimgraph.queries.store import Backend, EmbeddedBackend, RemoteBackend
+
+Opener = Callable[[], Backend]
 
 SYNTHETIC_VALUES = {"event": "azal-crash", "actor": "russia", "place": "aktau", "article": "synthetic-000000",
                     "text": "state 1"}
@@ -68,8 +72,11 @@ def server_settings(name: str, timeout_s: float) -> dict[str, Any]:
     return {}
 
 
+logger = logging.getLogger(__name__)
+
+
 def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    logger.info(message)
 
 
 # What an analyst asks of the questions whose parameters are all optional: one actor's charges,
@@ -149,7 +156,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def engine_call(question: Question, params: dict[str, str], backend: Backend) -> Callable[[], Any]:
-    """What the engine does for the question: every SPARQL query it needs, rows unshaped."""
+    """What the engine does for the question: every SPARQL query it needs, rows not laid out."""
     prepared = prepare(question, params, backend)
     fetch = getattr(runner, "fetch", None)
     if fetch is not None:
@@ -157,18 +164,10 @@ def engine_call(question: Question, params: dict[str, str], backend: Backend) ->
     return lambda: backend.select(prepared.query, prepared.bindings)
 
 
-def open_spec(spec: tuple[Any, ...]) -> Backend:
-    """A backend from its description: ``("embedded", path)`` or ``("remote", endpoint, kind, timeout)``."""
-    if spec[0] == "embedded":
-        return EmbeddedBackend(spec[1])
-    from claimgraph.queries.remote import RemoteBackend
-    return RemoteBackend(spec[1], kind=spec[2], timeout=spec[3])
-
-
-def _measure_in_child(conn: Any, spec: tuple[Any, ...], name: str, params: dict[str, str], part: str,
+def _measure_in_child(conn: Any, opener: Opener, name: str, params: dict[str, str], part: str,
                       repeat: int, timeout_s: float) -> None:
     try:
-        backend = open_spec(spec)
+        backend = opener()
         question = catalog()[name]
         last: list[Any] = []
         if part == "engine":
@@ -193,7 +192,7 @@ def _measure_in_child(conn: Any, spec: tuple[Any, ...], name: str, params: dict[
     conn.close()
 
 
-def measure(spec: tuple[Any, ...], question: Question, params: dict[str, str], part: str, repeat: int,
+def measure(opener: Opener, question: Question, params: dict[str, str], part: str, repeat: int,
             timeout_s: float) -> dict[str, Any]:
     """One measurement (``engine`` or ``product``) in a child process, stopped when a run takes
     longer than ``timeout_s`` (the embedded store cannot stop a query itself):
@@ -201,7 +200,7 @@ def measure(spec: tuple[Any, ...], question: Question, params: dict[str, str], p
     import multiprocessing
     ctx = multiprocessing.get_context("fork")  # the code of the run (question files are read again)
     parent, child = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_measure_in_child, args=(child, spec, question.name, params, part, repeat, timeout_s),
+    process = ctx.Process(target=_measure_in_child, args=(child, opener, question.name, params, part, repeat, timeout_s),
                           daemon=True)
     process.start()
     child.close()
@@ -221,20 +220,20 @@ def measure(spec: tuple[Any, ...], question: Question, params: dict[str, str], p
         parent.close()
 
 
-def measure_questions(spec: tuple[Any, ...], repeat: int, timeout_s: float,
+def measure_questions(opener: Opener, repeat: int, timeout_s: float,
                       only: list[str] | None = None) -> list[dict[str, Any]]:
-    """Every question (or those in ``only``) on the backend ``spec`` describes."""
+    """Every question (or those in ``only``) on the backend ``opener`` opens."""
     rows = []
     for question in catalog().values():
         if only and question.name not in only:
             continue
         params = params_for(question)
         row: dict[str, Any] = {"question": question.name, "params": params}
-        row["engine"] = measure(spec, question, params, "engine", repeat, timeout_s)
+        row["engine"] = measure(opener, question, params, "engine", repeat, timeout_s)
         if "QueryTimeout" in row["engine"].get("error", ""):
             row["product"] = {"error": "not measured: the engine timed out"}
         else:
-            row["product"] = measure(spec, question, params, "product", repeat, timeout_s)
+            row["product"] = measure(opener, question, params, "product", repeat, timeout_s)
         for key in ("rows", "total", "digest"):
             if key in row["product"]:
                 row[key] = row["product"].pop(key)
@@ -287,22 +286,13 @@ def measure_http_headline(store: Path, repeat: int, timeout_s: float) -> dict[st
 # -- corpus and store, reused across runs -------------------------------------------------------
 
 
-#: Modules of the ingest package that do not make the store.
-NOT_INGESTION = frozenset({"publish.py", "export.py"})
-
-
 def ingestion_fingerprint() -> str:
-    """A digest of the code and ontology that make a store (a change means re-ingest)."""
-    import claimgraph.ingest
-    import claimgraph.ontology
+    """A digest of the code and ontology that make a store (a change means re-ingest): the same
+    files the corpus digest of ``claimgraph ingest`` covers."""
+    from claimgraph.ingest.pipeline import store_builders
     digest = hashlib.sha256()
-    for package in (claimgraph.ingest, claimgraph.ontology):
-        root = Path(package.__file__).parent
-        for path in sorted(root.rglob("*")):
-            if path.name in NOT_INGESTION or "__pycache__" in path.parts:
-                continue
-            if path.suffix in (".py", ".ttl", ".rq"):
-                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for path in store_builders():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -310,7 +300,7 @@ def build_store(size: int, seed: int, workdir: Path, keep: bool = False) -> tupl
     """The store for ``size`` claims and ``seed``: built now, or reused from ``workdir`` when it
     was built by the same ingestion code and ontology (or whatever built it, with ``keep``)."""
     from claimgraph.ingest.pipeline import ingest
-    from claimgraph.ingest.synthetic import write_corpus
+    from tools.synthetic import write_corpus
     name = f"{size}-seed{seed}"
     corpus, store, marker = workdir / f"corpus-{name}", workdir / f"store-{name}", workdir / f"ingest-{name}.json"
     fingerprint = ingestion_fingerprint()
@@ -350,12 +340,13 @@ def bench_size(size: int, seed: int, repeat: int, workdir: Path, backends: list[
     result: dict[str, Any] = {**built, "backends": {}, "publish": {}, "timeout_s": timeout_s}
     if "embedded" in backends:
         log("  embedded store:")
-        result["backends"]["embedded"] = measure_questions(("embedded", store), repeat, timeout_s, only)
+        result["backends"]["embedded"] = measure_questions(functools.partial(EmbeddedBackend, store), repeat,
+                                                           timeout_s, only)
         log("  the headline over HTTP (uvicorn, embedded store)")
         result["http_headline"] = measure_http_headline(store, repeat, timeout_s)
     servers_wanted = [name for name in backends if name != "embedded"]
     if servers_wanted:
-        from claimgraph.queries import servers
+        from tools import servers
         for name in servers_wanted:
             folder = workdir / f"{name}-{size}-seed{seed}"
             shutil.rmtree(folder, ignore_errors=True)  # a fresh database: publish times compare
@@ -381,8 +372,8 @@ def bench_size(size: int, seed: int, repeat: int, workdir: Path, backends: list[
                                                "graphs": len(report.graphs),
                                                "how": how}
                     log(f"  {name}: published {report.triples:,} triples in {seconds:.1f} s")
-                    spec = ("remote", remote.endpoint, remote.kind, timeout_s)
-                    result["backends"][name] = measure_questions(spec, repeat, timeout_s, only)
+                    opener = RemoteBackend(remote.endpoint, kind=remote.kind, timeout=timeout_s).opener()
+                    result["backends"][name] = measure_questions(opener, repeat, timeout_s, only)
             except servers.Unavailable as exc:
                 result["publish"][name] = {"error": f"skipped: {exc}"}
                 log(f"  {name}: skipped ({exc})")
@@ -416,8 +407,8 @@ def markdown(results: list[dict[str, Any]], repeat: int, timeout_s: float = QUER
         f"Generated by `make bench` on {dt.date.today().isoformat()}. Machine: {machine()}.",
         f"Each question is asked {repeat} times after up to 3 warm-up runs (fewer when one measurement "
         f"would take over {BUDGET_S:.0f} s: the cell then says how many); figures are median / p95 in ms.",
-        "*Engine* is the store's own time for every SPARQL query the question needs, rows unshaped "
-        "(`claimgraph.queries.run.fetch`); *product* adds parameter checks, binding, shaping and JSON "
+        "*Engine* is the store's own time for every SPARQL query the question needs, rows not laid out "
+        "(`claimgraph.queries.run.fetch`); *product* adds parameter checks, binding, the layout and JSON "
         "encoding, as the API does per request (`json.dumps(ask(...).as_json())`).",
         "*embedded* is pyoxigraph in-process; *oxigraph-server* and *virtuoso* are the real servers on "
         f"loopback, queried over HTTP. A run over {timeout_s:g} s counts as a timeout on every backend. "
@@ -482,7 +473,7 @@ def markdown(results: list[dict[str, Any]], repeat: int, timeout_s: float = QUER
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m claimgraph.queries.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--seed", type=int, help="the synthetic corpus's seed (default: its size)")
@@ -500,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-store", action="store_true",
                         help="reuse a store in --workdir even if the ingestion code or ontology changed since")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="claimgraph-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     workdir = workdir.resolve()

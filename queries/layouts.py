@@ -1,9 +1,10 @@
-"""How rows become answers: one shape per kind of question.
+"""How rows become answers: one layout per kind of question.
 
-A question's SPARQL returns flat rows; its ``shape`` (named in the ``.rq`` header) folds them into
-the list an answer pages through (``Shaped.items``) and, for some questions, summaries over the
-whole answer (``Shaped.extra``: ``by_stance``, ``quotes`` ...). Every shape also says how one of
-its items is written as flat rows, for tables and CSV.
+A question's SPARQL returns flat rows; its ``layout`` (named in the ``.rq`` header) folds them
+into the list an answer pages through (``Whole.items``) and, for some questions, summaries over
+the whole answer (``Whole.extra``: ``by_stance``, ``quotes`` ...). Every layout also says how one
+of its items is written as flat rows, for tables and CSV. ("Shape" in claimgraph means a SHACL
+shape only.)
 
 Claim questions return one row per (claim, relay) so that chains of any depth come back in one
 query; :func:`fold_claims` folds those rows into one record per claim with the chain in order
@@ -17,20 +18,20 @@ from the outlet to the original speaker. A claim record is::
      "evidence": {"paraphrase", "quote", "cue"}}
 
 where TIME is ``{"label", "earliest", "latest"}`` (ISO dates; the label is the curator's, or the
-dates themselves). The network shape is drawn by dashboards as it comes::
+dates themselves). The network layout is drawn by dashboards as it comes::
 
     {"nodes": [{"id": slug, "label", "kind": "state" | "person" | "news-outlet" | ...}],
      "edges": [{"id", "source": slug, "target": slug, "kind": "voice" | "accuses", "count", ...}]}
 
 Rows may repeat (a proposition shared by two articles has its triples in both article graphs):
-every shape is indifferent to repeated rows.
+every layout is indifferent to repeated rows.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +48,7 @@ ACTOR_KINDS = {"State": "state", "GovernmentBody": "government-body", "Person": 
 
 
 @dataclass
-class Shaped:
+class Whole:
     """A whole answer: the list that is paged (under ``key`` in JSON) and summaries of all of it."""
 
     items: list[Row]
@@ -167,7 +168,7 @@ def fold_claims(rows: Iterable[Row], key: Callable[[Row], Any] = lambda row: row
     """One record per key (by default per claim), in the order of the rows, with its chain.
 
     A claim comes as several rows: one per fact it may lack (quote, time, relay ...), each with
-    the columns every claim has. Returns ``{key: (record, rows)}`` so shapes can read their own
+    the columns every claim has. Returns ``{key: (record, rows)}`` so layouts can read their own
     columns.
     """
     foldings: dict[Any, _Folding] = {}
@@ -212,15 +213,15 @@ def _count_by(items: Iterable[Row], key: Callable[[Row], dict[str, Any]], **coun
     return [{**g, **{name: dict(sorted(g[name].items())) for name in counters}} for g in ordered]
 
 
-# ---------------------------------------------------------------------------------------- shapes
+# --------------------------------------------------------------------------------------- layouts
 
-def shape_rows(rows: list[Row]) -> Shaped:
-    return Shaped(rows)
+def layout_rows(rows: list[Row]) -> Whole:
+    return Whole(rows)
 
 
-def shape_claims(rows: list[Row]) -> Shaped:
+def layout_claims(rows: list[Row]) -> Whole:
     """Claims in the curator's order (article, paragraph, claim id)."""
-    return Shaped(claims(rows, article_order))
+    return Whole(claims(rows, article_order))
 
 
 def attributions(rows: list[Row]) -> list[Row]:
@@ -242,8 +243,8 @@ def attributions(rows: list[Row]) -> list[Row]:
     return sorted(outlets.values(), key=lambda e: e["outlet"]["slug"])
 
 
-def shape_attributions(rows: list[Row]) -> Shaped:
-    return Shaped(attributions(rows))
+def layout_attributions(rows: list[Row]) -> Whole:
+    return Whole(attributions(rows))
 
 
 def _stance_counts(items: list[Row]) -> dict[str, int]:
@@ -251,10 +252,10 @@ def _stance_counts(items: list[Row]) -> dict[str, int]:
     return {s: counts.get(s, 0) for s in STANCES}
 
 
-def shape_event_claims(rows: list[Row]) -> Shaped:
+def layout_event_claims(rows: list[Row]) -> Whole:
     """Claims about an event, with who says what: counts by stance, by speaker and by outlet."""
     items = claims(rows, article_order)
-    return Shaped(items, {
+    return Whole(items, {
         "by_stance": _stance_counts(items),
         "by_speaker": [{"speaker": g["entity"], "count": g["count"], "stances": g["stances"]}
                        for g in _count_by(items, lambda c: c["speaker"], stances=lambda c: c["stance"])],
@@ -269,7 +270,7 @@ def _when_key(claim: Row) -> tuple:
     return (when.get("earliest") or "9999", when.get("latest") or "9999", *article_order(claim))
 
 
-def shape_speaker(rows: list[Row]) -> Shaped:
+def layout_speaker(rows: list[Row]) -> Whole:
     """What an actor said, in time order; with an event, its stance timeline on that event."""
     items = sorted(claims(rows), key=_when_key)
     extra: dict[str, Any] = {
@@ -282,10 +283,10 @@ def shape_speaker(rows: list[Row]) -> Shaped:
                               "illocution": c["illocution"], "polarity": c["polarity"], "stance": c["stance"],
                               "certainty": c.get("certainty"), "article": c["article"]["slug"],
                               "outlet": c["outlet"]["slug"]} for c in items]
-    return Shaped(items, extra)
+    return Whole(items, extra)
 
 
-def shape_outlet(rows: list[Row], voice: str | None = None) -> Shaped:
+def layout_outlet(rows: list[Row], voice: str | None = None) -> Whole:
     """An outlet's claims; whom it quotes (original speakers and relays) and its own-voice count."""
     items = claims(rows, article_order)
     first = rows[0] if rows else {}
@@ -316,10 +317,10 @@ def shape_outlet(rows: list[Row], voice: str | None = None) -> Shaped:
     }
     if voice:
         items = [c for c in items if c["voice"] == voice]
-    return Shaped(items, extra)
+    return Whole(items, extra)
 
 
-def shape_accusations(rows: list[Row]) -> Shaped:
+def layout_accusations(rows: list[Row]) -> Whole:
     """Per charge: who accuses, who denies, who questions, who answers (with the acts answered)."""
     folded = fold_claims(rows, key=lambda row: (row["charge"], row["claim"]))
     entries: dict[str, Row] = {}
@@ -352,7 +353,7 @@ def shape_accusations(rows: list[Row]) -> Shaped:
         e["counts"] = {k: len(e[k]) for k in ("accusations", "denials", "questions", "responses")}
         e["answered"] = bool(e["denials"] or e["responses"])
     items.sort(key=lambda e: ((e["accused"] or {}).get("slug") or "", e["proposition"]["label"] or "", e["charge"]))
-    return Shaped(items)
+    return Whole(items)
 
 
 def _side(row: Row, v: str) -> Row:
@@ -368,7 +369,7 @@ def _side(row: Row, v: str) -> Row:
     }
 
 
-def shape_contradictions(rows: list[Row]) -> Shaped:
+def layout_contradictions(rows: list[Row]) -> Whole:
     """Pairs of conflicting claims, each pair once (left: the claim whose IRI sorts first), with
     every reason they conflict."""
     pairs: dict[tuple[str, str], Row] = {}
@@ -387,17 +388,13 @@ def shape_contradictions(rows: list[Row]) -> Shaped:
         pair["reasons"].sort()
         pair["same_proposition"] = pair["left"]["proposition"]["iri"] == pair["right"]["proposition"]["iri"]
         items.append(pair)
-    return Shaped(items)
+    return Whole(items)
 
 
-def shape_corroboration(rows: list[Row], only_single_outlet: bool = False) -> Shaped:
+def layout_corroboration(rows: list[Row], only_single_outlet: bool = False) -> Whole:
     """Per proposition: how many outlets and original speakers carry it."""
     items = []
-    seen = set()
-    for row in rows:
-        if row["proposition"] in seen:
-            continue
-        seen.add(row["proposition"])
+    for row in first_per(rows, "proposition"):
         items.append({
             "proposition": {"iri": row["proposition"], "label": row["propositionLabel"],
                             "type": proposition_type(row.get("propositionClass")), "about": _split(row.get("aboutSlugs"))},
@@ -411,16 +408,22 @@ def shape_corroboration(rows: list[Row], only_single_outlet: bool = False) -> Sh
     extra = {"single_outlet": sum(i["single_outlet"] for i in items), "propositions": len(items)}
     if only_single_outlet:
         items = [i for i in items if i["single_outlet"]]
-    return Shaped(items, extra)
+    return Whole(items, extra)
 
 
-def shape_timeline(rows: list[Row]) -> Shaped:
-    """Events in the order of their earliest bound, with the claims made about them."""
-    items, seen = [], set()
+def first_per(rows: Iterable[Row], column: str) -> Iterator[Row]:
+    """The first row of each value of ``column``, in the rows' order (rows may repeat)."""
+    seen = set()
     for row in rows:
-        if row["slug"] in seen:
-            continue
-        seen.add(row["slug"])
+        if row[column] not in seen:
+            seen.add(row[column])
+            yield row
+
+
+def layout_timeline(rows: list[Row]) -> Whole:
+    """Events in the order of their earliest bound, with the claims made about them."""
+    items = []
+    for row in first_per(rows, "slug"):
         items.append({
             "event": row["slug"], "label": row["label"], "type": row.get("type"),
             "time": time_bounds(row.get("timeLabel"), row.get("earliest"), row.get("latest")),
@@ -430,10 +433,10 @@ def shape_timeline(rows: list[Row]) -> Shaped:
         })
     items.sort(key=lambda i: ((i["time"] or {}).get("earliest") or "9999", (i["time"] or {}).get("latest") or "9999",
                               i["event"]))
-    return Shaped(items)
+    return Whole(items)
 
 
-def shape_network(rows: list[Row], kind: str | None = None) -> Shaped:
+def layout_network(rows: list[Row], kind: str | None = None) -> Whole:
     """Edges (who is given voice by which outlet, who accuses whom), most claims first."""
     edges, nodes = [], {}
     for row in rows:
@@ -450,28 +453,25 @@ def shape_network(rows: list[Row], kind: str | None = None) -> Shaped:
         edges.append(edge)
     unique = {e["id"]: e for e in edges}
     ordered = sorted(unique.values(), key=lambda e: (-e["count"], e["kind"], e["source"], e["target"]))
-    return Shaped(ordered, {"nodes": nodes}, key="edges")
+    return Whole(ordered, {"nodes": nodes}, key="edges")
 
 
-def _network_page(shaped: Shaped, page: list[Row]) -> dict[str, Any]:
+def _network_page(whole: Whole, page: list[Row]) -> dict[str, Any]:
     """The nodes the page's edges touch, by id."""
     ids = sorted({e[end] for e in page for end in ("source", "target")})
-    return {"nodes": [shaped.extra["nodes"][i] for i in ids]}
+    return {"nodes": [whole.extra["nodes"][i] for i in ids]}
 
 
-def shape_search(rows: list[Row]) -> Shaped:
+def layout_search(rows: list[Row]) -> Whole:
     """One result per entity, the best match first (exact, prefix, word start, anywhere)."""
-    items, seen = [], set()
-    for row in rows:
-        if row["slug"] in seen:
-            continue
-        seen.add(row["slug"])
+    items = []
+    for row in first_per(rows, "slug"):
         rank, _, matched = (row.get("best") or "9 ").partition(" ")
         items.append({"slug": row["slug"], "label": row["label"], "kind": row["kind"], "type": row["entityType"],
                       "matched": matched, "match": {"0": "exact", "1": "prefix", "2": "word", "3": "contains"}.get(rank)})
     order = {"exact": 0, "prefix": 1, "word": 2, "contains": 3}
     items.sort(key=lambda i: (order.get(i["match"], 9), i["label"].casefold(), i["slug"]))
-    return Shaped(items)
+    return Whole(items)
 
 
 # ------------------------------------------------------------------------------------ flat rows
@@ -552,32 +552,24 @@ FLATTENERS: dict[str, Callable[[Row], list[Row]]] = {
 
 
 @dataclass(frozen=True)
-class Shape:
-    build: Callable[..., Shaped]
+class Layout:
+    build: Callable[..., Whole]
     flatten: Callable[[Row], list[Row]]
-    page_extra: Callable[[Shaped, list[Row]], dict[str, Any]] | None = None
+    page_extra: Callable[[Whole, list[Row]], dict[str, Any]] | None = None
 
     def flat(self, items: list[Row]) -> list[Row]:
         return [row for item in items for row in self.flatten(item)]
 
 
-_BUILDERS: dict[str, Callable[..., Shaped]] = {
-    "rows": shape_rows, "claims": shape_claims, "attributions": shape_attributions,
-    "accusations": shape_accusations, "event-claims": shape_event_claims, "speaker": shape_speaker,
-    "outlet": shape_outlet, "contradictions": shape_contradictions, "corroboration": shape_corroboration,
-    "timeline": shape_timeline, "network": shape_network, "search": shape_search,
+_BUILDERS: dict[str, Callable[..., Whole]] = {
+    "rows": layout_rows, "claims": layout_claims, "attributions": layout_attributions,
+    "accusations": layout_accusations, "event-claims": layout_event_claims, "speaker": layout_speaker,
+    "outlet": layout_outlet, "contradictions": layout_contradictions, "corroboration": layout_corroboration,
+    "timeline": layout_timeline, "network": layout_network, "search": layout_search,
 }
-_CLAIM_SHAPES = ("claims", "event-claims", "speaker", "outlet")
-SHAPES: dict[str, Shape] = {
-    name: Shape(build, FLATTENERS["claims" if name in _CLAIM_SHAPES else name],
+_CLAIM_LAYOUTS = ("claims", "event-claims", "speaker", "outlet")
+LAYOUTS: dict[str, Layout] = {
+    name: Layout(build, FLATTENERS["claims" if name in _CLAIM_LAYOUTS else name],
                 _network_page if name == "network" else None)
     for name, build in _BUILDERS.items()
 }
-# The shapes as plain functions of rows, as before: the whole list, no summaries.
-SHAPERS: dict[str, Callable[[list[Row]], list[Row]]] = {name: (lambda rows, s=s: s.build(rows).items)
-                                                         for name, s in SHAPES.items()}
-
-
-def flat(shape: str, results: list[Row]) -> list[Row]:
-    """Shaped results as flat rows for tables and CSV (chains written ``outlet > relay > speaker``)."""
-    return SHAPES[shape].flat(results)

@@ -3,7 +3,9 @@
 A store folder (``data/store`` by default) is a symbolic link to a versioned folder
 ``.store.v-<digest>`` beside it (``.<name>.v-<digest>`` for a store named otherwise). Ingestion builds a complete new version next to the current one
 and then replaces the link in one atomic rename, so readers see either the old store or the new
-one, and a failure at any point leaves the current store exactly as it was.
+one, and a failure at any point leaves the current store exactly as it was
+(``docs/decisions/0009-store-versions.md``). The version folder's name is what
+:meth:`claimgraph.queries.store.embedded.EmbeddedBackend.version` returns.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from claimgraph.queries.errors import BackendError
+from claimgraph.ontology.errors import BackendError
 
 
 def current_version(store: Path) -> Path | None:

@@ -95,3 +95,15 @@ class QueryTimeout(BackendError):
 
 class Busy(BackendError):
     """Too many queries at once; retry shortly."""
+
+
+class WritesNotSupported(BackendError):
+    """The store does not take this kind of write (the embedded store is replaced whole)."""
+
+
+class ResultTruncated(BackendError):
+    """The server cut the answer at its own row cap (Virtuoso's ResultSetMaxRows)."""
+
+
+class InvalidSetting(InvalidInput):
+    """A setting (an environment variable) has a value that is not valid."""

@@ -1,129 +1,57 @@
-"""The ontology's documentation, and the ontology IRI resolving with content negotiation.
+"""The ontology's documentation page: pyLODE's OntPub, with an example from the corpus for every term.
 
-``make docs`` (``python -m claimgraph.api.docs``) writes ``build/docs/``: ``ontology.html``
-(pyLODE 3.3.4's OntPub page, with a section for the controlled values and, on every class,
-property and controlled value, an example taken from the corpus store), ``ontology.ttl``,
-``ontology.owl`` and ``context.jsonld``. Those files are GENERATED: never edit them.
+``make docs`` (``claimgraph docs``) writes ``build/docs/``: ``ontology.html`` (pyLODE 3.3.4's
+OntPub page, with a section for the controlled values and, on every class, property and
+controlled value, an example taken from the corpus store), ``ontology.ttl``, ``ontology.owl``
+and ``context.jsonld``. Those files are GENERATED: never edit them. The API serves the page at
+``/ontology`` (``claimgraph.api.ontology_docs``), building it itself when no current one was built.
 
-The API serves the ontology at ``/ontology`` (the ontology IRI
-``https://w3id.org/claimgraph/ontology`` redirects there): HTML for browsers, Turtle for
-``Accept: text/turtle``, RDF/XML for ``Accept: application/rdf+xml``; ``/ontology.html``,
-``/ontology.ttl`` and ``/ontology.owl`` name one form each. A term's IRI ``...ontology#ClaimAct``
-lands on its entry: the page's anchors are the terms' local names.
-
-The page the API serves is the one ``make docs`` built when it was built from the same ontology,
-generator and store as the API's (a stamp in the page says which); otherwise the API builds it
-from its own store on the first request (a few seconds) and keeps it in memory.
-
->>> negotiate("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
-'html'
->>> negotiate("application/rdf+xml, application/xml;q=0.7, */*;q=0.1")
-'owl'
->>> negotiate("text/turtle;q=0.9, application/rdf+xml;q=0.5")
-'ttl'
->>> negotiate("image/png") is None
-True
+The examples come from the store, but this module does not open one: the caller passes a
+:class:`RowSource`, anything that answers ``select(query)`` with rows of pyoxigraph terms and
+says ``version()`` (the store interface does), so the ontology layer stays below the store. The
+page's stamp says what it was built from: the ontology, this generator, pyLODE and the store's
+version (pyLODE is pinned: ``docs/decisions/0008-pylode-pin.md``).
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import html
+import json
 import os
 import re
-import sys
-import threading
-from collections.abc import Iterable
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
 from claimgraph import ontology
-from claimgraph.ingest import iris
+from claimgraph.ontology import iris
+from claimgraph.ontology.context import context
 
-DOCS_DIR = Path("build/docs")
 HTML_FILE = "ontology.html"
 CG = ontology.NAMESPACE_IRI
 STAMP_META = "claimgraph-docs-stamp"
 
-# Media types we answer with, in the order we prefer them when the client has no preference.
-FORMS: dict[str, tuple[str, ...]] = {
-    "html": ("text/html", "application/xhtml+xml"),
-    "ttl": ("text/turtle", "application/x-turtle"),
-    "owl": ("application/rdf+xml", "application/xml", "text/xml"),
-}
-MEDIA_TYPE = {"html": "text/html; charset=utf-8", "ttl": "text/turtle; charset=utf-8",
-              "owl": "application/rdf+xml"}
 
+class RowSource(Protocol):
+    """What the examples are taken from: the store interface, as far as this page needs it."""
 
-# --------------------------------------------------------------------------------------------
-# Content negotiation
-# --------------------------------------------------------------------------------------------
+    def select(self, query: str, bindings: Mapping[str, Any] | None = None
+               ) -> tuple[list[str], list[dict[str, Any]]]: ...
 
-def _accept(header: str) -> list[tuple[str, str, float]]:
-    ranges = []
-    for part in header.split(","):
-        fields = [f.strip() for f in part.split(";")]
-        if not fields[0] or "/" not in fields[0]:
-            continue
-        kind, _, sub = fields[0].lower().partition("/")
-        q = 1.0
-        for f in fields[1:]:
-            name, _, value = f.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        ranges.append((kind, sub, q))
-    return ranges
+    def version(self) -> str | None: ...
 
-
-def _quality(media_type: str, ranges: list[tuple[str, str, float]]) -> float:
-    """The q of the most specific range that matches ``media_type`` (0 when none does)."""
-    kind, _, sub = media_type.partition("/")
-    best, specificity = 0.0, -1
-    for rkind, rsub, q in ranges:
-        if (rkind, rsub) == (kind, sub):
-            s = 2
-        elif rkind == kind and rsub == "*":
-            s = 1
-        elif (rkind, rsub) == ("*", "*"):
-            s = 0
-        else:
-            continue
-        if s > specificity:
-            best, specificity = q, s
-    return best
-
-
-def negotiate(accept: str | None) -> str | None:
-    """``html``, ``ttl`` or ``owl`` for an Accept header; None when it accepts none of them.
-
-    No header, or ``*/*``, gets HTML (what a person following the IRI wants)."""
-    if not accept or not accept.strip():
-        return "html"
-    ranges = _accept(accept)
-    if not ranges:
-        return "html"
-    best, best_q = None, 0.0
-    for form, types in FORMS.items():  # ties go to the earlier form, and to the earlier type in it
-        q = max(_quality(t, ranges) - 0.001 * i for i, t in enumerate(types))
-        if q > best_q:
-            best, best_q = form, q
-    return best
+    def describe(self) -> dict[str, Any]: ...
 
 
 # --------------------------------------------------------------------------------------------
 # Examples from the corpus
 # --------------------------------------------------------------------------------------------
 
-_PREFIXES = """PREFIX cg: <https://w3id.org/claimgraph/ontology#>
+_PREFIXES = f"""PREFIX cg: <{CG}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 _NOT_ONTOLOGY = f"FILTER(?g != <{iris.ONTOLOGY_GRAPH}>)"
@@ -163,8 +91,8 @@ def _label(row: dict[str, Any], var: str) -> str | None:
     return None
 
 
-def _count(backend: Any, pattern: str) -> int:
-    _, rows = backend.select(f"{_PREFIXES}SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ {pattern} }} {_NOT_ONTOLOGY} }}", {})
+def _count(source: RowSource, pattern: str) -> int:
+    _, rows = source.select(f"{_PREFIXES}SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ {pattern} }} {_NOT_ONTOLOGY} }}")
     return int(rows[0]["n"].value) if rows else 0
 
 
@@ -172,24 +100,24 @@ def _subclasses(onto: Graph, cls: URIRef) -> list[URIRef]:
     return sorted({c for c in onto.transitive_subjects(RDFS.subClassOf, cls) if isinstance(c, URIRef)})
 
 
-def examples(backend: Any, onto: Graph) -> dict[str, str]:
+def examples(source: RowSource, onto: Graph) -> dict[str, str]:
     """For every class, object or datatype property and named individual of the ontology, an
     example from the store (one instance with its label; one triple; one use), or a sentence
     that says the corpus does not use it yet."""
     found: dict[str, str] = {}
     for cls in sorted(s for s in onto.subjects(RDF.type, OWL.Class) if isinstance(s, URIRef)):
         values = " ".join(_iri(str(c)) for c in _subclasses(onto, cls))
-        n = _count(backend, f"VALUES ?type {{ {values} }} ?s a ?type")
+        n = _count(source, f"VALUES ?type {{ {values} }} ?s a ?type")
         members = sorted(s for s in onto.subjects(RDF.type, cls) if isinstance(s, URIRef))
         if not n and members:  # a scheme of controlled values: its members live in the ontology
-            found[str(cls)] = _value_use(backend, members, scheme=True)
+            found[str(cls)] = _value_use(source, members, scheme=True)
             continue
         if not n:
             found[str(cls)] = "Not instantiated in the corpus yet."
             continue
-        _, rows = backend.select(f"""{_PREFIXES}SELECT ?s ?type ?g ?sL ?sP ?sT WHERE {{
+        _, rows = source.select(f"""{_PREFIXES}SELECT ?s ?type ?g ?sL ?sP ?sT WHERE {{
           VALUES ?type {{ {values} }} GRAPH ?g {{ ?s a ?type }} {_NOT_ONTOLOGY} {_LABEL.format(v="?s")}
-        }} ORDER BY ?s LIMIT 1""", {})
+        }} ORDER BY ?s LIMIT 1""")
         row = rows[0]
         lines = [f"From the corpus (1 of {n} instance{'s' if n > 1 else ''}), in {_short(row['g'].value)}:",
                  f"{_show(row['s'])} a {_show(row['type'])} ."]
@@ -199,13 +127,13 @@ def examples(backend: Any, onto: Graph) -> dict[str, str]:
 
     properties = [s for t in (OWL.ObjectProperty, OWL.DatatypeProperty) for s in onto.subjects(RDF.type, t)]
     for prop in sorted({p for p in properties if isinstance(p, URIRef)}):
-        n = _count(backend, f"?s {_iri(str(prop))} ?o")
+        n = _count(source, f"?s {_iri(str(prop))} ?o")
         if not n:
             found[str(prop)] = "Not used in the corpus yet."
             continue
-        _, rows = backend.select(f"""{_PREFIXES}SELECT ?s ?o ?g ?sL ?sP ?sT ?oL ?oP ?oT WHERE {{
+        _, rows = source.select(f"""{_PREFIXES}SELECT ?s ?o ?g ?sL ?sP ?sT ?oL ?oP ?oT WHERE {{
           GRAPH ?g {{ ?s {_iri(str(prop))} ?o }} {_NOT_ONTOLOGY} {_LABEL.format(v="?s")} {_LABEL.format(v="?o")}
-        }} ORDER BY ?s ?o LIMIT 1""", {})
+        }} ORDER BY ?s ?o LIMIT 1""")
         row = rows[0]
         lines = [f"From the corpus (1 of {n} use{'s' if n > 1 else ''}), in {_short(row['g'].value)}:",
                  f"{_show(row['s'])}\n    {_short(str(prop))} {_show(row['o'])} ."]
@@ -215,19 +143,19 @@ def examples(backend: Any, onto: Graph) -> dict[str, str]:
         found[str(prop)] = "\n".join(lines)
 
     for value in sorted(s for s in onto.subjects(RDF.type, OWL.NamedIndividual) if isinstance(s, URIRef)):
-        found[str(value)] = _value_use(backend, [value])
+        found[str(value)] = _value_use(source, [value])
     return found
 
 
-def _value_use(backend: Any, values: list[URIRef], *, scheme: bool = False) -> str:
+def _value_use(source: RowSource, values: list[URIRef], *, scheme: bool = False) -> str:
     """One use in the data of one of ``values`` (controlled values), as an example."""
     listed = " ".join(_iri(str(v)) for v in values)
-    n = _count(backend, f"VALUES ?v {{ {listed} }} ?s ?p ?v")
+    n = _count(source, f"VALUES ?v {{ {listed} }} ?s ?p ?v")
     if not n:
         return "Not used in the corpus yet."
-    _, rows = backend.select(f"""{_PREFIXES}SELECT ?s ?p ?v ?g ?sL ?sP ?sT WHERE {{
+    _, rows = source.select(f"""{_PREFIXES}SELECT ?s ?p ?v ?g ?sL ?sP ?sT WHERE {{
       VALUES ?v {{ {listed} }} GRAPH ?g {{ ?s ?p ?v }} {_NOT_ONTOLOGY} {_LABEL.format(v="?s")}
-    }} ORDER BY ?p ?s ?v LIMIT 1""", {})
+    }} ORDER BY ?p ?s ?v LIMIT 1""")
     row = rows[0]
     what = f"{len(values)} values, used {n} time{'s' if n > 1 else ''}" if scheme else f"1 of {n} use{'s' if n > 1 else ''}"
     lines = [f"From the corpus ({what}), in {_short(row['g'].value)}:",
@@ -246,17 +174,14 @@ def _pylode_version() -> str:
     return version("pylode")
 
 
-def stamp(backend: Any) -> str:
-    """What the page depends on: the ontology, this generator, pyLODE and the store's version."""
+def stamp(source: RowSource) -> str:
+    """What the page depends on: the ontology, this generator, pyLODE and the store's version
+    (a store without one, a server, is named by where it is)."""
     h = hashlib.sha256()
     h.update(ontology.SOURCE.read_bytes())
     h.update(Path(__file__).read_bytes())
     h.update(_pylode_version().encode())
-    path = getattr(backend, "path", None)
-    if path is not None:
-        h.update(os.path.basename(os.path.realpath(path)).encode())
-    else:
-        h.update(str(getattr(backend, "endpoint", getattr(backend, "name", ""))).encode())
+    h.update(str(source.version() or source.describe()["store"]).encode())
     return h.hexdigest()[:16]
 
 
@@ -310,7 +235,7 @@ def render(examples_by_term: dict[str, str], page_stamp: str, *, source_note: st
             super()._make_head(schema_org, include_css=include_css, destination=destination)
             with self.doc.head:
                 meta(name=STAMP_META, content=page_stamp)
-                meta(name="generator", content=f"claimgraph api/docs.py with pyLODE {_pylode_version()}")
+                meta(name="generator", content=f"claimgraph ontology/docs.py with pyLODE {_pylode_version()}")
                 style(raw("pre { white-space: pre-wrap; overflow-wrap: anywhere; }"))
 
         def _make_metadata(self) -> None:
@@ -346,16 +271,16 @@ def render(examples_by_term: dict[str, str], page_stamp: str, *, source_note: st
             entry.parent = first
 
     page = Page(onto).make_html()
-    banner = ("<!-- GENERATED by `make docs` (python -m claimgraph.api.docs) from ontology/claimgraph.ttl "
+    banner = ("<!-- GENERATED by `make docs` (claimgraph docs) from ontology/claimgraph.ttl "
               "and the corpus store. Do not edit. -->\n")
     return banner + page
 
 
-def build(backend: Any) -> str:
-    """The page for the store behind ``backend``."""
+def build(source: RowSource) -> str:
+    """The page, with examples from ``source``."""
     onto = Graph().parse(ontology.SOURCE, format="turtle")
     note = f"Examples computed from the store on {date.today().isoformat()}."
-    return render(examples(backend, onto), stamp(backend), source_note=note)
+    return render(examples(source, onto), stamp(source), source_note=note)
 
 
 def page_stamp(text: str) -> str | None:
@@ -365,13 +290,10 @@ def page_stamp(text: str) -> str | None:
     return html.unescape(value.group(1)) if value else None
 
 
-def write(out: Path, backend: Any) -> list[Path]:
+def write(out: Path, source: RowSource) -> list[Path]:
     """Write the documentation folder: the page, both forms of the ontology, the JSON-LD context."""
-    import json
-
-    from claimgraph.ingest.export import context
     out.mkdir(parents=True, exist_ok=True)
-    files = {HTML_FILE: build(backend).encode("utf-8"),
+    files = {HTML_FILE: build(source).encode("utf-8"),
              "ontology.ttl": ontology.SOURCE.read_bytes(),
              "ontology.owl": ontology.OWL_FILE.read_bytes(),
              "context.jsonld": (json.dumps(context(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")}
@@ -383,104 +305,3 @@ def write(out: Path, backend: Any) -> list[Path]:
         os.replace(partial, target)
         written.append(target)
     return written
-
-
-# --------------------------------------------------------------------------------------------
-# The routes
-# --------------------------------------------------------------------------------------------
-
-class _Cache:
-    """The page the app serves, found on disk or built once from the app's backend."""
-
-    def __init__(self, docs_dir: Path) -> None:
-        self.docs_dir = docs_dir
-        self.lock = threading.Lock()
-        self.page: str | None = None
-
-    def get(self, backend: Any) -> str:
-        with self.lock:
-            if self.page is None:
-                wanted = stamp(backend)
-                built = self.docs_dir / HTML_FILE
-                text = built.read_text("utf-8") if built.is_file() else None
-                self.page = text if text is not None and page_stamp(text) == wanted else build(backend)
-            return self.page
-
-
-def _not_acceptable(accept: str) -> JSONResponse:
-    offered = ", ".join(t for types in FORMS.values() for t in types)
-    return JSONResponse({"error": "not-acceptable",
-                         "detail": f"the ontology is available as {offered}; the request accepts {accept!r}"},
-                        status_code=406, headers={"Vary": "Accept"})
-
-
-def router(docs_dir: Path = DOCS_DIR) -> APIRouter:
-    """``/ontology`` (negotiated), ``/ontology.html``, ``/ontology.ttl``, ``/ontology.owl``."""
-    r = APIRouter(tags=["ontology"])
-    cache = _Cache(docs_dir)
-
-    async def _html(request: Request) -> HTMLResponse:
-        from starlette.concurrency import run_in_threadpool
-        page = await run_in_threadpool(cache.get, request.app.state.backend)
-        return HTMLResponse(page)
-
-    def _form(form: str) -> Response:
-        path = ontology.SOURCE if form == "ttl" else ontology.OWL_FILE
-        return FileResponse(path, media_type=MEDIA_TYPE[form])
-
-    @r.api_route("/ontology", methods=["GET", "HEAD"], summary="The ontology: HTML, Turtle or RDF/XML by Accept",
-                 response_class=HTMLResponse,
-                 responses={200: {"content": {"text/turtle": {}, "application/rdf+xml": {}}},
-                            406: {"description": "none of HTML, Turtle, RDF/XML is acceptable"}})
-    async def ontology_negotiated(request: Request) -> Response:
-        accept = request.headers.get("accept", "")
-        form = negotiate(accept)
-        if form is None:
-            return _not_acceptable(accept)
-        response = await _html(request) if form == "html" else _form(form)
-        response.headers["Vary"] = "Accept"
-        response.headers["Content-Location"] = f"/ontology.{'html' if form == 'html' else form}"
-        return response
-
-    @r.api_route("/ontology.html", methods=["GET", "HEAD"], summary="The ontology's documentation (HTML)",
-                 response_class=HTMLResponse)
-    async def ontology_html(request: Request) -> Response:
-        return await _html(request)
-
-    @r.api_route("/ontology.ttl", methods=["GET", "HEAD"], summary="The ontology in Turtle (the edited source)",
-                 response_class=Response, responses={200: {"content": {"text/turtle": {}}}})
-    def ontology_ttl() -> Response:
-        return _form("ttl")
-
-    @r.api_route("/ontology.owl", methods=["GET", "HEAD"], summary="The ontology in RDF/XML",
-                 response_class=Response, responses={200: {"content": {"application/rdf+xml": {}}}})
-    def ontology_owl() -> Response:
-        return _form("owl")
-
-    return r
-
-
-# --------------------------------------------------------------------------------------------
-# make docs
-# --------------------------------------------------------------------------------------------
-
-def main(argv: Iterable[str] | None = None) -> int:
-    from claimgraph.api.settings import get_settings
-    from claimgraph.queries.backends import EmbeddedBackend
-    from claimgraph.queries.errors import ClaimgraphError
-    ap = argparse.ArgumentParser(prog="python -m claimgraph.api.docs", description="Write the ontology documentation.")
-    ap.add_argument("--store", type=Path, help="the store to take examples from (default: $CLAIMGRAPH_STORE or data/store)")
-    ap.add_argument("--out", type=Path, default=DOCS_DIR, help=f"the folder to write (default: {DOCS_DIR})")
-    args = ap.parse_args(list(argv) if argv is not None else None)
-    try:
-        backend = EmbeddedBackend(args.store or get_settings().store)
-        for path in write(args.out, backend):
-            print(f"wrote {path}", file=sys.stderr)
-    except ClaimgraphError as exc:
-        print(f"claimgraph docs: {exc}", file=sys.stderr)
-        return exc.exit_code
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

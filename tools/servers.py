@@ -18,7 +18,7 @@ A server that is not installed raises :class:`Unavailable`, whose message says h
   files there. The ``SPARQL`` user is granted ``SPARQL_UPDATE`` (as ``claimgraph publish``
   needs); the ``dba`` account keeps its default password, which is why the SQL port stays on
   loopback. :func:`publish_store` loads a local Virtuoso with its bulk loader through ``isql``
-  (:class:`claimgraph.ingest.publish.VirtuosoLoader`) instead of SPARQL Update.
+  (:class:`claimgraph.queries.virtuoso_loader.VirtuosoLoader`) instead of SPARQL Update.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from claimgraph.queries.remote import RemoteBackend
+from claimgraph.queries.store import GRAPH_PREFIX, RemoteBackend
 
 INSTALL = {
     "oxigraph": "pip install oxigraph (part of the test extra: `make test` installs it)",
@@ -81,7 +81,7 @@ class Server:
         """The bulk loader of a Virtuoso started here (its SQL port, a folder it may read)."""
         if self.kind != "virtuoso" or self.sql_port is None:
             raise ValueError(f"only a local Virtuoso has a bulk loader, not {self.kind}")
-        from claimgraph.ingest.publish import VirtuosoLoader
+        from claimgraph.queries.virtuoso_loader import VirtuosoLoader
         return VirtuosoLoader(isql_port=self.sql_port, folder=self.folder / "load")
 
 
@@ -305,11 +305,11 @@ LAUNCHERS: dict[str, Callable[..., AbstractContextManager[RemoteBackend]]] = {
 def publish_store(store_path: Path, remote: RemoteBackend, *, progress: Callable[[str], None] | None = None) -> Any:
     """Publish an ingested store to ``remote`` and return the :class:`PublishReport`.
 
-    The same :func:`claimgraph.ingest.publish.publish` as ``claimgraph publish``, except that a
+    The same :func:`claimgraph.queries.publish.publish` as ``claimgraph publish``, except that a
     Virtuoso started here is loaded by its bulk loader (``isql``). Raises ``RuntimeError`` when
     the server does not hold what was sent.
     """
-    from claimgraph.ingest.publish import StoreDump, graphs_from_store, publish
+    from claimgraph.queries.publish import StoreDump, graphs_from_store, publish
 
     server = getattr(remote, "server", None)
     loader = server.loader() if isinstance(server, Server) and server.kind == "virtuoso" else None
@@ -330,8 +330,7 @@ def bulk_load_oxigraph(store_path: Path, remote: RemoteBackend, *,
     """For the benchmarks only: replace the whole database of an Oxigraph server started here
     with the store's quads, by ``oxigraph load`` while the server is stopped, then start it again
     on the same port. Returns a :class:`PublishReport` (counts checked as publish does)."""
-    from claimgraph.ingest.publish import PublishReport, StoreDump
-    from claimgraph.queries.remote import GRAPH_PREFIX
+    from claimgraph.queries.publish import PublishReport, StoreDump
 
     say = progress or (lambda message: None)
     server = getattr(remote, "server", None)
