@@ -200,6 +200,11 @@ def test_answers_and_pages_carry_etag_and_cache_control_and_answer_304(client: T
     again = client.get(path, headers={"Accept": accept, "If-None-Match": tag})
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
     assert client.get(path, headers={"Accept": accept, "If-None-Match": '"other"'}).status_code == 200
+    head = client.head(path, headers={"Accept": accept})  # HEAD: the GET's status and headers, no body
+    assert head.status_code == 200 and head.content == b""
+    assert {k: head.headers.get(k) for k in ("etag", "cache-control", "vary", "content-type", "content-length")} == \
+        {k: first.headers.get(k) for k in ("etag", "cache-control", "vary", "content-type", "content-length")}
+    assert client.head(path, headers={"Accept": accept, "If-None-Match": tag}).status_code == 304
     other = client.get(path, headers={"Accept": "text/csv, */*;q=0.1"})
     assert other.status_code != 200 or other.headers.get("etag") != tag  # another Accept, another representation
 
@@ -210,23 +215,28 @@ def test_errors_get_no_etag(client: TestClient) -> None:
     assert "etag" not in client.get("/health").headers
 
 
-def test_the_etag_follows_the_store_version(corpus_store, tmp_path) -> None:
-    """The key is (store version, request): a different version, a different tag; a store that is
-    not an ingestion version gets a tag from its body and no-cache."""
+def test_the_etag_follows_the_store_version(corpus_store) -> None:
+    """The key is (store version, request), the version being the store interface's
+    ``Backend.version()``: a different version, a different tag; a store that is not an ingestion
+    version gets a tag from its body and no-cache."""
     import os
+    from pathlib import Path
 
     from claimgraph.api import http_cache
-    from claimgraph.queries.backends import EmbeddedBackend
-    backend = EmbeddedBackend(corpus_store)
-    version = http_cache.store_version(backend)
+    from claimgraph.queries.store import EmbeddedBackend
+    version = EmbeddedBackend(corpus_store).version()
     assert version == os.path.basename(os.path.realpath(corpus_store)) and ".v-" in version
-    # the same store opened through a plain folder path: no ingestion version, so no version
-    assert http_cache.store_version(EmbeddedBackend.from_store(backend.store, tmp_path)) is None
-    with TestClient(create_app(Settings(store=corpus_store), backend=EmbeddedBackend.from_store(backend.store, tmp_path))) as c:
+    # the same store opened as a plain folder, not through the store link: no version
+    plain = EmbeddedBackend(Path(os.path.realpath(corpus_store)))
+    assert plain.version() is None
+    with TestClient(create_app(Settings(store=corpus_store), backend=plain)) as c:
         r = c.get("/questions/search", params={"text": "kreml"})
         assert r.headers["cache-control"] == "no-cache"
         tag = r.headers["etag"]
         assert c.get("/questions/search", params={"text": "kreml"}, headers={"If-None-Match": tag}).status_code == 304
+        head = c.head("/questions/search", params={"text": "kreml"})
+        assert head.status_code == 200 and head.headers["etag"] == tag and head.content == b""
+        assert "etag" not in c.get("/export", params={"format": "nquads"}).headers  # streamed: no digest
     keys = {http_cache.request_key(v, "code", "/questions/search", b"text=kreml", "*/*") for v in ("a", "b")}
     assert len(keys) == 2
 
