@@ -1,6 +1,12 @@
 """Rendering pages: the Jinja environment, links for IRIs, labels, and tables that page and
 download as CSV.
 
+A table downloads as the page shown (``?csv=<table id>``) or whole (``&rows=all``): the view then
+asks its question once for the first :data:`~claimgraph.queries.catalog.MAX_LIMIT` rows (the most
+any question gives at once) instead of a page. When the table has more, the page's link says so
+("the first 1000 of 2345 rows"), and so do the download's file name (``-first-1000``) and its
+``X-Claimgraph-Truncated: max-rows=1000`` header (the one ``/sparql`` uses for a cut answer).
+
 Every IRI the project mints is shown by its label and linked to its page on this deployment
 (``/id/...``, or under the ``base_url`` setting); a resource without a label gets a name read
 from its IRI (``relay 1 of claim c4``), never the bare IRI.
@@ -33,7 +39,9 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from claimgraph.api.sparql_protocol import TRUNCATED_HEADER
 from claimgraph.ontology import iris
+from claimgraph.queries.catalog import MAX_LIMIT
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -141,6 +149,7 @@ class Table:
     limit: int | None = None
     empty: str = "Nothing to show."
     prefix: str = ""             # of its paging parameters: ``offset`` / ``limit``, or ``claims_offset`` ...
+    cap: int | None = MAX_LIMIT  # rows a whole download holds at most (None: the rows are all at hand)
 
     def param(self, name: str) -> str:
         return self.prefix + name
@@ -163,6 +172,16 @@ class Table:
         if self.total is None or self.limit is None or self.offset + self.limit >= self.total:
             return None
         return self.offset + self.limit
+
+    @property
+    def whole(self) -> str | None:
+        """What a whole download of a paged table holds: ``all 80 rows``, ``the first 1000 of
+        2345 rows``; None when the page shows every row already."""
+        if self.total is None or (self.previous is None and self.next is None):
+            return None
+        if self.cap is not None and self.total > self.cap:
+            return f"the first {self.cap} of {self.total} rows"
+        return f"all {self.total} rows"
 
     def csv(self) -> str:
         out = io.StringIO()
@@ -196,17 +215,29 @@ class Page:
             self.tables[table.id] = table
 
 
+def wants_whole(request: Request) -> bool:
+    """Does the request download a table whole (``?csv=<id>&rows=all``)?"""
+    return request.query_params.get("csv") is not None and request.query_params.get("rows") == "all"
+
+
 def respond(request: Request, page: Page) -> Response:
-    """The page as HTML, or one of its tables as CSV when ``?csv=<table id>`` asks for it."""
+    """The page as HTML, or one of its tables as CSV when ``?csv=<table id>`` asks for it (the
+    page shown, or with ``rows=all`` the whole table as far as its cap)."""
     wanted = request.query_params.get("csv")
     if wanted is not None:
         table = page.tables.get(wanted)
         if table is None:
             return Response(f"no table {wanted!r} on this page; tables: {', '.join(page.tables) or 'none'}\n",
                             status_code=404, media_type="text/plain; charset=utf-8")
+        headers, suffix = {}, ""
+        if wants_whole(request):
+            cut = table.next is not None  # asked for all, and the question had more than its cap
+            suffix = f"-first-{len(table.rows)}" if cut else "-all"
+            if cut:
+                headers[TRUNCATED_HEADER] = f"max-rows={table.limit}"
         name = re.sub(r"[^a-z0-9-]+", "-", f"{request.url.path.strip('/') or 'claimgraph'}-{wanted}".lower())
-        return Response(table.csv(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name.strip("-")}.csv"'})
+        headers["Content-Disposition"] = f'attachment; filename="{name.strip("-")}{suffix}.csv"'
+        return Response(table.csv(), media_type="text/csv; charset=utf-8", headers=headers)
     settings = request.app.state.settings
     links = Links(settings.base_url)
     html = environment().get_template(page.template).render(
@@ -218,14 +249,19 @@ def respond(request: Request, page: Page) -> Response:
 def sliced(request: Request, table_id: str, caption: str, columns: Sequence[Column], rows: list[dict[str, Any]],
            *, prefix: str = "", default_limit: int = 25, empty: str = "Nothing to show.") -> Table:
     """A table paged here (rows computed whole, shown a page at a time): ``offset``/``limit``
-    read from the request, under the table's prefix."""
-    offset, limit = page_params(request, prefix, default_limit)
+    read from the request, under the table's prefix; a whole download gets every row."""
+    offset, limit = (0, max(len(rows), 1)) if wants_whole(request) else page_params(request, prefix, default_limit)
     return Table(table_id, caption, columns, rows[offset:offset + limit], total=len(rows), offset=offset,
-                 limit=limit, empty=empty, prefix=prefix)
+                 limit=limit, empty=empty, prefix=prefix, cap=None)
 
 
-def page_params(request: Request, prefix: str = "", default_limit: int = 25, maximum: int = 1000) -> tuple[int, int]:
-    """``(offset, limit)`` from the request; malformed values fall back to the defaults."""
+def page_params(request: Request, prefix: str = "", default_limit: int = 25, maximum: int = MAX_LIMIT
+                ) -> tuple[int, int]:
+    """``(offset, limit)`` from the request; malformed values fall back to the defaults. A whole
+    download (:func:`wants_whole`) gets ``(0, maximum)``: the question's first rows, as many as
+    it gives at once."""
+    if wants_whole(request):
+        return 0, maximum
     def number(name: str, default: int, low: int, high: int) -> int:
         try:
             return min(max(int(request.query_params.get(prefix + name, default)), low), high)

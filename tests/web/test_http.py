@@ -4,6 +4,7 @@ dataset descriptions, CORS, ETag/304, pages and their CSV, on the real corpus st
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -270,6 +271,44 @@ def test_tables_page_and_the_pages_add_up(client: TestClient) -> None:
         seen += [row["Event"] for row in csv.DictReader(io.StringIO(r.text))]
     whole = [row["Event"] for row in csv.DictReader(io.StringIO(client.get("/timeline", params={"csv": "events"}).text))]
     assert seen == whole and len(whole) == total
+
+
+def test_a_table_downloads_whole_as_well_as_by_page(client: TestClient) -> None:
+    """A paged table offers its page and the whole table (one question, its first MAX_LIMIT rows)."""
+    answer = client.get("/questions/timeline", params={"limit": 1000}).json()
+    page = client.get("/timeline", params={"limit": 4, "offset": 4}, headers={"Accept": "text/html"}).text
+    assert "Download this page (CSV)" in page and f"Download all {answer['total']} rows (CSV)" in page
+    link = html.unescape(re.search(r'<a class="csv" href="([^"]*rows=all[^"]*)"', page).group(1))
+    assert "offset" not in link and "limit" not in link
+    whole = client.get(link)
+    assert whole.status_code == 200 and whole.headers["content-disposition"].endswith('-events-all.csv"')
+    assert "x-claimgraph-truncated" not in whole.headers
+    assert [row["Event"] for row in csv.DictReader(io.StringIO(whole.text))] == [e["label"] for e in answer["results"]]
+    # the claims behind the matrix, one outlet a page: whole, they are every outlet's claims
+    headline = {"event": "azal-crash", "actor": "russia"}
+    everything = client.get("/questions/attributions", params=headline).json()
+    assert everything["total"] > 1
+    claims = client.get("/attributions", params={**headline, "limit": 1, "csv": "claims", "rows": "all"})
+    assert len(list(csv.DictReader(io.StringIO(claims.text)))) == sum(len(e["claims"]) for e in everything["results"])
+    one = client.get("/attributions", params={**headline, "limit": 1, "csv": "claims"})
+    assert len(list(csv.DictReader(io.StringIO(one.text)))) == len(everything["results"][0]["claims"])
+
+
+def test_a_whole_download_past_the_cap_says_so() -> None:
+    from starlette.requests import Request
+
+    from claimgraph.api.web.render import Column, Page, Table, respond
+    from claimgraph.queries.catalog import MAX_LIMIT
+    table = Table("t", "T", (Column("n", "N"),), [{"n": i} for i in range(MAX_LIMIT)], total=2345, limit=MAX_LIMIT)
+    assert table.whole == f"the first {MAX_LIMIT} of 2345 rows"
+    page = Page("home.html", "T")
+    page.add(table)
+    request = Request({"type": "http", "method": "GET", "path": "/x", "query_string": b"csv=t&rows=all", "headers": []})
+    r = respond(request, page)
+    assert r.headers["x-claimgraph-truncated"] == f"max-rows={MAX_LIMIT}"
+    assert r.headers["content-disposition"].endswith(f'x-t-first-{MAX_LIMIT}.csv"')
+    assert len(r.body.decode().splitlines()) == MAX_LIMIT + 1
+    assert Table("u", "U", (), [{}], total=1, limit=25).whole is None  # one page holds it all
 
 
 @pytest.mark.parametrize("path", ["/", "/attributions?event=azal-crash&actor=russia", "/network", "/timeline",
