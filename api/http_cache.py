@@ -1,5 +1,6 @@
 """HTTP caching: ``ETag``, ``Cache-Control`` and ``304 Not Modified`` for answers and pages, keyed
-by (store version, code, request). The one caching mechanism of the API.
+by (store version, code, request). The one caching mechanism of the API
+(``docs/decisions/0015-http-caching.md``).
 
 **The key.** An answer or a page is a function of the code that builds it, the store it reads and
 the request (path, query parameters, ``Accept``). :func:`request_key` hashes exactly these, and

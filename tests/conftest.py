@@ -21,7 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 
-#: Fixtures that build or open a store, or start a server: whoever uses one is slow.
+#: Fixtures that build or open a store, start a server, or run Java: whoever uses one is slow.
 SLOW_FIXTURES = frozenset({"corpus_store", "backend", "client", "valid_store", "sparql_store_path", "remote",
                            "published", "oxigraph_server", "virtuoso_server", "served", "server", "built", "owlapi"})
 
