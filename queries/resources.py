@@ -28,7 +28,7 @@ def resource_queries() -> dict[str, Question]:
 
 
 def rows(name: str, backend: Backend, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The rows of one resource query as plain values (IRIs as strings), unshaped and unpaged."""
+    """The rows of one resource query as plain values (IRIs as strings), not laid out and not paged."""
     prepared = prepare(resource_queries()[name], dict(params or {}), backend)
     return fetch(prepared, backend)[1]
 

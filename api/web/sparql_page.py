@@ -35,7 +35,7 @@ def examples(engine_backend: Any) -> list[dict[str, str]]:
         header = [f"# {question.name}: {question.summary}"]
         if values:
             header.append(f"# example values, bound in the VALUES line: {values}")
-        header.append(f"# the same answer, shaped: GET /questions/{question.name}")
+        header.append(f"# the same answer, laid out: GET /questions/{question.name}")
         found.append({"name": question.name, "summary": question.summary, "query": "\n".join(header) + "\n" + query})
     return found
 
