@@ -7,13 +7,13 @@ PORT ?= 8000
 STORE ?= data/store
 CORPUS ?= corpus
 
-.PHONY: serve test quick test-servers layers install ingest check-corpus check ontology docs bench copycheck clean help
+.PHONY: serve test quick test-servers layers install ingest check-corpus check ontology docs bench copycheck vendor clean help
 
 help:
 	@echo "make serve   set up, ingest the corpus if needed, serve the API on 127.0.0.1:$(PORT)"
 	@echo "make test    set up and run the tests"
 	@echo "make quick   the fast tests only (units and doctests), while editing"
-	@echo "make ingest | check-corpus | check | ontology | docs | layers | bench | copycheck | clean"
+	@echo "make ingest | check-corpus | check | ontology | docs | layers | bench | copycheck | vendor | clean"
 
 $(BIN)/claimgraph: pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 2; }
@@ -73,6 +73,11 @@ docs: ingest
 
 copycheck:
 	python3 ../shared/tools/copycheck.py .
+
+# Re-vendor the dashboard's scripts and styles from their pinned npm versions (needs npm);
+# `tools/vendor_web.py --check` verifies the vendored files against their manifest offline.
+vendor: install
+	$(BIN)/python tools/vendor_web.py
 
 clean:
 	rm -rf data .pytest_cache

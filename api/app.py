@@ -15,9 +15,11 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from claimgraph.api import errors, export, ontology_docs, questions
+from claimgraph.api import dataset, errors, export, http_cache, linked_data, ontology_docs, questions, web
+from claimgraph.api.dataset import description_for
 from claimgraph.api.deps import BackendDep
-from claimgraph.api.sparql_protocol import sparql_router
+from claimgraph.api.sparql_protocol import TRUNCATED_HEADER, sparql_router
+from claimgraph.api.web.sparql_page import editor
 from claimgraph.queries.sandbox import QuerySandbox
 from claimgraph.queries.settings import Settings, get_settings
 from claimgraph.queries.store import GRAPH_PREFIX, Backend, open_backend
@@ -49,7 +51,12 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app.include_router(questions.router())
     app.include_router(ontology_docs.router(settings.docs_dir))
     app.include_router(export.router())
+    app.include_router(linked_data.router())
+    app.include_router(dataset.router())
+    web.install(app, settings)
     _sparql(app, settings)
+    http_cache.install(app, settings)
+    _cors(app, settings)
 
     @app.get("/health", tags=["service"], summary="Is the service up, and on which store")
     def health(backend: BackendDep) -> dict[str, Any]:
@@ -58,6 +65,19 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         return {"status": "ok" if ok else "empty", **backend.describe()}
 
     return app
+
+
+def _cors(app: FastAPI, settings: Settings) -> None:
+    """CORS for dashboards on other origins: the API is read-only, so any origin by default, never
+    with credentials; ``ETag`` and the truncation header are readable by scripts."""
+    if not settings.cors_origins:
+        return
+    from starlette.middleware.cors import CORSMiddleware
+
+    app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
+                       allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+                       allow_headers=["Accept", "Content-Type", "If-None-Match", "Cache-Control"],
+                       expose_headers=["ETag", "Link", "Content-Location", TRUNCATED_HEADER], max_age=600)
 
 
 def _sparql(app: FastAPI, settings: Settings) -> None:
@@ -70,4 +90,5 @@ def _sparql(app: FastAPI, settings: Settings) -> None:
                                              timeout_s=settings.query_timeout, max_rows=settings.max_rows)
         return app.state.sandbox
 
-    app.include_router(sparql_router(get_sandbox, max_query_length=settings.max_query_length))
+    app.include_router(sparql_router(get_sandbox, max_query_length=settings.max_query_length,
+                                     without_query=(editor, description_for)))

@@ -28,6 +28,7 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from claimgraph.api.negotiation import choose
 from claimgraph.ontology.errors import ForbiddenQuery, ParameterError, QueryTooLong
@@ -161,9 +162,12 @@ def sparql_router(
     *,
     max_query_length: int = 20_000,
     path: str = "/sparql",
+    without_query: Sequence[Callable[[Request], Response | None]] = (),
 ) -> APIRouter:
     """The ``/sparql`` routes. ``get_sandbox`` is called per request, so the app may swap the
     sandbox (e.g. after a re-ingest). Include :func:`claimgraph.api.errors.register` on the app.
+    ``without_query``: what a GET with no query may get instead of the 400 (the editor for a
+    browser, the service description for Turtle); the first that answers wins.
     """
     router = APIRouter(tags=["sparql"])
     body_limit = 12 * max_query_length + 4096  # worst case: every character percent-encoded UTF-8
@@ -177,6 +181,11 @@ def sparql_router(
         params = request.query_params
         if "update" in params:
             raise ForbiddenQuery(UPDATES_REFUSED)
+        if "query" not in params:
+            for alternative in without_query:
+                response = await run_in_threadpool(alternative, request)
+                if response is not None:
+                    return response
         return await _answer(request, params.getlist("query"), params.getlist("default-graph-uri"),
                              params.getlist("named-graph-uri"), format)
 
