@@ -14,6 +14,11 @@ The command line, the API, ingestion and publishing all take their defaults from
 | ``CLAIMGRAPH_SPARQL_WORKERS`` | worker processes for `/sparql` | ``2`` |
 | ``CLAIMGRAPH_PUBLISH_TIMEOUT`` | seconds each request of ``claimgraph publish`` may take | ``120`` |
 | ``CLAIMGRAPH_DOCS_DIR`` | where ``make docs`` writes the ontology documentation, and the API looks for it | ``build/docs`` |
+| ``CLAIMGRAPH_CORPUS_MAX_FILE_BYTES`` | bytes a corpus file may have; a larger one is refused unread | ``16777216`` (16 MiB) |
+| ``CLAIMGRAPH_CORPUS_MAX_DEPTH`` | levels of nesting (mappings and lists) a corpus file may have | ``32`` |
+| ``CLAIMGRAPH_CORPUS_PARSE_SECONDS`` | seconds the YAML of one corpus file may take to parse | ``10`` |
+| ``CLAIMGRAPH_CORPUS_MAX_TEXT_LENGTH`` | characters of a free-text field (paraphrase, label, description, URL ...) | ``2000`` |
+| ``CLAIMGRAPH_CORPUS_MAX_NAME_LENGTH`` | characters of a slug, a reference to an entity or a claim id | ``200`` |
 
 >>> Settings(store="elsewhere").with_(max_rows=5, endpoint=None).max_rows
 5
@@ -56,6 +61,11 @@ class Settings(BaseSettings):
     sparql_workers: int = Field(2, ge=1)
     publish_timeout: float = Field(120.0, gt=0)
     docs_dir: Path = Path("build/docs")
+    corpus_max_file_bytes: int = Field(16 * 2**20, ge=1)
+    corpus_max_depth: int = Field(32, ge=1)
+    corpus_parse_seconds: float = Field(10.0, gt=0)
+    corpus_max_text_length: int = Field(2000, ge=1)
+    corpus_max_name_length: int = Field(200, ge=1)
 
     def with_(self, **changes: Any) -> Settings:
         """These settings with ``changes`` applied, leaving out the changes that are None."""
