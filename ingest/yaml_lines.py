@@ -20,7 +20,9 @@ from typing import Any
 
 import yaml
 
+from claimgraph.ingest.files import read_text
 from claimgraph.ontology.errors import CorpusError
+from claimgraph.queries.settings import get_settings
 
 
 class LineDict(dict):
@@ -85,13 +87,10 @@ def load_text(text: str, name: str) -> Any:
 
 
 def load_file(path: Path, *, display: str | None = None) -> Any:
-    """Read and parse one YAML file."""
+    """Read (:func:`claimgraph.ingest.files.read_text`: a regular file within the size limit) and
+    parse one YAML file."""
     name = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"not UTF-8 text ({exc.reason})", file=name) from None
-    return load_text(text, name)
+    return load_text(read_text(path, name, max_bytes=get_settings().corpus_max_file_bytes), name)
 
 
 def line_of(doc: Any, loc: Sequence[Any]) -> int | None:
