@@ -24,6 +24,7 @@ from claimgraph import ontology
 from claimgraph.ontology import iris
 from claimgraph.ingest.build import Built, build
 from claimgraph.ingest.files import layout_problems, root_problems
+from claimgraph.ingest.integrity import corpus_problems
 from claimgraph.ingest.load import read_articles, read_registry
 from claimgraph.ingest.shapes import check
 from claimgraph.ontology.data import dataset_quads
@@ -76,6 +77,7 @@ def compile_corpus(corpus: Path, *, progress: Progress = logger.info) -> Built:
     problems: list[Problem] = root_problems(corpus)
     registry = read_registry(corpus, problems)
     articles = read_articles(corpus, problems)
+    problems.extend(corpus_problems(registry, articles))
     progress(f"read {len(registry.entries)} registry entries and {len(articles)} article files")
     built = build(registry, articles)
     problems.extend(built.problems)
