@@ -16,7 +16,8 @@ CORPUS = ROOT / "corpus"
 
 #: Fixtures that build or open a store, or start a server: whoever uses one is slow.
 SLOW_FIXTURES = frozenset({"corpus_store", "backend", "client", "valid_store", "sparql_store_path", "remote",
-                           "published", "oxigraph_server", "virtuoso_server", "served", "server", "built"})
+                           "published", "oxigraph_server", "virtuoso_server", "served", "server", "built",
+                           "hostile_store"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
