@@ -1,7 +1,8 @@
 """Reading never fails with anything but a problem that names its file (issue 12, point 10).
 
-The valid example files, damaged at random (seeded, so a failure repeats): bytes inserted from
-YAML's syntax and from values known to upset parsers, runs deleted, bytes overwritten. Reading
+The valid example files, damaged at random (seeded, so a failure repeats): a field's value or key
+replaced by one known to upset parsers, characters of YAML's syntax inserted, runs deleted,
+bytes overwritten. Reading
 and validating each corpus must either succeed or report problems, each naming a file; any
 other exception is a traceback a curator would have seen.
 """
@@ -9,6 +10,7 @@ other exception is a traceback a curator would have seen.
 from __future__ import annotations
 
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -22,24 +24,39 @@ EXAMPLES = Path(__file__).parent / "examples"
 ARTICLE = (EXAMPLES / "valid" / "example-chain.yaml").read_bytes()
 REGISTRY = (EXAMPLES / "registry" / "entities.yaml").read_bytes()
 TOKENS = [b"[", b"]", b"{", b"}", b": ", b"- ", b"\n", b"  ", b"&a ", b"*a", b"!!", b"!x ", b"'", b'"', b"#", b"? ",
-          b"|", b">", b"%", b"@", b"`", b"\t", b"\x00", b"\xff", b"\xc3", b"\\", b"2025-02-30", b"2025-13-45",
-          b"9" * 5000, b"~", b"yes", b".inf", b"<<: ", b"---\n", b"...\n", b"\"\\ud800\"", b"\"\\e\"",
-          b"[" * 200, b"https://x/>", b"part_of: [russia]"]
+          b"|", b">", b"%", b"@", b"`", b"\t", b"\x00", b"\xff", b"\xc3", b"\\"]
+#: Values put in place of a field's value: each has broken reading once, or could.
+VALUES = [b"2025-02-30", b"2025-13-45", b"2025-02-29", b"2025-01-10T25:00:00", b"2025-01-10 10:00:00 +25:00",
+          b"9" * 5000, b"1" + b"0" * 39, b"-1", b".inf", b".nan", b"yes", b"~", b"[]", b"{}", b"[" * 2000 + b"]" * 2000,
+          b"*a", b"&a x", b"!!binary eA==", b"!!set {a}", b"!!python/name:os.system", b"!include x.yaml",
+          b'"\\0"', b'"\\e[31m"', b'"\\x9b"', b'"\\ud800"', b"'https://x/a> \"b'", b"javascript:alert(1)",
+          b"../../etc/passwd", b"{a: 1, a: 2}", b"[russia, russia]", b"c1", b"self", b"x" * 3000]
+KEYS = [b"yes", b"1", b"~", b"? [a]\n ", b"2025-01-01", b"<<", b"part_of", b"links", b"via"]
 MUTANTS = 400
+FIELD = re.compile(rb"^( *(?:- )?)([A-Za-z_]+)(: ?)(.*)$", re.M)
 
 
 def mutate(data: bytes, rng: random.Random) -> bytes:
-    out = bytearray(data)
+    """One to four damages: a token inserted, a run deleted, a byte overwritten, a field's value
+    or key replaced."""
+    out = bytes(data)
     for _ in range(rng.randint(1, 4)):
         at = rng.randrange(len(out) or 1)
         roll = rng.random()
-        if roll < 0.45:
-            out[at:at] = rng.choice(TOKENS)
-        elif roll < 0.75:
-            del out[at:at + rng.randint(1, 20)]
+        fields = list(FIELD.finditer(out))
+        if roll < 0.4 and fields:
+            m = rng.choice(fields)
+            if rng.random() < 0.8:
+                out = out[:m.start(4)] + rng.choice(VALUES) + out[m.end(4):]
+            else:
+                out = out[:m.start(2)] + rng.choice(KEYS) + out[m.end(2):]
+        elif roll < 0.65:
+            out = out[:at] + rng.choice(TOKENS) + out[at:]
+        elif roll < 0.85:
+            out = out[:at] + out[at + rng.randint(1, 20):]
         elif out:
-            out[min(at, len(out) - 1)] = rng.randrange(256)
-    return bytes(out)
+            out = out[:at] + bytes([rng.randrange(256)]) + out[at + 1:]
+    return out
 
 
 @pytest.mark.parametrize("seed", range(4))
