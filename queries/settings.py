@@ -17,6 +17,11 @@ The command line, the API, ingestion and publishing all take their defaults from
 | ``CLAIMGRAPH_BASE_URL`` | the deployment's URL that ``https://w3id.org/claimgraph/`` maps to in pages and ``Link`` headers (e.g. ``https://claims.example.org/``) | unset: links relative to the server |
 | ``CLAIMGRAPH_CORS_ORIGINS`` | origins allowed to call the API from a browser, comma-separated; ``*`` any; ``none`` switches CORS off | ``*`` |
 | ``CLAIMGRAPH_CACHE_MAX_AGE`` | seconds a client may reuse an answer or page of a known store version (``Cache-Control: max-age``) | ``60`` |
+| ``CLAIMGRAPH_CORPUS_MAX_FILE_BYTES`` | bytes a corpus file may have; a larger one is refused unread | ``16777216`` (16 MiB) |
+| ``CLAIMGRAPH_CORPUS_MAX_DEPTH`` | levels of nesting (mappings and lists) a corpus file may have | ``32`` |
+| ``CLAIMGRAPH_CORPUS_PARSE_SECONDS`` | seconds the YAML of one corpus file may take to parse | ``10`` |
+| ``CLAIMGRAPH_CORPUS_MAX_TEXT_LENGTH`` | characters of a free-text field (paraphrase, label, description, URL ...) | ``2000`` |
+| ``CLAIMGRAPH_CORPUS_MAX_NAME_LENGTH`` | characters of a slug, a reference to an entity or a claim id | ``200`` |
 
 >>> Settings(store="elsewhere").with_(max_rows=5, endpoint=None).max_rows
 5
@@ -85,6 +90,11 @@ class Settings(BaseSettings):
             value = [o for o in value.split(",") if o.strip()]
         origins = tuple(str(o).strip().rstrip("/") for o in value)
         return () if origins in ((), ("none",)) else origins
+    corpus_max_file_bytes: int = Field(16 * 2**20, ge=1)
+    corpus_max_depth: int = Field(32, ge=1)
+    corpus_parse_seconds: float = Field(10.0, gt=0)
+    corpus_max_text_length: int = Field(2000, ge=1)
+    corpus_max_name_length: int = Field(200, ge=1)
 
     def with_(self, **changes: Any) -> Settings:
         """These settings with ``changes`` applied, leaving out the changes that are None."""

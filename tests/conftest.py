@@ -23,7 +23,8 @@ CORPUS = ROOT / "corpus"
 
 #: Fixtures that build or open a store, start a server, or run Java: whoever uses one is slow.
 SLOW_FIXTURES = frozenset({"corpus_store", "backend", "client", "valid_store", "sparql_store_path", "remote",
-                           "published", "oxigraph_server", "virtuoso_server", "served", "server", "built", "owlapi"})
+                           "published", "oxigraph_server", "virtuoso_server", "served", "server", "built", "owlapi",
+                           "hostile_store"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
