@@ -14,13 +14,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
+from starlette.routing import Match
 
-from claimgraph.api import errors, export, ontology_docs, questions
+from claimgraph.api import dataset, errors, export, http_cache, linked_data, ontology_docs, questions, web
 from claimgraph.api.clients import quiet_server_log
+from claimgraph.api.dataset import description_for
 from claimgraph.api.deps import BackendDep, refuse_unknown_parameters
-from claimgraph.api.sparql_protocol import sparql_router
+from claimgraph.api.sparql_protocol import TRUNCATED_HEADER, sparql_router
+from claimgraph.api.web.sparql_page import editor
 from claimgraph.queries.sandbox import QuerySandbox
 from claimgraph.queries.settings import Settings, get_settings
 from claimgraph.queries.store import GRAPH_PREFIX, Backend, open_backend
@@ -54,7 +56,13 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app.include_router(questions.router())
     app.include_router(ontology_docs.router(settings.docs_dir))
     app.include_router(export.router())
+    app.include_router(linked_data.router())
+    app.include_router(dataset.router())
+    web.install(app, settings)
     _sparql(app, settings)
+    app.add_middleware(AnswerOptions)
+    http_cache.install(app, settings)
+    _cors(app, settings)
 
     @app.get("/health", tags=["service"], summary="Is the service up, and on which store")
     def health(backend: BackendDep) -> dict[str, Any]:
@@ -62,26 +70,47 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         ok = backend.ask(f"ASK {{ GRAPH <{GRAPH_PREFIX}registry> {{ ?s ?p ?o }} }}")
         return {"status": "ok" if ok else "empty", **backend.describe()}
 
-    answer_options(app)
     return app
 
 
-def answer_options(app: FastAPI) -> None:
-    """``OPTIONS`` on every documented route: 204 with ``Allow`` listing each method its path
-    takes (Starlette alone names only the first route's methods: ``OPTIONS /sparql`` would leave
-    out POST). Call it once every route is in place."""
-    paths = get_openapi(title=app.title, version=app.version, routes=app.routes)["paths"]
-    for path, operations in paths.items():
-        methods = {method.upper() for method in operations} | {"OPTIONS"}
-        if "GET" in methods:
-            methods.add("HEAD")
-        app.add_api_route(path, _options(", ".join(sorted(methods))), methods=["OPTIONS"], include_in_schema=False)
+class AnswerOptions:
+    """``OPTIONS`` on any route: 204 with ``Allow`` listing each method its path takes (Starlette
+    alone answers 405 naming only the first route's methods: ``OPTIONS /sparql`` left out POST).
+    A CORS preflight is answered before it gets here; a path no route takes goes on to the 404."""
+
+    METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "OPTIONS":
+            allowed = {method for method in self.METHODS if self._takes(scope, method)}
+            if "GET" in allowed and not scope["path"].startswith(http_cache.UNCACHED):
+                allowed.add("HEAD")  # the cache answers HEAD as the GET (api/http_cache.py)
+            if allowed:
+                response = Response(status_code=204, headers={"Allow": ", ".join(sorted(allowed | {"OPTIONS"}))})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _takes(scope: Any, method: str) -> bool:
+        probe = {**scope, "method": method}
+        return any(route.matches(probe)[0] == Match.FULL for route in scope["app"].router.routes)
 
 
-def _options(allow: str):
-    def options() -> Response:
-        return Response(status_code=204, headers={"Allow": allow})
-    return options
+def _cors(app: FastAPI, settings: Settings) -> None:
+    """CORS for dashboards on other origins: the API is read-only, so any origin by default, never
+    with credentials; ``ETag`` and the truncation header are readable by scripts."""
+    if not settings.cors_origins:
+        return
+    from starlette.middleware.cors import CORSMiddleware
+
+    app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
+                       allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+                       allow_headers=["Accept", "Content-Type", "If-None-Match", "Cache-Control"],
+                       expose_headers=["ETag", "Link", "Content-Location", TRUNCATED_HEADER], max_age=600)
 
 
 def _sparql(app: FastAPI, settings: Settings) -> None:
@@ -96,7 +125,8 @@ def _sparql(app: FastAPI, settings: Settings) -> None:
     app.include_router(sparql_router(get_sandbox, max_query_length=settings.max_query_length,
                                      send_timeout=settings.sparql_send_timeout,
                                      client_requests=settings.sparql_client_requests,
-                                     max_requests=settings.sparql_max_requests))
+                                     max_requests=settings.sparql_max_requests,
+                                     without_query=(editor, description_for)))
 
 
 def sandbox_for(backend: Backend, settings: Settings) -> QuerySandbox:

@@ -41,10 +41,12 @@ def _declared(dependant: Any) -> set[str]:
 
 def refuse_unknown_parameters(request: Request) -> None:
     """400 for a query parameter the route does not declare, as the CLI refuses an unknown option
-    (a misspelt ``evnt=`` would otherwise be ignored and answer something else)."""
+    (a misspelt ``evnt=`` would otherwise be ignored and answer something else). Routes of the API
+    (those the OpenAPI schema documents) only: the analyst's pages read their own parameters."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
-    if dependant is None or getattr(route.endpoint, "accepts_other_parameters", False):
+    if (dependant is None or not getattr(route, "include_in_schema", True)
+            or getattr(route.endpoint, "accepts_other_parameters", False)):
         return
     known = _declared(dependant)
     unknown = [name for name in dict.fromkeys(request.query_params.keys()) if name not in known]

@@ -30,12 +30,13 @@ body type) is built here, in the same JSON shape.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from claimgraph.api.clients import Admissions, TimedResponse, client_key
 from claimgraph.api.deps import accepts_other_parameters
@@ -158,8 +159,10 @@ _FORMAT_DOC = "Answer format, overriding Accept: json, xml, csv, tsv, turtle, nt
 
 _RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"description": "The answer, in the negotiated format. A cut answer carries "
-                         "`X-Claimgraph-Truncated`.",
-          "content": {media_type: {"schema": {}} for media_type in (*RESULTS_MEDIA_TYPES, *GRAPH_MEDIA_TYPES)}},
+                         "`X-Claimgraph-Truncated`. A GET without a query that asks for HTML by name gets "
+                         "the query editor; one that asks for an RDF type, the service description.",
+          "content": {media_type: {"schema": {}}
+                      for media_type in (*RESULTS_MEDIA_TYPES, *GRAPH_MEDIA_TYPES, "text/html")}},
     400: error_doc("Syntax error (with line and column), unknown function, ill-typed literal, "
                     "missing query or bad parameter."),
     403: error_doc("Refused: an update, SERVICE, or a graph outside the store."),
@@ -183,7 +186,7 @@ _POST_BODY = {"requestBody": {"required": True, "content": {
                   "example": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"},
 }}}
 
-QueryParam = Annotated[str, Query(min_length=1, description=_QUERY_DOC)]
+QueryParam = Annotated[str | None, Query(min_length=1, description=_QUERY_DOC)]
 DefaultGraphParam = Annotated[list[str] | None, Query(alias="default-graph-uri", description=_DEFAULT_DOC)]
 NamedGraphParam = Annotated[list[str] | None, Query(alias="named-graph-uri", description=_NAMED_DOC)]
 FormatParam = Annotated[str | None, Query(description=_FORMAT_DOC)]
@@ -197,9 +200,12 @@ def sparql_router(
     client_requests: int = 4,
     max_requests: int = 64,
     path: str = "/sparql",
+    without_query: Sequence[Callable[[Request], Response | None]] = (),
 ) -> APIRouter:
     """The ``/sparql`` routes. ``get_sandbox`` is called per request, so the app may swap the
     sandbox (e.g. after a re-ingest). Include :func:`claimgraph.api.errors.register` on the app.
+    ``without_query``: what a GET with no query may get instead of the 400 (the editor for a
+    browser, the service description for Turtle); the first that answers wins.
 
     A client may have ``client_requests`` requests in flight and all clients ``max_requests``
     (:class:`~claimgraph.api.clients.Admissions`); each must take its answer within
@@ -212,11 +218,16 @@ def sparql_router(
     @router.get(path, summary="SPARQL 1.1 query (GET)", description=_DESCRIPTION,
                 response_class=Response, responses=_RESPONSES, dependencies=[Depends(_no_update)])
     @accepts_other_parameters
-    async def sparql_get(request: Request, query: QueryParam,
+    async def sparql_get(request: Request, query: QueryParam = None,
                          default_graph_uri: DefaultGraphParam = None,
                          named_graph_uri: NamedGraphParam = None,
                          format: FormatParam = None) -> Response:
         params = request.query_params
+        if "query" not in params:
+            for alternative in without_query:
+                response = await run_in_threadpool(alternative, request)
+                if response is not None:
+                    return response
         return await _answer(request, params.getlist("query"), params.getlist("default-graph-uri"),
                              params.getlist("named-graph-uri"), format)
 

@@ -23,9 +23,12 @@ from rdflib import Graph
 from claimgraph import ontology
 from claimgraph.ontology import iris
 from claimgraph.ingest.build import Built, build
+from claimgraph.ingest.files import layout_problems, root_problems
+from claimgraph.ingest.integrity import corpus_problems
 from claimgraph.ingest.load import read_articles, read_registry
 from claimgraph.ingest.shapes import check
 from claimgraph.ontology.data import dataset_quads
+from claimgraph.queries.settings import get_settings
 from claimgraph.queries.store.versions import is_current, replace_store
 from claimgraph.ontology.errors import CorpusError, Problem, ShapeViolation
 
@@ -71,9 +74,10 @@ def compile_corpus(corpus: Path, *, progress: Progress = logger.info) -> Built:
     """Read and validate the corpus into an RDF dataset; raise CorpusError listing every problem."""
     if not corpus.is_dir():
         raise CorpusError(f"no corpus folder at {corpus}")
-    problems: list[Problem] = []
+    problems: list[Problem] = root_problems(corpus)
     registry = read_registry(corpus, problems)
     articles = read_articles(corpus, problems)
+    problems.extend(corpus_problems(registry, articles))
     progress(f"read {len(registry.entries)} registry entries and {len(articles)} article files")
     built = build(registry, articles)
     problems.extend(built.problems)
@@ -116,6 +120,8 @@ def ingest(corpus: Path, *, store: Path | None, force: bool = False, progress: P
     stays exactly as it was on any error.
     """
     started = time.perf_counter()
+    if corpus.is_dir() and (layout := layout_problems(corpus, max_bytes=get_settings().corpus_max_file_bytes)):
+        raise CorpusError(problems=layout)  # before the digest: a file it leaves out is not "up to date"
     digest = corpus_digest(corpus) if corpus.is_dir() else ""
     if store is not None and not force and is_current(store, digest):
         progress(f"store {store} is up to date with the corpus (digest {digest})")

@@ -24,7 +24,8 @@ Rules for the SPARQL of a question, so that every backend gives the same answer:
 Parameter types: ``event``, ``actor``, ``outlet``, ``place``, ``article`` (slugs, bound as the
 entity's IRI once its existence is checked), ``text`` (a literal), ``integer`` (``minimum``,
 ``maximum``, ``default``), ``boolean``, ``date`` (ISO ``YYYY-MM-DD``, bound as ``xsd:date``) and
-``choice`` (one of ``choices``, bound as a literal).
+``choice`` (one of ``choices``, bound as a literal) and ``iri`` (an absolute IRI, bound as a named node;
+used by the queries behind resource pages, ``resources/``).
 
 >>> q = catalog()["attributions"]
 >>> [p.name for p in q.params]
@@ -58,9 +59,10 @@ import yaml
 from claimgraph.ontology.errors import NotFound
 
 QUESTIONS_DIR = Path(__file__).parent / "questions"
-ParamType = Literal["event", "actor", "outlet", "place", "article", "text", "integer", "boolean", "date", "choice"]
+ParamType = Literal["event", "actor", "outlet", "place", "article", "text", "integer", "boolean", "date", "choice",
+                    "iri"]
 PARAM_TYPES: tuple[str, ...] = ("event", "actor", "outlet", "place", "article", "text", "integer", "boolean",
-                                "date", "choice")
+                                "date", "choice", "iri")
 SLUG_TYPES: tuple[str, ...] = ("event", "actor", "outlet", "place", "article")
 LAYOUTS = ("rows", "claims", "attributions", "accusations", "event-claims", "speaker", "outlet", "contradictions",
           "corroboration", "timeline", "network", "search")

@@ -143,6 +143,11 @@ def convert(question: Question, param: Param, value: Any) -> Any:
         if text not in param.choices:
             raise ParameterError(f"{param.name} {shown(value)} is not one of: {', '.join(param.choices)}")
         return text
+    if param.type == "iri":
+        try:
+            return ox.NamedNode(str(text)).value
+        except ValueError:
+            raise ParameterError(f"{param.name} {value!r} is not an IRI") from None
     if param.type == "text":
         if len(str(text)) > MAX_TEXT:
             raise ParameterError(f"{param.name} is longer than {MAX_TEXT} characters")
@@ -164,6 +169,8 @@ def _term(param: Param, value: Any) -> ox.NamedNode | ox.Literal:
         return ox.Literal(value, datatype=ox.NamedNode(XSD + "date"))
     if param.type in ("text", "choice"):
         return ox.Literal(search_key(value) if param.fold else value)
+    if param.type == "iri":
+        return ox.NamedNode(value)
     return _iri(param, value)
 
 

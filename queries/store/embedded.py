@@ -4,8 +4,11 @@ Named questions call :meth:`EmbeddedBackend.select` with the question's text and
 as RDF terms; they are handed to Oxigraph as substitutions, so a value can never change the
 query's structure. The store is opened read-only: ingestion replaces it whole, as a new version
 folder behind the store's link (:mod:`claimgraph.queries.store.versions`), and this backend's
-:meth:`~EmbeddedBackend.version` is the name of that folder. Why Oxigraph embedded is the
-default: ``docs/decisions/0001-embedded-oxigraph-default.md``.
+:meth:`~EmbeddedBackend.version` is the name of that folder. The link is resolved once, when the
+backend opens, and the version folder it named is what the backend opens: what it reads and the
+version it reports are the same even if ingestion swaps the link meanwhile (a new backend reads
+the new version). Why Oxigraph embedded is the default:
+``docs/decisions/0001-embedded-oxigraph-default.md``.
 """
 
 from __future__ import annotations
@@ -23,15 +26,19 @@ from claimgraph.queries.store import formats, versions
 from claimgraph.queries.store.base import Backend, GraphName, QueryDataset, QueryForm, RawAnswer, Term
 
 
-def open_read_only(path: Path) -> ox.Store:
-    """The store at ``path``, read-only; StoreMissing (exit 2) when there is none."""
+def open_read_only(path: Path) -> tuple[ox.Store, Path, str | None]:
+    """The store at ``path`` opened read-only, the folder opened and its version: when ``path``
+    is a store link, the version folder it points at (resolved once) and that folder's name; a
+    plain folder has no version. StoreMissing (exit 2) when there is no store."""
     path = Path(path)
-    if not path.is_dir():
+    folder = Path(os.path.realpath(path))
+    if not folder.is_dir():
         raise StoreMissing(f"no store at {path}: run `claimgraph ingest` (or `make serve`) first")
     try:
-        return ox.Store.read_only(str(path))
+        store = ox.Store.read_only(str(folder))
     except OSError as exc:
         raise StoreMissing(f"cannot open the store at {path}: {exc}") from exc
+    return store, folder, folder.name if path.is_symlink() else None
 
 
 class EmbeddedBackend(Backend):
@@ -39,14 +46,14 @@ class EmbeddedBackend(Backend):
 
     def __init__(self, path: Path) -> None:
         self.path: Path | None = Path(path)
-        self.store = open_read_only(self.path)
+        self.store, self.folder, self._version = open_read_only(self.path)
 
     @classmethod
     def from_store(cls, store: ox.Store) -> EmbeddedBackend:
         """A backend over a pyoxigraph store already open (in memory, for instance); it has no
         version, and cannot be opened again in another process."""
         backend = cls.__new__(cls)
-        backend.path, backend.store = None, store
+        backend.path, backend.folder, backend._version, backend.store = None, None, None, store
         return backend
 
     def __repr__(self) -> str:
@@ -112,17 +119,20 @@ class EmbeddedBackend(Backend):
     # -- identity -------------------------------------------------------------------------------
 
     def version(self) -> str | None:
-        """The name of the version folder the store's link points at (the corpus digest is in it);
-        None for a store held in memory."""
-        return os.path.basename(os.path.realpath(self.path)) if self.path is not None else None
+        """The name of the version folder this backend opened (the corpus digest is in it), read
+        when it opened the store's link; None for a plain folder that ingestion did not version
+        (nothing says when it changes) and for a store held in memory."""
+        return self._version
 
     def describe(self) -> dict[str, Any]:
         return {"backend": "embedded", "store": str(self.path) if self.path is not None else "(in memory)"}
 
     def opener(self) -> Callable[[], Backend]:
-        if self.path is None:
+        """Opens the version folder this backend reads, so that another process (a worker of the
+        ``/sparql`` sandbox) answers from the version :meth:`version` names."""
+        if self.folder is None:
             raise BackendError("a store held in memory cannot be opened again in another process")
-        return functools.partial(EmbeddedBackend, self.path)
+        return functools.partial(EmbeddedBackend, self.folder)
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -132,7 +142,7 @@ class EmbeddedBackend(Backend):
         if self.path is None:
             raise WritesNotSupported("a store held in memory has no versions to write")
         versions.replace_store(self.path, nquads, version)
-        self.store = open_read_only(self.path)
+        self.store, self.folder, self._version = open_read_only(self.path)
 
     def replace_graph(self, graph: str, triples: Sequence[ox.Triple]) -> None:
         raise self._whole()

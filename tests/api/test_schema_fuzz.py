@@ -41,10 +41,19 @@ CASES: Counter[str] = Counter()
 
 
 def operations() -> dict[str, bool]:
-    """Every operation of the schema (read from the app, without a store), and whether it takes
-    any input (parameters or a body) that a request could get wrong."""
+    """Every operation of the schema (read from the app, without a store), and whether a request
+    to it can be invalid: a body, or a parameter whose schema refuses some value (an unconstrained
+    string, such as the path of ``/id/{path}``, has no invalid value to send)."""
     spec = create_app(Settings(store=Path("unused"))).openapi()
-    return {f"{method.upper()} {path}": bool(operation.get("parameters") or operation.get("requestBody"))
+
+    def constrained(parameter: dict) -> bool:
+        schema = {k: v for k, v in parameter.get("schema", {}).items() if k not in ("title", "description",
+                                                                                  "examples", "default")}
+        omissible = parameter.get("required", False) and parameter.get("in") != "path"
+        return omissible or schema not in ({}, {"type": "string"})
+
+    return {f"{method.upper()} {path}": bool(operation.get("requestBody")
+                                             or any(map(constrained, operation.get("parameters", []))))
             for path, methods in spec["paths"].items() for method, operation in methods.items()}
 
 

@@ -73,7 +73,7 @@ def make_client(sandbox: QuerySandbox) -> TestClient:
 
 @pytest.fixture(scope="module")
 def sandbox(sparql_store_path: Path) -> Iterator[QuerySandbox]:
-    with QuerySandbox(EmbeddedBackend(sparql_store_path), workers=2, timeout_s=1.0, max_rows=MAX_ROWS) as sandbox:
+    with QuerySandbox(EmbeddedBackend(sparql_store_path), workers=2, timeout_s=2.0, max_rows=MAX_ROWS) as sandbox:
         yield sandbox
 
 

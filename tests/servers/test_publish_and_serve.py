@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -100,6 +101,16 @@ def test_serve_endpoint_answers_the_headline_as_the_store(served: TestClient, cl
     assert got.json()["count"] >= 1
     missing = served.get("/questions/attributions", params={"event": "azal-crash", "actor": "no-such-actor"})
     assert missing.status_code == 404
+
+
+def test_answers_from_a_server_get_a_body_etag_and_no_cache(served: TestClient) -> None:
+    """A server has no store version (anyone may publish to it): the ETag is the digest of the
+    body and clients must ask again (no-cache); a matching If-None-Match still saves the transfer."""
+    r = served.get("/questions/attributions", params=HEADLINE)
+    assert r.headers["cache-control"] == "no-cache"
+    assert r.headers["etag"] == f'"{hashlib.sha256(r.content).hexdigest()[:32]}"'
+    again = served.get("/questions/attributions", params=HEADLINE, headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
 
 
 def test_sparql_over_a_remote_server_answers_as_the_store(served: TestClient, client: TestClient) -> None:
