@@ -7,13 +7,13 @@ PORT ?= 8000
 STORE ?= data/store
 CORPUS ?= corpus
 
-.PHONY: serve test quick test-servers layers venv install FORCE ingest check-corpus check ontology docs bench copycheck vendor clean help
+.PHONY: serve test quick test-servers layers venv install FORCE ingest check-corpus check ontology docs bench bench-load copycheck vendor clean help
 
 help:
 	@echo "make serve   set up, ingest the corpus if needed, serve the API on 127.0.0.1:$(PORT)"
 	@echo "make test    set up and run the tests"
 	@echo "make quick   the fast tests only (units and doctests), while editing"
-	@echo "make ingest | check-corpus | check | ontology | docs | layers | bench | copycheck | vendor | clean"
+	@echo "make ingest | check-corpus | check | ontology | docs | layers | bench | bench-load | copycheck | vendor | clean"
 
 # The set-up: a virtual environment, then the package and its pinned dependencies, marked done by
 # $(INSTALLED) only once everything is in. A set-up stopped half-way (Ctrl-C during the first
@@ -64,9 +64,14 @@ test-servers: install
 	$(BIN)/python -m pytest tests/servers
 
 # Benchmarks (not tests): synthetic corpora of 10k and 100k claims through the real ingestion path,
-# every question on each store; figures go to docs/benchmarks.md. Takes several minutes.
+# every question on each store; then the load benchmark. Figures go to docs/benchmarks.md. Takes a while.
 bench: install
 	$(BIN)/python -m tools.bench --sizes 10000 100000 --repeat 30 --out docs/benchmarks.md
+	$(BIN)/python -m tools.load --clients 50 --seconds 60 --out docs/benchmarks.md
+
+# The load benchmark alone: 50 clients for 60 s on the real corpus, questions and /sparql mixed.
+bench-load: install
+	$(BIN)/python -m tools.load --clients 50 --seconds 60 --out docs/benchmarks.md
 
 # Regenerate claimgraph.owl and namespace.py from ontology/claimgraph.ttl. A file that Protégé
 # saved elsewhere becomes the source with ONTOLOGY_SOURCE=path/to/saved.owl (generate --adopt).

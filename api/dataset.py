@@ -30,7 +30,8 @@ RDFLIB = {"text/turtle": "turtle", "application/n-triples": "nt", "application/l
 #: The W3C format IRIs of the media types /sparql answers in.
 FORMAT_IRIS = {"application/sparql-results+json": "SPARQL_Results_JSON", "application/sparql-results+xml":
                "SPARQL_Results_XML", "text/csv": "SPARQL_Results_CSV", "text/tab-separated-values": "SPARQL_Results_TSV",
-               "text/turtle": "Turtle", "application/n-triples": "N-Triples", "application/ld+json": "JSON-LD"}
+               "text/turtle": "Turtle", "application/n-triples": "N-Triples", "application/ld+json": "JSON-LD",
+               "application/rdf+xml": "RDF_XML"}
 
 
 def deployment(request: Request) -> str:

@@ -59,7 +59,7 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 #: Paths that get no cache headers at all.
 UNCACHED = ("/health", "/static/")
 #: Paths whose bodies stream and are too large to hold for a body digest.
-STREAMED = ("/export",)
+STREAMED = ("/export", "/sparql")  # /sparql: its answers go out in chunks that wait for the client
 _PACKAGES = ("claimgraph.ontology", "claimgraph.ingest", "claimgraph.queries", "claimgraph.api")
 _SOURCES = (".py", ".rq", ".html", ".js", ".css", ".ttl", ".json")
 

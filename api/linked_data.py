@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from rdflib import RDFS, BNode, Graph, Literal, URIRef
 
+from claimgraph.api.deps import accepts_other_parameters
 from claimgraph.api.negotiation import choose
 from claimgraph.api.web import resource_page
 from claimgraph.api.web.render import Links, respond
@@ -100,9 +102,11 @@ def router() -> APIRouter:
            response_class=Response,
            responses={200: {"content": {t: {} for t in OFFERED}}, 404: {"description": "no such resource"},
                       406: {"description": "none of HTML, Turtle, JSON-LD, N-Triples is acceptable"}})
+    @accepts_other_parameters  # a page's own parameters: format, and the paging and CSV of its tables
     def resource(path: str, request: Request) -> Response:
         iri = iris.ID + path
-        here = Links(request.app.state.settings.base_url).href(iri) or request.url.path
+        # Header values are latin-1: an IRI's other characters go percent-encoded.
+        here = quote(Links(request.app.state.settings.base_url).href(iri) or request.url.path, safe=":/%#?=&")
         headers = {"Link": link_header(here), "Vary": "Accept"}
         media_type = requested(request)
         if media_type is None:
@@ -133,7 +137,7 @@ def router() -> APIRouter:
 
 
 def _not_found(request: Request, iri: str, media_type: str, headers: dict[str, str]) -> Response:
-    message = f"no resource {iri} in this store"
+    message = f"no resource {iri if len(iri) <= 200 else iri[:200] + '...'} in this store"
     if media_type == HTML:
         from claimgraph.api.web.render import Page
         response = respond(request, Page("error.html", "Not found", {"message": message}, status=404))

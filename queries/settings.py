@@ -8,10 +8,17 @@ The command line, the API, ingestion and publishing all take their defaults from
 | ``CLAIMGRAPH_STORE`` | the embedded store folder | ``data/store`` |
 | ``CLAIMGRAPH_ENDPOINT`` | a remote SPARQL server's query URL to serve from instead | unset |
 | ``CLAIMGRAPH_ENDPOINT_KIND`` | ``auto`` (ask the server), ``oxigraph``, ``virtuoso`` or ``generic`` | ``auto`` |
-| ``CLAIMGRAPH_QUERY_TIMEOUT`` | seconds a `/sparql` query (or any query to a remote server) may run | ``10`` |
-| ``CLAIMGRAPH_MAX_ROWS`` | rows a `/sparql` SELECT returns at most | ``10000`` |
+| ``CLAIMGRAPH_QUERY_TIMEOUT`` | seconds a `/sparql` query may take, checking and running it together (and any query to a remote server) | ``10`` |
+| ``CLAIMGRAPH_MAX_ROWS`` | rows (or triples) a `/sparql` answer carries at most | ``10000`` |
 | ``CLAIMGRAPH_MAX_QUERY_LENGTH`` | characters a `/sparql` query may have | ``20000`` |
-| ``CLAIMGRAPH_SPARQL_WORKERS`` | worker processes for `/sparql` | ``2`` |
+| ``CLAIMGRAPH_SPARQL_WORKERS`` | worker processes for `/sparql`: queries that run at once | ``4`` |
+| ``CLAIMGRAPH_SPARQL_WORKER_MEMORY`` | MB a `/sparql` worker may allocate for a query, beyond the open store | ``1024`` |
+| ``CLAIMGRAPH_SPARQL_MAX_ANSWER_BYTES`` | bytes a `/sparql` answer carries at most (cut at a row) | ``16777216`` |
+| ``CLAIMGRAPH_SPARQL_SEND_TIMEOUT`` | seconds a client has to take a `/sparql` answer before it is disconnected | ``30`` |
+| ``CLAIMGRAPH_SPARQL_CLIENT_WORKERS`` | workers one client's queries may hold at once | ``2`` |
+| ``CLAIMGRAPH_SPARQL_CLIENT_REQUESTS`` | `/sparql` requests one client may have in flight (running, queued or being sent) | ``4`` |
+| ``CLAIMGRAPH_SPARQL_MAX_REQUESTS`` | `/sparql` requests in flight from all clients | ``64`` |
+| ``CLAIMGRAPH_SPARQL_QUEUE_TIMEOUT`` | seconds a `/sparql` query may wait for a free worker | ``5`` |
 | ``CLAIMGRAPH_PUBLISH_TIMEOUT`` | seconds each request of ``claimgraph publish`` may take | ``120`` |
 | ``CLAIMGRAPH_DOCS_DIR`` | where ``make docs`` writes the ontology documentation, and the API looks for it | ``build/docs`` |
 | ``CLAIMGRAPH_BASE_URL`` | the deployment's URL that ``https://w3id.org/claimgraph/`` maps to in pages and ``Link`` headers (e.g. ``https://claims.example.org/``) | unset: links relative to the server |
@@ -66,7 +73,14 @@ class Settings(BaseSettings):
     query_timeout: float = Field(10.0, gt=0)
     max_rows: int = Field(10_000, ge=1)
     max_query_length: int = Field(20_000, ge=1)
-    sparql_workers: int = Field(2, ge=1)
+    sparql_workers: int = Field(4, ge=1)
+    sparql_worker_memory: int = Field(1024, ge=64)
+    sparql_max_answer_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    sparql_send_timeout: float = Field(30.0, gt=0)
+    sparql_client_workers: int = Field(2, ge=1)
+    sparql_client_requests: int = Field(4, ge=1)
+    sparql_max_requests: int = Field(64, ge=1)
+    sparql_queue_timeout: float = Field(5.0, ge=0)
     publish_timeout: float = Field(120.0, gt=0)
     docs_dir: Path = Path("build/docs")
     base_url: str | None = None

@@ -7,11 +7,7 @@ Tests that use the fixtures below are marked here, so a new one cannot forget it
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,41 +54,13 @@ def client(corpus_store: Path):
         yield c
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def _serve(store: Path, cwd: Path | None = None) -> Iterator[str]:
     """``claimgraph serve`` (uvicorn) on 127.0.0.1 and a free port, run from ``cwd``; yields its URL."""
-    import httpx
-    port = _free_port()
-    env = {**os.environ, "CLAIMGRAPH_SPARQL_WORKERS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "claimgraph.api.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--store", str(store)],
-                            cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start: {proc.stderr.read().decode()[-2000:]}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    from tools.live_server import live_server
+    with tempfile.TemporaryDirectory(prefix="claimgraph-serve-") as folder, \
+            live_server(store, Path(folder), env={"CLAIMGRAPH_SPARQL_WORKERS": "1"}, cwd=cwd) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

@@ -87,8 +87,8 @@ class EmbeddedBackend(Backend):
 
     def sparql(self, query: str, *, form: QueryForm, media_type: str, dataset: QueryDataset | None = None,
                union_default_graph: bool = True, prefixes: Mapping[str, str] | None = None,
-               max_rows: int) -> RawAnswer:
-        options: dict[str, Any] = {}
+               max_rows: int, max_bytes: int | None = None, base_iri: str | None = None) -> RawAnswer:
+        options: dict[str, Any] = {"base_iri": base_iri}
         if dataset is not None:
             options["default_graph"] = [ox.NamedNode(iri) for iri in dataset.default_graphs]
             options["named_graphs"] = [ox.NamedNode(iri) for iri in dataset.named_graphs]
@@ -96,12 +96,12 @@ class EmbeddedBackend(Backend):
             options["use_default_graph_as_union"] = union_default_graph
         result = self.store.query(query, **options)
         if isinstance(result, ox.QueryTriples):
-            return RawAnswer(*formats.write_triples(result, media_type, prefixes or {}, max_rows))
+            return RawAnswer(*formats.write_triples(result, media_type, prefixes or {}, max_rows, max_bytes=max_bytes))
         if isinstance(result, ox.QueryBoolean):
             return RawAnswer(*formats.write_boolean(bool(result), media_type))
         names = [v.value for v in result.variables]
-        rows = ({name: solution[name] for name in names} for solution in result)
-        return RawAnswer(*formats.write_solutions(names, rows, media_type, max_rows))
+        rows = (dict(zip(names, solution)) for solution in result)
+        return RawAnswer(*formats.write_solutions(names, rows, media_type, max_rows, max_bytes=max_bytes))
 
     def graphs(self) -> list[GraphName]:
         names: list[GraphName] = sorted((g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)),
