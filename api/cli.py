@@ -1,6 +1,6 @@
 """The ``claimgraph`` command.
 
-Exit codes (as pySHACL's): 0 success, 1 invalid input (a corpus error, a bad parameter, an
+Exit codes (``docs/decisions/0010-exit-codes.md``): 0 success, 1 invalid input (a corpus error, a bad parameter, an
 unknown slug), 2 any other error (the store is missing or failing).
 
     claimgraph ingest [CORPUS_DIR] [--store DIR] [--dry-run] [--force]
@@ -10,6 +10,10 @@ unknown slug), 2 any other error (the store is missing or failing).
     claimgraph serve [--host H] [--port P] [--store DIR | --endpoint URL]
     claimgraph publish [--endpoint URL] [--store DIR | CORPUS_DIR] [--kind auto|oxigraph|virtuoso]
     claimgraph export [--format trig|nquads|jsonld|schema] [--out FILE] [--store DIR]
+    claimgraph docs [--store DIR] [--out DIR]
+
+Only this command prints: its results on stdout, and the progress that the library logs
+(``logging.getLogger(__name__)`` in each module) on stderr, through :func:`log_progress`.
 """
 
 from __future__ import annotations
@@ -17,15 +21,17 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import logging
 import os
 import sys
 import textwrap
-from dataclasses import replace
+import traceback
 from pathlib import Path
 from typing import Any
 
-from claimgraph.api.settings import get_settings
-from claimgraph.queries.errors import ClaimgraphError, CorpusError, ParameterError
+from claimgraph.ontology.errors import ClaimgraphError, CorpusError, ParameterError
+from claimgraph.queries.settings import KINDS, Settings, get_settings
+from claimgraph.queries.store import Backend, EmbeddedBackend, open_backend
 
 
 def _table(rows: list[dict[str, Any]], width: int) -> str:
@@ -61,17 +67,18 @@ def cmd_questions(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """HermiT over the ontology and the data (exit 1 if inconsistent), or --quality: the SPARQL checks."""
+    from claimgraph.ingest.pipeline import corpus_quads
     from claimgraph.ontology import checks, reasoning
-    from claimgraph.ontology.data import corpus_quads, data_graph, store_quads
-    from claimgraph.queries.errors import ParameterError
+    from claimgraph.ontology.data import data_graph
     if args.corpus and args.store:
         raise ParameterError("check either a corpus folder or --store DIR, not both")
     source = Path(args.corpus) if args.corpus else (args.store or get_settings().store)
-    quads = corpus_quads(source) if args.corpus else store_quads(source)
+    quads = corpus_quads(source) if args.corpus else list(EmbeddedBackend(source).quads())
     if args.quality:
         print(f"quality checks on the ontology, the shapes and {source}", file=sys.stderr)
-        found = checks.report(checks.run_checks(checks.build_store(quads), checks.load_checks(), with_data=True),
-                              checks.load_checks())
+        lines, found = checks.report(checks.run_checks(checks.build_store(quads), checks.load_checks(),
+                                                       with_data=True), checks.load_checks())
+        print("\n".join(lines))
         return 1 if found else 0
     reasoning.require_java()
     data = data_graph(quads)
@@ -104,8 +111,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(_table(rows, width))
             for line in _summaries(answer.extra):
                 print(line)
-            shown = f"{len(answer.shaped)}" if answer.total == len(answer.shaped) and not answer.offset else \
-                f"{len(answer.shaped)} of {answer.total} (from {answer.offset + 1})"
+            shown = f"{len(answer.page)}" if answer.total == len(answer.page) and not answer.offset else \
+                f"{len(answer.page)} of {answer.total} (from {answer.offset + 1})"
             print(f"\n{shown} result(s) for {question.name}"
                   + "".join(f" {question.param(k).option} {v}" for k, v in answer.params.items()))
     return 0
@@ -135,22 +142,29 @@ def _summaries(extra: dict[str, Any]) -> list[str]:
     return ["", *lines] if lines else []
 
 
-def _backend(args: argparse.Namespace):
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings with the command's --store and --endpoint applied: an explicit --store wins
+    over $CLAIMGRAPH_ENDPOINT."""
+    settings = get_settings().with_(store=getattr(args, "store", None), endpoint=getattr(args, "endpoint", None))
+    if getattr(args, "store", None) and not getattr(args, "endpoint", None):
+        settings = settings.model_copy(update={"endpoint": None})
+    return settings
+
+
+def _backend(args: argparse.Namespace) -> Backend:
     """The remote server of --endpoint (or $CLAIMGRAPH_ENDPOINT), else the embedded store."""
-    from claimgraph.queries.remote import open_backend
-    s = get_settings()
-    endpoint = getattr(args, "endpoint", None) or (None if args.store else s.endpoint)
-    return open_backend(args.store or s.store, endpoint, kind=s.endpoint_kind, timeout=s.query_timeout)
+    return open_backend(_settings(args))
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from claimgraph.ingest.publish import graphs_from_corpus, graphs_from_store, publish
+    from claimgraph.ingest.pipeline import compile_corpus
+    from claimgraph.queries.publish import graphs_from_dataset, graphs_from_store, publish
     endpoint = args.endpoint or get_settings().endpoint
     if not endpoint:
         raise ParameterError("publish needs --endpoint URL (or CLAIMGRAPH_ENDPOINT)")
     if args.corpus and args.store:
         raise ParameterError("publish either a corpus folder or --store DIR, not both")
-    graphs = (graphs_from_corpus(Path(args.corpus)) if args.corpus
+    graphs = (graphs_from_dataset(compile_corpus(Path(args.corpus)).dataset) if args.corpus
               else graphs_from_store(args.store or get_settings().store))
     report = publish(endpoint, graphs, kind=args.kind, timeout=args.timeout)
     return 2 if report.mismatched else 0
@@ -160,9 +174,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from claimgraph.api.app import create_app
-    settings = get_settings().with_(store=args.store, endpoint=args.endpoint)
-    if args.store and not args.endpoint:  # an explicit store wins over $CLAIMGRAPH_ENDPOINT
-        settings = replace(settings, endpoint=None)
+    settings = _settings(args)
     where = settings.endpoint or settings.store
     print(f"serving {where} on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
@@ -170,25 +182,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from claimgraph.ingest.export import export, get_format
-    from claimgraph.queries.backends import EmbeddedBackend
+    from claimgraph.queries.export import get_format
     chosen = get_format(args.format)  # an unknown format lists the formats (exit 1)
-    backend = EmbeddedBackend(args.store or get_settings().store)
-    chunks = export(backend, chosen.name)
+    backend = _backend(args)
     if args.out is None:
-        for chunk in chunks:
-            sys.stdout.buffer.write(chunk)
+        chosen.exporter.dump(backend, sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return 0
     partial = args.out.with_name(f".{args.out.name}.partial-{os.getpid()}")
     try:
         with open(partial, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
+            chosen.exporter.dump(backend, out)
         os.replace(partial, args.out)
     finally:
         partial.unlink(missing_ok=True)
     print(f"wrote {args.out} ({chosen.name}, {args.out.stat().st_size} bytes)", file=sys.stderr)
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    """``make docs``: the ontology documentation, with examples from the store."""
+    from claimgraph.ontology import docs
+    for path in docs.write(args.out or get_settings().docs_dir, _backend(args)):
+        print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
@@ -247,9 +263,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--endpoint", help="the server's query URL, e.g. http://127.0.0.1:7878/query (Oxigraph) "
                                       "or http://127.0.0.1:8890/sparql (Virtuoso); default $CLAIMGRAPH_ENDPOINT")
     p.add_argument("--store", type=Path, help="the ingested store to read (default: $CLAIMGRAPH_STORE or data/store)")
-    p.add_argument("--kind", choices=("auto", "oxigraph", "virtuoso", "generic"), default="auto",
+    p.add_argument("--kind", choices=KINDS, default="auto",
                    help="which server it is (default: ask it)")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default 120)")
+    p.add_argument("--timeout", type=float, help="seconds per request (default: $CLAIMGRAPH_PUBLISH_TIMEOUT or 120)")
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("export", help="write the whole graph as TriG, N-Quads, JSON-LD or schema.org Claims")
@@ -259,11 +275,36 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="the file to write (default: standard output)")
     p.add_argument("--store", type=Path, help="the store folder")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("docs", help="write the ontology documentation, with examples from the store (make docs)")
+    p.add_argument("--store", type=Path, help="the store to take examples from (default: $CLAIMGRAPH_STORE or data/store)")
+    p.add_argument("--out", type=Path, help="the folder to write (default: $CLAIMGRAPH_DOCS_DIR or build/docs)")
+    p.set_defaults(func=cmd_docs)
     return top
+
+
+class _Stderr(logging.Handler):
+    """Progress of the library's loggers, to whatever ``sys.stderr`` is when it is written."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):  # a closed or broken stderr: nothing to tell
+            pass
+
+
+def log_progress() -> None:
+    """Show claimgraph's progress messages (INFO and above) on stderr, once per process."""
+    logger = logging.getLogger("claimgraph")
+    if not any(isinstance(h, _Stderr) for h in logger.handlers):
+        logger.addHandler(_Stderr())
+        logger.setLevel(logging.INFO)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    log_progress()
     try:
         return args.func(args)
     except CorpusError as exc:
@@ -280,6 +321,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `claimgraph ask ... | head`: the reader has seen enough
         sys.stderr.close()
         return 0
+    except Exception as exc:  # a bug, not the user's input: exit 2, with the trace where it can be read
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        print(f"claimgraph: internal error ({type(exc).__name__}: {exc}); this is a bug in claimgraph, "
+              "not in your input. Run with CLAIMGRAPH_DEBUG=1 for the traceback.", file=sys.stderr)
+        if os.environ.get("CLAIMGRAPH_DEBUG"):
+            traceback.print_exc()
+        return 2
 
 
 if __name__ == "__main__":

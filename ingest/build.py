@@ -14,15 +14,15 @@ from typing import Any
 from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV
 
-from claimgraph.ingest import iris
-from claimgraph.ingest.folding import search_key
+from claimgraph.ontology import iris
+from claimgraph.ontology.folding import search_key
 from claimgraph.ingest.load import SourcedArticle
 from claimgraph.ingest.models import (Accusation, Actor, Call, Causal, Claim, Event, Generic, Intent, Place,
                                       Prediction, Responsibility, Status, TimeBounds, as_list)
 from claimgraph.ingest.registry import Kind, Located, Registry
 from claimgraph.ingest.yaml_lines import field_path
 from claimgraph.ontology.namespace import CG, VOCABULARIES
-from claimgraph.queries.errors import Problem
+from claimgraph.ontology.errors import Problem
 
 ACTOR_CLASS = {
     "state": CG.State, "government-body": CG.GovernmentBody, "person": CG.Person,

@@ -11,27 +11,30 @@ A dry run (``store=None``) validates everything and writes nothing:
 from __future__ import annotations
 
 import hashlib
-import sys
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from claimgraph import ontology
-from claimgraph.ingest import iris
+from claimgraph.ontology import iris
 from claimgraph.ingest.build import Built, build
+from claimgraph.ingest.files import layout_problems, root_problems
+from claimgraph.ingest.integrity import corpus_problems
 from claimgraph.ingest.load import read_articles, read_registry
 from claimgraph.ingest.shapes import check
-from claimgraph.ingest.store import is_current, replace_store
-from claimgraph.queries.errors import CorpusError, Problem, ShapeViolation
+from claimgraph.ontology.data import dataset_quads
+from claimgraph.queries.settings import get_settings
+from claimgraph.queries.store.versions import is_current, replace_store
+from claimgraph.ontology.errors import CorpusError, Problem, ShapeViolation
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-
-
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -44,24 +47,37 @@ class IngestReport:
     seconds: float
 
 
+#: The code outside this folder that decides what the store holds (minted IRIs, search keys, SHACL).
+BUILDERS = tuple(Path(ontology.__file__).parent / name for name in ("iris.py", "folding.py", "validation.py"))
+
+
+def store_builders() -> list[Path]:
+    """Every file besides the corpus that decides what the store holds: the ontology and its
+    shapes, the ingestion code, and the naming and validation code it uses. Exporting,
+    publishing and tooling are not among them: changing them does not mean re-ingesting."""
+    return [ontology.SOURCE, ontology.SHAPES, *BUILDERS, *sorted(Path(__file__).parent.glob("*.py"))]
+
+
 def corpus_digest(corpus: Path) -> str:
-    """A digest of everything the store is built from: corpus files, ontology, shapes, code version."""
+    """A digest of everything the store is built from: corpus files, :func:`store_builders`, the
+    package version."""
     from importlib.metadata import version
     h = hashlib.sha256(version("claimgraph").encode())
     files = sorted(p for p in corpus.rglob("*.yaml") if p.is_file())
-    for path in [*files, ontology.SOURCE, ontology.SHAPES, *sorted(Path(__file__).parent.glob("*.py"))]:
+    for path in [*files, *store_builders()]:
         h.update(str(path.relative_to(path.parent.parent)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 
-def compile_corpus(corpus: Path, *, progress: Progress = _stderr) -> Built:
+def compile_corpus(corpus: Path, *, progress: Progress = logger.info) -> Built:
     """Read and validate the corpus into an RDF dataset; raise CorpusError listing every problem."""
     if not corpus.is_dir():
         raise CorpusError(f"no corpus folder at {corpus}")
-    problems: list[Problem] = []
+    problems: list[Problem] = root_problems(corpus)
     registry = read_registry(corpus, problems)
     articles = read_articles(corpus, problems)
+    problems.extend(corpus_problems(registry, articles))
     progress(f"read {len(registry.entries)} registry entries and {len(articles)} article files")
     built = build(registry, articles)
     problems.extend(built.problems)
@@ -77,6 +93,14 @@ def compile_corpus(corpus: Path, *, progress: Progress = _stderr) -> Built:
     return built
 
 
+def corpus_quads(corpus: Path) -> list[ox.Quad]:
+    """The quads that ``claimgraph ingest`` would write for ``corpus`` (validated, not written).
+
+    Raises CorpusError (exit 1) when the corpus is invalid.
+    """
+    return dataset_quads(compile_corpus(Path(corpus), progress=lambda message: None).dataset)
+
+
 def _skolemized(graph: Graph):
     """The ontology's triples with blank nodes replaced by stable IRIs (canonical labelling),
     so that ingesting the same ontology twice gives the same quads."""
@@ -89,13 +113,15 @@ def _skolemized(graph: Graph):
         yield skolem(s), p, skolem(o)
 
 
-def ingest(corpus: Path, *, store: Path | None, force: bool = False, progress: Progress = _stderr) -> IngestReport:
+def ingest(corpus: Path, *, store: Path | None, force: bool = False, progress: Progress = logger.info) -> IngestReport:
     """Validate the corpus and, unless ``store`` is None (a dry run), replace the store with it.
 
     Nothing is written unless every file, reference and shape is valid; the previous store
     stays exactly as it was on any error.
     """
     started = time.perf_counter()
+    if corpus.is_dir() and (layout := layout_problems(corpus, max_bytes=get_settings().corpus_max_file_bytes)):
+        raise CorpusError(problems=layout)  # before the digest: a file it leaves out is not "up to date"
     digest = corpus_digest(corpus) if corpus.is_dir() else ""
     if store is not None and not force and is_current(store, digest):
         progress(f"store {store} is up to date with the corpus (digest {digest})")

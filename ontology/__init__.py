@@ -18,16 +18,40 @@ NAMESPACE_FILE: Path = ONTOLOGY_DIR / "namespace.py"
 SHAPES: Path = ONTOLOGY_DIR / "shapes.ttl"
 CATALOG: Path = ONTOLOGY_DIR / "catalog-v001.xml"
 IMPORTS_DIR: Path = ONTOLOGY_DIR / "imports"
-PROV_O_FILE: Path = IMPORTS_DIR / "prov-o.owl"
+#: The modules beside the core: the alignment (generated from its SSSOM mapping set) and the
+#: inverse properties (edited Turtle), each with its generated RDF/XML.
+MAPPINGS: Path = ONTOLOGY_DIR / "mappings" / "claimgraph.sssom.tsv"
+ALIGN_SOURCE: Path = ONTOLOGY_DIR / "claimgraph-align.ttl"
+ALIGN_OWL: Path = ONTOLOGY_DIR / "claimgraph-align.owl"
+INVERSES_SOURCE: Path = ONTOLOGY_DIR / "claimgraph-inverses.ttl"
+INVERSES_OWL: Path = ONTOLOGY_DIR / "claimgraph-inverses.owl"
+#: PROV-O: the published Turtle (the copy Protégé loads) and the RDF/XML generated from it for
+#: owlready2, named after the version IRI the core imports, as owlready2's onto_path needs.
+PROV_O_SOURCE: Path = IMPORTS_DIR / "prov-o.ttl"
+PROV_O_FILE: Path = IMPORTS_DIR / "prov-o-20130430.owl"
+SKOS_FILE: Path = IMPORTS_DIR / "skos.nt"
+SEM_FILE: Path = IMPORTS_DIR / "sem.nt"
+SCHEMA_FILE: Path = IMPORTS_DIR / "schema-org.nt"
 
 ONTOLOGY_IRI = "https://w3id.org/claimgraph/ontology"
 NAMESPACE_IRI = "https://w3id.org/claimgraph/ontology#"
-PROV_O_IRI = "http://www.w3.org/ns/prov-o"
+ALIGN_IRI = "https://w3id.org/claimgraph/ontology/align"
+INVERSES_IRI = "https://w3id.org/claimgraph/ontology/inverses"
+#: PROV-O is imported by its version IRI (its ontology IRI is http://www.w3.org/ns/prov-o#): docs/decisions/0007-prov-o-import.md
+PROV_O_IRI = "http://www.w3.org/ns/prov-o-20130430"
+SKOS_IRI = "http://www.w3.org/2004/02/skos/core"
 
 __all__ = [
+    "ALIGN_IRI",
+    "ALIGN_OWL",
+    "ALIGN_SOURCE",
     "CATALOG",
     "CG",
     "IMPORTS_DIR",
+    "INVERSES_IRI",
+    "INVERSES_OWL",
+    "INVERSES_SOURCE",
+    "MAPPINGS",
     "NAMESPACE_FILE",
     "NAMESPACE_IRI",
     "ONTOLOGY_DIR",
@@ -35,7 +59,12 @@ __all__ = [
     "OWL_FILE",
     "PROV_O_FILE",
     "PROV_O_IRI",
+    "PROV_O_SOURCE",
+    "SCHEMA_FILE",
+    "SEM_FILE",
     "SHAPES",
+    "SKOS_FILE",
+    "SKOS_IRI",
     "SOURCE",
     "VOCABULARIES",
 ]

@@ -1,10 +1,10 @@
-"""The ingested data that the reasoner and the quality checks look at.
+"""The ingested data that the reasoner and the quality checks look at, as quads handed to them.
 
-Data come from a store built by ``claimgraph ingest`` (read-only), from a corpus folder compiled
-in memory (nothing is written), or from an RDF file (fixtures). The store's ontology graph
-(``<https://w3id.org/claimgraph/graph/ontology>``) holds the ontology with blank nodes
-skolemized for stable quads; it is not data, and the reasoner reads the ontology from
-``claimgraph.owl`` instead.
+This module reads no store and compiles no corpus: the layers above do (the store interface's
+``quads()``, ``claimgraph.ingest.pipeline.corpus_quads``), and pass the quads here. RDF files
+(fixtures) are read here. The store's ontology graph (``<https://w3id.org/claimgraph/graph/ontology>``)
+holds the ontology with blank nodes skolemized for stable quads; it is not data, and the
+reasoner reads the ontology from ``claimgraph.owl`` instead.
 """
 
 from __future__ import annotations
@@ -14,37 +14,9 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
-GRAPH_BASE = "https://w3id.org/claimgraph/graph/"
-ONTOLOGY_GRAPH = GRAPH_BASE + "ontology"
+from claimgraph.ontology import iris
 
-
-def open_store(store: Path) -> ox.Store:
-    """The store at ``store``, read-only; StoreMissing (exit 2) when there is none."""
-    from claimgraph.queries.errors import StoreMissing
-
-    store = Path(store)
-    if not store.is_dir():
-        raise StoreMissing(f"no store at {store}: run `claimgraph ingest` first")
-    try:
-        return ox.Store.read_only(str(store))
-    except OSError as exc:
-        raise StoreMissing(f"cannot open the store at {store}: {exc}") from exc
-
-
-def store_quads(store: Path) -> list[ox.Quad]:
-    """Every quad of the store at ``store``."""
-    return list(open_store(store).quads_for_pattern(None, None, None, None))
-
-
-def corpus_quads(corpus: Path) -> list[ox.Quad]:
-    """The quads that ``claimgraph ingest`` would write for ``corpus`` (validated, not written).
-
-    Raises CorpusError (exit 1) when the corpus is invalid.
-    """
-    from claimgraph.ingest.pipeline import compile_corpus
-
-    built = compile_corpus(Path(corpus), progress=lambda message: None)
-    return dataset_quads(built.dataset)
+ONTOLOGY_GRAPH = str(iris.ONTOLOGY_GRAPH)
 
 
 def dataset_quads(dataset: Dataset) -> list[ox.Quad]:

@@ -15,8 +15,8 @@ from rdflib.term import URIRef
 __all__ = ["CG", "DEPRECATED", "ONTOLOGY_IRI", "VERSION", "VERSION_IRI", "VOCABULARIES"]
 
 ONTOLOGY_IRI = URIRef('https://w3id.org/claimgraph/ontology')
-VERSION_IRI = URIRef('https://w3id.org/claimgraph/ontology/0.1.0')
-VERSION = '0.1.0'
+VERSION_IRI = URIRef('https://w3id.org/claimgraph/ontology/0.2.0')
+VERSION = '0.2.0'
 
 
 class CG(_rdflib_namespace.DefinedNamespace):

@@ -1,9 +1,12 @@
 """Load the claimgraph ontology with owlready2 and check it, alone or with data, with HermiT.
 
-owlready2 reads RDF/XML and N-Triples, not Turtle: the ontology comes from the generated
-``claimgraph.owl`` and data are handed over as N-Triples. The PROV-O import resolves offline to
-``imports/prov-o.owl`` through ``owlready2.onto_path``. HermiT needs Java (``java`` on PATH, or
-``owlready2.JAVA_EXE``).
+owlready2 reads RDF/XML and N-Triples, not Turtle (``docs/decisions/0006-rdfxml-for-owlready2.md``): the ontology comes from the generated
+``claimgraph.owl`` and data are handed over as N-Triples. The PROV-O import (by its version IRI)
+resolves offline to ``imports/prov-o-20130430.owl`` through ``owlready2.onto_path``
+(``docs/decisions/0007-prov-o-import.md``). With
+``modules=True`` the inverses and alignment modules (``claimgraph-inverses.owl``,
+``claimgraph-align.owl``) are loaded too, and ``extra_files`` adds further ontologies (the SKOS
+copy, say). HermiT needs Java (``java`` on PATH, or ``owlready2.JAVA_EXE``).
 
 Checking data (:func:`check_data`) adds two things to the data, in the reasoning load only:
 
@@ -42,9 +45,9 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF
 
-from claimgraph.queries.errors import ClaimgraphError
+from claimgraph.ontology.errors import ClaimgraphError
 
-from . import IMPORTS_DIR, NAMESPACE_IRI, ONTOLOGY_DIR, OWL_FILE, PROV_O_FILE
+from . import ALIGN_OWL, IMPORTS_DIR, INVERSES_OWL, NAMESPACE_IRI, ONTOLOGY_DIR, OWL_FILE, PROV_O_FILE
 
 DATA_ONTOLOGY = "urn:claimgraph:reasoning-data"
 
@@ -101,15 +104,23 @@ def configure_onto_path() -> None:
             owlready2.onto_path.insert(0, folder)
 
 
-def load_ontology(world: owlready2.World | None = None) -> owlready2.Ontology:
+def load_ontology(world: owlready2.World | None = None, *, modules: bool = False,
+                  extra_files: Sequence[Path] = ()) -> owlready2.Ontology:
     """Load the generated RDF/XML ontology, with PROV-O from the local copy.
 
     ``world`` defaults to ``owlready2.default_world``; pass a fresh ``owlready2.World()`` to
-    keep the load apart from other ontologies of the process.
+    keep the load apart from other ontologies of the process. ``modules`` loads the inverses
+    and alignment modules after the core (they import it, and owlready2 resolves an import to an
+    ontology already loaded); ``extra_files`` are further ontologies (RDF/XML, or N-Triples when
+    the name ends in ``.nt``). Returns the core.
     """
     configure_onto_path()
     world = world if world is not None else owlready2.default_world
-    return world.get_ontology(OWL_FILE.as_uri()).load(only_local=True)
+    core = world.get_ontology(OWL_FILE.as_uri()).load(only_local=True)
+    for path in (*((INVERSES_OWL, ALIGN_OWL) if modules else ()), *extra_files):
+        fmt = "ntriples" if Path(path).suffix == ".nt" else "rdfxml"
+        world.get_ontology(Path(path).resolve().as_uri()).load(only_local=True, format=fmt)
+    return core
 
 
 def _run_hermit(world: owlready2.World, *, with_data: bool, infer_property_values: bool = False
@@ -189,46 +200,50 @@ def reasoning_load(data: Graph, *, una: bool = True) -> Graph:
     return load
 
 
-def _hermit_on(load: Graph, *, infer_property_values: bool = False) -> tuple[ReasonerReport, owlready2.World]:
+def _hermit_on(load: Graph, *, infer_property_values: bool = False, modules: bool = False,
+               extra_files: Sequence[Path] = ()) -> tuple[ReasonerReport, owlready2.World]:
     world = owlready2.World()
-    load_ontology(world)
+    load_ontology(world, modules=modules, extra_files=extra_files)
     nt = load.serialize(format="nt", encoding="utf-8")
     world.get_ontology(DATA_ONTOLOGY + "#").load(fileobj=io.BytesIO(nt), format="ntriples")
     return _run_hermit(world, with_data=True, infer_property_values=infer_property_values), world
 
 
-def consistent(data: Graph, *, una: bool = True) -> bool:
+def consistent(data: Graph, *, una: bool = True, modules: bool = False,
+               extra_files: Sequence[Path] = ()) -> bool:
     """Whether the ontology and ``data`` are consistent for HermiT (no diagnosis)."""
-    report, world = _hermit_on(reasoning_load(data, una=una))
+    report, world = _hermit_on(reasoning_load(data, una=una), modules=modules, extra_files=extra_files)
     world.close()
     return report.consistent
 
 
-def check_data(data: Graph, *, una: bool = True, diagnose: bool = True, max_bisect_runs: int = 60
-               ) -> ReasonerReport:
+def check_data(data: Graph, *, una: bool = True, diagnose: bool = True, max_bisect_runs: int = 60,
+               modules: bool = False, extra_files: Sequence[Path] = ()) -> ReasonerReport:
     """Run HermiT over the ontology and ``data``; when inconsistent, name the culprits.
 
     ``data`` is the ingested data (not the ontology graph). The report's ``message`` carries
     HermiT's verdict (owlready2's exception name when inconsistent) and ``culprits`` the
-    individuals found by :func:`explain` or, failing that, by :func:`bisect`.
+    individuals found by :func:`explain` or, failing that, by :func:`bisect`. ``modules`` and
+    ``extra_files`` load more ontologies beside the core (see :func:`load_ontology`).
     """
-    report, world = _hermit_on(reasoning_load(data, una=una))
+    report, world = _hermit_on(reasoning_load(data, una=una), modules=modules, extra_files=extra_files)
     world.close()
     if report.consistent or not diagnose:
         return report
     culprits = explain(data)
     how = "found by SPARQL over the ontology and the data"
     if not culprits:
-        culprits = bisect(data, lambda g: consistent(g, una=una), max_runs=max_bisect_runs)
+        culprits = bisect(data, lambda g: consistent(g, una=una, modules=modules, extra_files=extra_files),
+                          max_runs=max_bisect_runs)
         how = "no direct cause found by SPARQL; bisected with HermiT"
     if not culprits:
         return ReasonerReport(False, [], report.message + "; no culprit found", [])
     return ReasonerReport(False, [], f"{report.message}; offending individuals ({how}):", culprits)
 
 
-def inferred_relations(data: Graph, prop: URIRef) -> set[tuple[str, str]]:
+def inferred_relations(data: Graph, prop: URIRef, *, modules: bool = False) -> set[tuple[str, str]]:
     """The ``prop`` relations between data individuals that HermiT infers (asserted included)."""
-    report, world = _hermit_on(reasoning_load(data), infer_property_values=True)
+    report, world = _hermit_on(reasoning_load(data), infer_property_values=True, modules=modules)
     try:
         if not report.consistent:
             raise ValueError(f"cannot infer relations: {report.message}")

@@ -1,8 +1,9 @@
 """The named questions: one ``.rq`` file each in ``questions/``, with declared parameters.
 
-A question file starts with ``#+`` comment lines holding YAML (the convention of grlc):
-``summary``, ``description``, ``params`` (name -> type, description, example, ...), ``shape``
-(how the CLI and the API present the rows) and optionally ``aliases`` (old names that still
+A question file starts with ``#+`` comment lines holding YAML (``docs/decisions/0011-questions-as-rq-files.md``):
+``summary``, ``description``, ``params`` (name -> type, description, example, ...), ``layout``
+(how the CLI and the API lay the rows out, :mod:`claimgraph.queries.layouts`; ``shape`` is its
+older name, still read) and optionally ``aliases`` (old names that still
 answer) and ``details`` (``claims``: the rows' ``?claim`` are then looked up by
 ``parts/claim-details.rq``; ``pairs``: both ``?a`` and ``?b``; see :mod:`claimgraph.queries.details`). The SPARQL below uses each query parameter as a variable of the same name; values are
 bound as RDF terms at run time, never pasted into the text.
@@ -15,18 +16,17 @@ Rules for the SPARQL of a question, so that every backend gives the same answer:
 - An optional query parameter is used only inside ``#if NAME`` ... ``#end`` blocks: the lines
   between are dropped when the parameter is not given (``#if !NAME``: kept only when it is not
   given; ``#if a !b``: all must hold; blocks do not nest). A boolean parameter counts as given
-  only when it is true (``related=false`` drops its ``#if related`` blocks). ``#if @oxigraph`` / ``#if !@oxigraph``
-  choose by the engine that answers, for the rare pattern one engine plans well and another
-  badly; both forms must give the same rows once shaped. The blocks are SPARQL comments, so the
-  file as it stands still parses.
-- Parameters with ``bind: false`` are not in the query: the shaping step applies them to the
-  answer (a filter on the shaped list). ``limit`` and ``offset`` are such parameters, added to
-  every question: answers are paged after shaping, and say how many results there are in all.
+  only when it is true (``related=false`` drops its ``#if related`` blocks). The blocks are SPARQL
+  comments, so the file as it stands still parses.
+- Parameters with ``bind: false`` are not in the query: the layout step applies them to the
+  answer (a filter on the laid-out list). ``limit`` and ``offset`` are such parameters, added to
+  every question: answers are paged after the layout, and say how many results there are in all.
 
 Parameter types: ``event``, ``actor``, ``outlet``, ``place``, ``article`` (slugs, bound as the
 entity's IRI once its existence is checked), ``text`` (a literal), ``integer`` (``minimum``,
 ``maximum``, ``default``), ``boolean``, ``date`` (ISO ``YYYY-MM-DD``, bound as ``xsd:date``) and
-``choice`` (one of ``choices``, bound as a literal).
+``choice`` (one of ``choices``, bound as a literal) and ``iri`` (an absolute IRI, bound as a named node;
+used by the queries behind resource pages, ``resources/``).
 
 >>> q = catalog()["attributions"]
 >>> [p.name for p in q.params]
@@ -37,6 +37,13 @@ entity's IRI once its existence is checked), ``text`` (a literal), ``integer`` (
 [('limit', 100, 1000), ('offset', 0, None)]
 >>> get("speaker-claims").name
 'speaker'
+>>> q.params[0].schema()["pattern"], q.paging[0].schema()
+('^[a-z0-9]+(?:-[a-z0-9]+)*$', {'type': 'integer', 'minimum': 1, 'maximum': 1000})
+
+What a parameter accepts is said once, by :meth:`Param.schema` (a JSON Schema): the API documents
+it in OpenAPI and :func:`claimgraph.queries.run.convert` enforces it, with the same messages for
+the CLI and the API. A question's ``since`` and ``until`` dates bound a period: ``since`` may
+not be after ``until`` (:data:`PERIODS`).
 """
 
 from __future__ import annotations
@@ -50,22 +57,31 @@ from typing import Any, Literal
 
 import yaml
 
-from claimgraph.queries.errors import NotFound
+from claimgraph.ontology.errors import NotFound
 
 QUESTIONS_DIR = Path(__file__).parent / "questions"
-ParamType = Literal["event", "actor", "outlet", "place", "article", "text", "integer", "boolean", "date", "choice"]
+ParamType = Literal["event", "actor", "outlet", "place", "article", "text", "integer", "boolean", "date", "choice",
+                    "iri"]
 PARAM_TYPES: tuple[str, ...] = ("event", "actor", "outlet", "place", "article", "text", "integer", "boolean",
-                                "date", "choice")
+                                "date", "choice", "iri")
 SLUG_TYPES: tuple[str, ...] = ("event", "actor", "outlet", "place", "article")
-SHAPES = ("rows", "claims", "attributions", "accusations", "event-claims", "speaker", "outlet", "contradictions",
-          "corroboration", "timeline", "network", "search", "articles")
+LAYOUTS = ("rows", "claims", "attributions", "accusations", "event-claims", "speaker", "outlet", "contradictions",
+           "corroboration", "timeline", "network", "search", "articles")
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
-_HEADER_KEYS = {"summary", "description", "params", "shape", "aliases", "details"}
+#: A slug: lowercase letters and digits, in words joined by single hyphens; and its longest form.
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MAX_SLUG = 120
+#: The longest text parameter, and what a text parameter must contain (something not blank).
+MAX_TEXT = 200
+TEXT_PATTERN = r"\S"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: Pairs of date parameters that bound a period: the first may not be after the second.
+PERIODS: tuple[tuple[str, str], ...] = (("since", "until"),)
+_HEADER_KEYS = {"summary", "description", "params", "layout", "shape", "aliases", "details"}
 DETAILS = ("claims", "pairs")
 _PARAM_KEYS = {"type", "description", "example", "required", "default", "minimum", "maximum", "choices", "bind",
                "fold"}
-_IF = re.compile(r"^\s*#if((?:\s+!?@?[A-Za-z_][A-Za-z0-9_]*)+)\s*$")
-ENGINES = ("oxigraph", "virtuoso", "generic")
+_IF = re.compile(r"^\s*#if((?:\s+!?[A-Za-z_][A-Za-z0-9_]*)+)\s*$")
 _END = re.compile(r"^\s*#end\s*$")
 
 
@@ -80,14 +96,29 @@ class Param:
     minimum: int | None = None
     maximum: int | None = None
     choices: tuple[str, ...] = ()
-    bind: bool = True          # bound into the SPARQL (True) or applied to the shaped answer (False)
+    bind: bool = True          # bound into the SPARQL (True) or applied to the laid-out answer (False)
     paging: bool = False       # limit / offset, common to every question
-    fold: bool = False         # text bound folded for search, as cg:searchKey is (claimgraph.ingest.folding)
+    fold: bool = False         # text bound folded for search, as cg:searchKey is (claimgraph.ontology.folding)
 
     @property
     def option(self) -> str:
         """The command-line option: ``--only-single-outlet`` for ``only_single_outlet``."""
         return "--" + self.name.replace("_", "-")
+
+    def schema(self) -> dict[str, Any]:
+        """What the parameter accepts, as JSON Schema (the one statement of it; see the module)."""
+        if self.type in SLUG_TYPES:
+            return {"type": "string", "pattern": SLUG_PATTERN, "maxLength": MAX_SLUG}
+        if self.type == "text":
+            return {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": TEXT_PATTERN}
+        if self.type == "date":
+            return {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+        if self.type == "integer":
+            bounds = {"minimum": self.minimum, "maximum": self.maximum}
+            return {"type": "integer", **{k: v for k, v in bounds.items() if v is not None}}
+        if self.type == "boolean":
+            return {"type": "boolean"}
+        return {"type": "string", "enum": list(self.choices)}
 
 
 PAGING: tuple[Param, ...] = (
@@ -104,7 +135,7 @@ class Question:
     summary: str
     description: str
     params: tuple[Param, ...]
-    shape: str
+    layout: str
     sparql: str
     path: Path
     aliases: tuple[str, ...] = ()
@@ -119,14 +150,13 @@ class Question:
     def param(self, name: str) -> Param | None:
         return next((p for p in self.all_params if p.name == name), None)
 
-    def query(self, given: Iterable[str] = (), engine: str = "oxigraph") -> str:
-        """The SPARQL for these given parameters on this engine: each ``#if`` block kept only
-        when it holds.
+    def query(self, given: Iterable[str] = ()) -> str:
+        """The SPARQL for these given parameters: each ``#if`` block kept only when it holds.
 
         Comment lines (the header, the explanations) are left out: what goes to a server is the
         query alone (SPARQLWrapper, for one, guesses a query's form from words in its comments).
         """
-        present = {*given, "@" + engine}
+        present = set(given)
         kept, skipping = [], False
         for line in self.sparql.splitlines():
             if (m := _IF.match(line)) and not skipping:
@@ -141,8 +171,7 @@ class Question:
 
 
 def _holds(condition: str, present: set[str]) -> bool:
-    """``#if a !b``: every name without ``!`` is given and every name with ``!`` is not; ``@name``
-    is the engine that will answer (``@oxigraph``, ``@virtuoso``, ``@generic``)."""
+    """``#if a !b``: every name without ``!`` is given and every name with ``!`` is not."""
     return all((name[1:] not in present) if name.startswith("!") else (name in present)
                for name in condition.split())
 
@@ -186,9 +215,6 @@ def parse_question(path: Path) -> Question:
     if len(conditions) != len(re.findall(r"^\s*#end\s*$", text, re.MULTILINE)):
         raise ValueError(f"{path}: every `#if NAME` needs its `#end` (blocks do not nest)")
     blocks = {name for names in conditions for name in names if not name.startswith("!")}
-    for name in {name.lstrip("!") for names in conditions for name in names if "@" in name}:
-        if name[1:] not in ENGINES:
-            raise ValueError(f"{path}: `#if {name}` names no engine; the engines are {ENGINES}")
     for p in params:
         if not p.bind:
             continue
@@ -197,18 +223,20 @@ def parse_question(path: Path) -> Question:
             raise ValueError(f"{path}: parameter {p.name!r} must be projected: SELECT ?{p.name} ...")
         if not p.required and p.name not in blocks:
             raise ValueError(f"{path}: optional parameter {p.name!r} must be used inside `#if {p.name}` blocks")
-    for name in {name.lstrip("!") for names in conditions for name in names if "@" not in name}:
+    for name in {name.lstrip("!") for names in conditions for name in names}:
         if not any(p.name == name and not p.required and p.bind for p in params):
             raise ValueError(f"{path}: `#if {name}` names no optional query parameter")
-    shape = meta.get("shape", "rows")
-    if shape not in SHAPES:
-        raise ValueError(f"{path}: shape {shape!r} is not one of {SHAPES}")
+    if "layout" in meta and "shape" in meta:
+        raise ValueError(f"{path}: give `layout`, not also its older name `shape`")
+    layout = meta.get("layout", meta.get("shape", "rows"))
+    if layout not in LAYOUTS:
+        raise ValueError(f"{path}: layout {layout!r} is not one of {LAYOUTS}")
     details = meta.get("details")
     needs = {"claims": {"claim"}, "pairs": {"a", "b"}}
     if details is not None and (details not in DETAILS or not needs[details] <= projected):
         raise ValueError(f"{path}: `details` is `claims` (with a projected ?claim) or `pairs` (?a and ?b)")
     return Question(path.stem, meta["summary"], " ".join(str(meta.get("description", "")).split()),
-                    params, shape, text, path, tuple(meta.get("aliases") or ()), details=details)
+                    params, layout, text, path, tuple(meta.get("aliases") or ()), details=details)
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,7 @@
 A claim question's own ``.rq`` finds *which* claim acts answer it (a few joins from the
 parameter, through indexes); this module then asks :data:`DETAILS_FILE` about those claims, a
 page of :data:`CHUNK` IRIs at a time, and joins its rows to the question's rows claim by claim,
-as the shaping expects them (one row per fact of a claim, each with the columns every claim has).
+as the layouts expect them (one row per fact of a claim, each with the columns every claim has).
 
 Two queries instead of one, because one long query with what a claim may lack is planned badly
 by both engines: Oxigraph 0.5 evaluates an OPTIONAL after a long join over the whole store, and
@@ -29,9 +29,10 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
+from claimgraph.ontology import iris
 from claimgraph.ontology.namespace import VOCABULARIES
-from claimgraph.queries.backends import Backend
-from claimgraph.queries.shaping import ACTOR_KINDS
+from claimgraph.queries.layouts import ACTOR_KINDS
+from claimgraph.queries.store import Backend
 from claimgraph.queries.terms import to_python
 
 DETAILS_FILE = Path(__file__).parent / "parts" / "claim-details.rq"
@@ -76,7 +77,7 @@ def lookup(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> di
     template = details_query(DETAILS_FILE, _VALUES)
     for page in chunks(claims, chunk):
         values = "VALUES ?claim { " + " ".join(str(ox.NamedNode(iri)) for iri in page) + " }"
-        _, rows = backend.select(template.replace(_VALUES, values), {})
+        _, rows = backend.select(template.replace(_VALUES, values))
         for row in rows:
             plain = {k: to_python(v) for k, v in row.items()}
             for column, name in CONTROLLED.items():
@@ -218,13 +219,12 @@ ROLLUP = ("represents", "part-of")
 
 
 def _cards(slugs: Sequence[str], backend: Backend, chunk: int) -> dict[str, dict[str, Any]]:
-    from claimgraph.ingest import iris
     template = details_query(ACTORS_FILE, _ACTOR_VALUES)
     cards: dict[str, dict[str, Any]] = {}
     facts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for page in chunks(list(slugs), chunk):
         values = "VALUES ?actor { " + " ".join(str(ox.NamedNode(str(iris.entity("actor", s)))) for s in page) + " }"
-        _, rows = backend.select(template.replace(_ACTOR_VALUES, values), {})
+        _, rows = backend.select(template.replace(_ACTOR_VALUES, values))
         for row in rows:
             plain = {k: to_python(v) for k, v in row.items()}
             facts[plain["actor"]].append(plain)

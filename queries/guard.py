@@ -1,7 +1,7 @@
 """Pre-parse an untrusted SPARQL query and decide whether the read-only endpoint may run it.
 
-Security posture (DESIGN.md section 6): the public ``/sparql`` endpoint runs only SELECT, ASK,
-CONSTRUCT and DESCRIBE. Before any engine sees a query, :func:`inspect_query` parses it with
+Security posture (``docs/decisions/0005-sparql-security.md``): the public ``/sparql`` endpoint
+runs only SELECT, ASK, CONSTRUCT and DESCRIBE. Before any engine sees a query, :func:`inspect_query` parses it with
 rdflib's SPARQL parser (not the engine that will run it) and refuses:
 
 * queries longer than the configured cap (:class:`QueryTooLong`);
@@ -12,7 +12,15 @@ rdflib's SPARQL parser (not the engine that will run it) and refuses:
   algebra are both walked, and a textual check backs them up (pyoxigraph would make the
   outbound HTTP call itself);
 * ``FROM`` / ``FROM NAMED`` (and the protocol's ``default-graph-uri`` / ``named-graph-uri``)
-  naming a graph that is not one of the store's own graphs, such as ``<file:///etc/passwd>``.
+  naming a graph that is not one of the store's own graphs, such as ``<file:///etc/passwd>``;
+* Virtuoso's ``bif:`` and ``sql:`` IRIs anywhere (Virtuoso maps them to SQL built-ins and stored
+  procedures, some of which read files; :class:`ForbiddenQuery`, 403);
+* calls of functions other than SPARQL's own and XSD casts (:class:`UnknownFunction`, 400: no
+  store behind the endpoint offers others), and ill-typed literals such as ``"x"^^xsd:integer``
+  (:class:`QuerySyntaxError`, 400): client mistakes, said so before any engine runs.
+
+Relative IRIs are resolved against ``base_iri`` (the endpoint's URL; a ``BASE`` in the query
+wins), so ``FROM <g>`` is checked as the IRI the engine will read.
 
 The module never evaluates a query, and it switches off rdflib's loading of ``FROM`` graphs
 (``SPARQL_LOAD_GRAPHS``) so that nothing in this process can be tricked into reading a file.
@@ -26,7 +34,7 @@ larger stack and recursion limit than the API process can safely afford.
 >>> inspect_query("DROP ALL", max_length=1000)
 Traceback (most recent call last):
 ...
-claimgraph.queries.errors.ForbiddenQuery: read-only endpoint: updates are refused
+claimgraph.ontology.errors.ForbiddenQuery: read-only endpoint: updates are refused
 """
 
 from __future__ import annotations
@@ -34,20 +42,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import rdflib.plugins.sparql
 from pyparsing import ParseBaseException, ParseResults
+from rdflib import Literal, URIRef
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from claimgraph.queries.errors import ForbiddenQuery, QuerySyntaxError, QueryTooLong
+from claimgraph.ontology.errors import ForbiddenQuery, QuerySyntaxError, QueryTooLong, UnknownFunction
+from claimgraph.queries.store.base import QueryForm
 
-# Never let rdflib fetch FROM graphs (local files included) in this process.
+# Never let rdflib fetch FROM graphs (local files included) in this process
+# (docs/decisions/0004-rdflib-parses-never-evaluates.md).
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
-QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
+XSD = "http://www.w3.org/2001/XMLSchema#"
 
 UPDATES_REFUSED = "read-only endpoint: updates are refused"
 SERVICE_REFUSED = "SERVICE is not allowed: this endpoint does not federate queries"
@@ -103,18 +114,24 @@ def inspect_query(
     max_length: int,
     default_graph_uris: Iterable[str] = (),
     named_graph_uris: Iterable[str] = (),
+    base_iri: str | None = None,
 ) -> QueryInfo:
     """Parse ``text`` with rdflib and return its :class:`QueryInfo`, or refuse it.
 
     ``allowed_graphs`` returns the IRIs that ``FROM``, ``FROM NAMED``, ``default-graph-uri`` and
     ``named-graph-uri`` may name; it is called only when one of them is present, and ``None``
-    allows none. Raises :class:`QueryTooLong`, :class:`QuerySyntaxError` or
-    :class:`ForbiddenQuery`.
+    allows none. Relative IRIs are resolved against ``base_iri``. Raises :class:`QueryTooLong`,
+    :class:`QuerySyntaxError` (:class:`UnknownFunction` among them) or :class:`ForbiddenQuery`.
 
-    >>> info = inspect_query("SELECT * FROM <urn:g1> { ?s ?p ?o }", max_length=100,
-    ...                      allowed_graphs=lambda: {"urn:g1"})
+    >>> info = inspect_query("SELECT * FROM <g1> { ?s ?p ?o }", max_length=100,
+    ...                      allowed_graphs=lambda: {"http://example.org/g1"},
+    ...                      base_iri="http://example.org/sparql")
     >>> info.form, info.from_graphs
-    ('SELECT', ('urn:g1',))
+    ('SELECT', ('http://example.org/g1',))
+    >>> inspect_query("PREFIX f: <http://x/> SELECT (f:g(1) AS ?x) {}", max_length=100)
+    Traceback (most recent call last):
+    ...
+    claimgraph.ontology.errors.UnknownFunction: unknown function <http://x/g>: this endpoint offers SPARQL's built-in functions and XSD casts
     """
     if len(text) > max_length:
         raise QueryTooLong(f"the query is {len(text)} characters long; the limit is {max_length}")
@@ -122,7 +139,7 @@ def inspect_query(
         raise QuerySyntaxError("empty query")
     parsed = _parse(text)
     try:
-        algebra = translateQuery(parsed).algebra
+        algebra = translateQuery(parsed, base=base_iri).algebra
     except RecursionError:
         raise QuerySyntaxError(_TOO_DEEP) from None
     except Exception as exc:  # rdflib raises plain Exception for semantic errors
@@ -133,14 +150,21 @@ def inspect_query(
     for node in _walk((parsed, algebra)):
         if node.name == "ServiceGraphPattern":
             raise ForbiddenQuery(SERVICE_REFUSED)
-        if node.name == "DatasetClause":
-            # CompValue.get() returns the key itself when it is missing: test membership.
-            if "default" in node:
-                defaults.append(str(node["default"]))
-            if "named" in node:
-                named.append(str(node["named"]))
     if _SERVICE_TEXT.search(expandUnicodeEscapes(text)):
         raise ForbiddenQuery(SERVICE_REFUSED)
+    for item in _items(algebra):  # resolved: prefixed names expanded, relative IRIs against the base
+        if isinstance(item, CompValue) and item.name == "DatasetClause":
+            # CompValue.get() returns the key itself when it is missing: test membership.
+            if "default" in item:
+                defaults.append(str(item["default"]))
+            if "named" in item:
+                named.append(str(item["named"]))
+        elif isinstance(item, CompValue) and item.name == "Function" and "iri" in item:
+            _check_function(str(item["iri"]))
+        elif isinstance(item, URIRef) and item.lower().startswith(("bif:", "sql:")):
+            raise ForbiddenQuery(f"<{item}> is a Virtuoso SQL extension; it is not allowed on this endpoint")
+        elif isinstance(item, Literal) and _ill_typed(item):
+            raise QuerySyntaxError(f"the literal {item.n3()} is not a valid {_short(item.datatype)}")
 
     from_graphs, from_named = _unique(defaults), _unique(named)
     _check_graphs([*from_graphs, *from_named, *default_graph_uris, *named_graph_uris], allowed_graphs)
@@ -148,6 +172,26 @@ def inspect_query(
     if form is None:  # pragma: no cover - parseQuery only yields the four forms
         raise ForbiddenQuery(f"unsupported query form {algebra.name}")
     return QueryInfo(form, from_graphs, from_named, _prefixes(parsed))
+
+
+def _check_function(iri: str) -> None:
+    if iri.lower().startswith(("bif:", "sql:")):
+        raise ForbiddenQuery(f"<{iri}> is a Virtuoso SQL extension; it is not allowed on this endpoint")
+    if not iri.startswith(XSD):
+        raise UnknownFunction(f"unknown function <{iri}>: this endpoint offers SPARQL's built-in functions "
+                              "and XSD casts")
+
+
+def _ill_typed(literal: Literal) -> bool:
+    """Whether an XSD literal's text is not in its datatype's lexical space (the parser does not
+    always say, so the literal is made again)."""
+    if literal.datatype is None or not str(literal.datatype).startswith(XSD):
+        return False
+    return Literal(str(literal), datatype=literal.datatype).ill_typed is True
+
+
+def _short(datatype: str | None) -> str:
+    return "xsd:" + datatype[len(XSD):] if datatype and datatype.startswith(XSD) else f"<{datatype}>"
 
 
 _TOO_DEEP = "the query nests too deeply (or has too many triple patterns in a row) to be checked"
@@ -185,15 +229,16 @@ def _describe(exc: ParseBaseException) -> str:
     return f"syntax error at line {exc.lineno}, column {exc.col}: {message}"
 
 
-def _walk(root: Any) -> Iterator[CompValue]:
-    """Every CompValue under ``root`` (parse results, algebra, expressions), without recursion."""
+def _items(root: Any) -> Iterator[Any]:
+    """Every item under ``root`` (parse results, algebra, expressions, and the strings at the
+    leaves: rdflib terms are str subclasses), without recursion."""
     stack = [root]
     while stack:
         item = stack.pop()
-        if isinstance(item, str):  # rdflib terms are str subclasses: leaves
+        yield item
+        if isinstance(item, str):
             continue
         if isinstance(item, CompValue):
-            yield item
             stack.extend(item.values())
         elif isinstance(item, ParseResults):
             # Before Mapping: pyparsing's results register as a mapping, but their tokens are
@@ -205,6 +250,11 @@ def _walk(root: Any) -> Iterator[CompValue]:
             stack.extend(item)
         elif hasattr(item, "algebra"):  # an rdflib Query object
             stack.append(item.algebra)
+
+
+def _walk(root: Any) -> Iterator[CompValue]:
+    """Every CompValue under ``root`` (parse results, algebra, expressions), without recursion."""
+    return (item for item in _items(root) if isinstance(item, CompValue))
 
 
 def _check_graphs(iris: list[str], allowed_graphs: Callable[[], set[str]] | None) -> None:

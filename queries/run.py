@@ -1,9 +1,9 @@
-"""Ask a named question: check and bind its parameters, run it on a backend, shape the answer.
+"""Ask a named question: check and bind its parameters, run it on a backend, lay out the answer.
 
 This is the one definition of each question that the CLI, the API and the benchmarks use:
 :func:`prepare` turns the parameters a user typed into the question's SPARQL (its ``#if`` blocks
-resolved), the RDF terms to bind, the options of its shape and the page; :func:`ask` runs that
-through :meth:`Backend.select` and shapes the rows. Paging applies to the shaped list, so an
+resolved), the RDF terms to bind, the options of its layout and the page; :func:`ask` runs that
+through :meth:`Backend.select` and lays the rows out. Paging applies to the laid-out list, so an
 answer says how many results there are in all (``total``) besides the page it holds (``count``).
 """
 
@@ -18,19 +18,20 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from claimgraph.ingest import iris
-from claimgraph.ingest.folding import search_key
-from claimgraph.queries.backends import Backend
-from claimgraph.queries.catalog import Param, Question, get
+from claimgraph import ontology
+from claimgraph.ontology import iris
+from claimgraph.ontology.folding import search_key
+from claimgraph.queries.store import Backend
+from claimgraph.queries.catalog import DATE_PATTERN, MAX_SLUG, MAX_TEXT, PERIODS, SLUG_PATTERN, Param, Question, get
 from claimgraph.queries.details import actor_slugs, actors, describe, with_details, with_sides
-from claimgraph.queries.errors import NotFound, ParameterError
-from claimgraph.queries.shaping import SHAPES, Shaped
+from claimgraph.ontology.errors import NotFound, ParameterError
+from claimgraph.queries.layouts import LAYOUTS, Whole
 from claimgraph.queries.terms import to_python
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_TEXT = 200
+SLUG = re.compile(SLUG_PATTERN)
+DATE = re.compile(DATE_PATTERN)
 XSD = "http://www.w3.org/2001/XMLSchema#"
-_PREFIX = "PREFIX cg: <https://w3id.org/claimgraph/ontology#>\n"
+_PREFIX = f"PREFIX cg: <{ontology.NAMESPACE_IRI}>\n"
 _EXISTS = {
     "default": _PREFIX + "ASK { ?entity cg:slug ?slug }",
     "outlet": _PREFIX + "ASK { ?entity cg:slug ?slug . { ?entity a cg:NewsOutlet } UNION { ?entity a cg:UnidentifiedOutlet } }",
@@ -40,7 +41,7 @@ _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
 @dataclass(frozen=True)
 class Prepared:
-    """A question ready to run: the SPARQL, the terms to bind, the shape's options, the page."""
+    """A question ready to run: the SPARQL, the terms to bind, the layout's options, the page."""
 
     question: Question
     query: str
@@ -64,37 +65,37 @@ class Answer:
     actors: dict[str, dict[str, Any]] = field(default_factory=dict)  # who the named actors are, by slug
 
     @cached_property
-    def whole(self) -> Shaped:
-        """The whole shaped answer, before paging, every actor it names described (kind, role,
+    def whole(self) -> Whole:
+        """The whole laid-out answer, before paging, every actor it names described (kind, role,
         affiliations)."""
-        shape = SHAPES[self.question.shape]
-        shaped = shape.build(self.rows, **self.options, **({"actors": self.actors} if shape.uses_actors else {}))
-        describe(shaped.items, self.actors)
-        describe(shaped.extra, self.actors)
-        return shaped
+        layout = LAYOUTS[self.question.layout]
+        whole = layout.build(self.rows, **self.options, **({"actors": self.actors} if layout.uses_actors else {}))
+        describe(whole.items, self.actors)
+        describe(whole.extra, self.actors)
+        return whole
 
     @property
     def total(self) -> int:
         return len(self.whole.items)
 
     @property
-    def shaped(self) -> list[dict[str, Any]]:
-        """The page of shaped results."""
+    def page(self) -> list[dict[str, Any]]:
+        """The page of laid-out results."""
         end = None if self.limit is None else self.offset + self.limit
         return self.whole.items[self.offset:end]
 
     @property
     def extra(self) -> dict[str, Any]:
         """Summaries of the whole answer (or, for a network, the nodes the page's edges touch)."""
-        shape = SHAPES[self.question.shape]
-        return shape.page_extra(self.whole, self.shaped) if shape.page_extra else self.whole.extra
+        layout = LAYOUTS[self.question.layout]
+        return layout.page_extra(self.whole, self.page) if layout.page_extra else self.whole.extra
 
     def flat(self) -> list[dict[str, Any]]:
         """The page as flat rows, for tables and CSV."""
-        return SHAPES[self.question.shape].flat(self.shaped)
+        return LAYOUTS[self.question.layout].flat(self.page)
 
     def as_json(self) -> dict[str, Any]:
-        page = self.shaped
+        page = self.page
         return {"question": self.question.name, "params": self.params, "count": len(page), "total": self.total,
                 "limit": self.limit, "offset": self.offset, **self.extra, self.whole.key: page}
 
@@ -110,6 +111,12 @@ def _hint(param: Param) -> str:
     return f" (e.g. {param.example})" if param.example else ""
 
 
+def shown(value: Any, width: int = 60) -> str:
+    """A user's value as it goes into a message: quoted, and cut short when long."""
+    text = str(value)
+    return repr(text) if len(text) <= width else repr(text[:width]) + f"... ({len(text)} characters)"
+
+
 def convert(question: Question, param: Param, value: Any) -> Any:
     """A user's value (text, or already typed by the API) as the Python value of its type."""
     text = str(value).strip() if not isinstance(value, bool | int | dt.date) else value
@@ -117,7 +124,7 @@ def convert(question: Question, param: Param, value: Any) -> Any:
         try:
             number = int(text)
         except (TypeError, ValueError):
-            raise ParameterError(f"{param.name} {value!r} is not a whole number{_hint(param)}") from None
+            raise ParameterError(f"{param.name} {shown(value)} is not a whole number{_hint(param)}") from None
         if param.minimum is not None and number < param.minimum:
             raise ParameterError(f"{param.name} must be at least {param.minimum}, not {number}")
         if param.maximum is not None and number > param.maximum:
@@ -128,25 +135,34 @@ def convert(question: Question, param: Param, value: Any) -> Any:
             return text
         if str(text).lower() in _TRUE | _FALSE:
             return str(text).lower() in _TRUE
-        raise ParameterError(f"{param.name} {value!r} is not true or false")
+        raise ParameterError(f"{param.name} {shown(value)} is not true or false")
     if param.type == "date":
         if isinstance(text, dt.date):
             return text.isoformat()
         try:
+            if not DATE.match(str(text)):
+                raise ValueError
             return dt.date.fromisoformat(str(text)).isoformat()
         except ValueError:
-            raise ParameterError(f"{param.name} {value!r} is not a date (YYYY-MM-DD){_hint(param)}") from None
+            raise ParameterError(f"{param.name} {shown(value)} is not a date (YYYY-MM-DD){_hint(param)}") from None
     if param.type == "choice":
         if text not in param.choices:
-            raise ParameterError(f"{param.name} {value!r} is not one of: {', '.join(param.choices)}")
+            raise ParameterError(f"{param.name} {shown(value)} is not one of: {', '.join(param.choices)}")
         return text
+    if param.type == "iri":
+        try:
+            return ox.NamedNode(str(text)).value
+        except ValueError:
+            raise ParameterError(f"{param.name} {value!r} is not an IRI") from None
     if param.type == "text":
         if len(str(text)) > MAX_TEXT:
             raise ParameterError(f"{param.name} is longer than {MAX_TEXT} characters")
+        if not str(text).strip():
+            raise ParameterError(f"{param.name} is blank{_hint(param)}")
         return str(value)
-    if not SLUG.match(str(text)):
-        raise ParameterError(f"{param.name} {value!r} is not a slug (lowercase letters, digits and hyphens"
-                             f"{', e.g. ' + param.example if param.example else ''})")
+    if len(str(text)) > MAX_SLUG or not SLUG.match(str(text)):
+        raise ParameterError(f"{param.name} {shown(value)} is not a slug (lowercase letters, digits and hyphens, "
+                             f"at most {MAX_SLUG}{', e.g. ' + param.example if param.example else ''})")
     return text
 
 
@@ -159,14 +175,9 @@ def _term(param: Param, value: Any) -> ox.NamedNode | ox.Literal:
         return ox.Literal(value, datatype=ox.NamedNode(XSD + "date"))
     if param.type in ("text", "choice"):
         return ox.Literal(search_key(value) if param.fold else value)
+    if param.type == "iri":
+        return ox.NamedNode(value)
     return _iri(param, value)
-
-
-def engine(backend: Backend) -> str:
-    """Which engine answers: ``oxigraph`` (embedded, or the Oxigraph server), ``virtuoso``, ``generic``."""
-    if backend.name == "embedded":
-        return "oxigraph"
-    return getattr(backend, "kind", "generic")
 
 
 def prepare(question: Question | str, params: Mapping[str, Any], backend: Backend) -> Prepared:
@@ -176,7 +187,7 @@ def prepare(question: Question | str, params: Mapping[str, Any], backend: Backen
     names = {p.name for p in question.all_params}
     unknown = sorted(set(params) - names)
     if unknown:
-        raise ParameterError(f"{question.name} takes no parameter {', '.join(map(repr, unknown))}; "
+        raise ParameterError(f"{question.name} takes no parameter {', '.join(map(shown, unknown))}; "
                              f"its parameters are: {', '.join(p.name for p in question.all_params)}")
     bindings: dict[str, ox.NamedNode | ox.Literal] = {}
     options: dict[str, Any] = {}
@@ -184,6 +195,9 @@ def prepare(question: Question | str, params: Mapping[str, Any], backend: Backen
     slugs: list[tuple[Param, str, ox.NamedNode | ox.Literal]] = []
     for param in question.all_params:
         raw = params.get(param.name)
+        if isinstance(raw, str) and not raw.strip() and param.name in params:
+            # Given, but empty: a mistake (an empty slug, date or number), not "leave it out".
+            raise ParameterError(f"{param.name} is empty; give a value{_hint(param)}, or leave it out")
         if raw is None or raw == "":
             if param.required:
                 raise ParameterError(f"{question.name} needs {param.option}: {param.description}{_hint(param)}")
@@ -202,12 +216,14 @@ def prepare(question: Question | str, params: Mapping[str, Any], backend: Backen
             if param.type in ("event", "actor", "outlet", "place", "article"):
                 slugs.append((param, value, term))
             bindings[param.name] = term
+    for first, last in PERIODS:
+        if first in given and last in given and given[first] > given[last]:
+            raise ParameterError(f"{first} ({given[first]}) is after {last} ({given[last]}): no day is in that period")
     limit, offset = options.pop("limit"), options.pop("offset")
     # A boolean parameter's `#if` block holds when it is true: `related=false` is as if not given.
     holding = [name for name, term in bindings.items()
                if not (question.param(name).type == "boolean" and term.value == "false")]
-    return Prepared(question, question.query(holding, engine(backend)), bindings, options, given, limit, offset,
-                    tuple(slugs))
+    return Prepared(question, question.query(holding), bindings, options, given, limit, offset, tuple(slugs))
 
 
 def check_slugs(prepared: Prepared, backend: Backend) -> None:
@@ -219,17 +235,14 @@ def check_slugs(prepared: Prepared, backend: Backend) -> None:
     for param, value, term in prepared.slugs:
         check = _EXISTS["outlet" if param.type == "outlet" else "default"]
         if not backend.ask(check, {"entity": term}):
-            raise NotFound(f"no {param.type} with slug {value!r}")
+            raise NotFound(f"no {param.type} with slug {shown(value)}")
 
 
-def fetch(prepared: Prepared, backend: Backend
-          ) -> tuple[list[str], list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Every query the question needs, run on the backend: its variables and rows, unshaped, and
-    who the actors its rows name are (by slug).
+def fetch_rows(prepared: Prepared, backend: Backend) -> tuple[list[str], list[dict[str, Any]]]:
+    """The question's own queries, run on the backend: its variables and rows, not laid out.
 
     A question with ``details: claims`` finds its claims, then looks them up by IRI
-    (:mod:`claimgraph.queries.details`); its rows then carry the details' columns too. Then the
-    actors the rows name are looked up, so that every answer shows each one's role and affiliation.
+    (:mod:`claimgraph.queries.details`); its rows then carry the details' columns too.
     """
     variables, rows = backend.select(prepared.query, prepared.bindings)
     if not rows:
@@ -238,7 +251,16 @@ def fetch(prepared: Prepared, backend: Backend
     if prepared.question.details:
         plain = (with_details if prepared.question.details == "claims" else with_sides)(plain, backend)
         variables = list(dict.fromkeys([*variables, *(k for row in plain for k in row)]))
-    rollup = SHAPES[prepared.question.shape].uses_actors  # shapes that roll actors up to states
+    return variables, plain
+
+
+def fetch(prepared: Prepared, backend: Backend
+          ) -> tuple[list[str], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Every query the question needs, run on the backend: its rows (:func:`fetch_rows`), then who
+    the actors its rows name are (by slug), so that every answer shows each one's role and
+    affiliation."""
+    variables, plain = fetch_rows(prepared, backend)
+    rollup = LAYOUTS[prepared.question.layout].uses_actors  # layouts that roll actors up to states
     return variables, plain, actors(actor_slugs(plain), backend, rollup=rollup)
 
 
@@ -253,9 +275,4 @@ def ask(name: str, params: Mapping[str, Any], backend: Backend) -> Answer:
     return run(prepare(name, params, backend), backend)
 
 
-def bind(question: Question, params: Mapping[str, Any], backend: Backend) -> dict[str, ox.NamedNode | ox.Literal]:
-    """The RDF terms of the query parameters (checked as :func:`prepare` does)."""
-    return prepare(question, params, backend).bindings
-
-
-__all__ = ["Answer", "NotFound", "Prepared", "ask", "bind", "fetch", "prepare", "run"]
+__all__ = ["Answer", "NotFound", "Prepared", "ask", "fetch", "fetch_rows", "prepare", "run"]

@@ -10,17 +10,17 @@ the ontology alone (``python -m claimgraph.ontology.checks``) and with the data;
 ``data`` need ingested data. The queries run with pyoxigraph on one in-memory store whose
 default graph is the union of:
 
-- the ontology (from the store's ontology graph, else ``claimgraph.ttl``),
+- the ontology (from the data's ontology graph, else ``claimgraph.ttl``),
 - the data shapes (``shapes.ttl``, in the graph ``<https://w3id.org/claimgraph/graph/shapes>``),
-- the data: a store built by ``claimgraph ingest`` (``--store``), a corpus folder compiled in
-  memory (``--corpus``), or RDF files (``--data``).
+- the data, as quads handed to :func:`build_store`: RDF files (``--data``) here; the ingested
+  store or a corpus compiled in memory through ``claimgraph check --quality [--store DIR |
+  CORPUS]``, since reading a store or compiling a corpus belongs to the layers above.
 
 Usage::
 
-    python -m claimgraph.ontology.checks                     # the ontology and shapes only
-    python -m claimgraph.ontology.checks --store data/store  # plus the ingested corpus
-    python -m claimgraph.ontology.checks --corpus corpus     # the same, without a store
-    claimgraph check --quality [--store DIR | CORPUS]
+    python -m claimgraph.ontology.checks                      # the ontology and shapes only
+    python -m claimgraph.ontology.checks --data fixture.ttl   # plus RDF files
+    claimgraph check --quality [--store DIR | CORPUS]         # plus the ingested corpus
 
 Prints the violations of each check and exits 1 if there is any, 0 otherwise, 2 on an error.
 """
@@ -36,14 +36,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .. import SHAPES, SOURCE
-from ..data import ONTOLOGY_GRAPH, corpus_quads, file_quads, has_ontology_graph, store_quads
+from .. import SHAPES, SOURCE, iris
+from ..data import ONTOLOGY_GRAPH, file_quads, has_ontology_graph
 
-__all__ = ["Check", "Violation", "build_store", "load_checks", "main", "report", "run_check", "run_checks",
-           "store_quads"]
+__all__ = ["Check", "Violation", "build_store", "load_checks", "main", "report", "run_check", "run_checks"]
 
 CHECKS_DIR = Path(__file__).resolve().parent
-SHAPES_GRAPH = "https://w3id.org/claimgraph/graph/shapes"
+SHAPES_GRAPH = iris.GRAPH + "shapes"
 SCOPES = ("ontology", "data")
 COMMAND = "python -m claimgraph.ontology.checks"
 
@@ -121,43 +120,25 @@ def run_checks(store: ox.Store, checks: Sequence[Check], *, with_data: bool) -> 
     return {c.name: run_check(store, c) for c in checks if with_data or c.scope == "ontology"}
 
 
-def report(results: dict[str, list[Violation]], checks: Sequence[Check], out=None) -> int:
-    """Print the results; return the number of violations."""
-    out = out or sys.stdout
+def report(results: dict[str, list[Violation]], checks: Sequence[Check]) -> tuple[list[str], int]:
+    """The results as lines for a command to print, and the number of violations."""
     by_name = {c.name: c for c in checks}
-    total = 0
+    lines, total = [], 0
     for name, violations in results.items():
         mark = "ok  " if not violations else "FAIL"
-        print(f"{mark} {name} ({by_name[name].scope}): {len(violations)} violation(s). {by_name[name].summary}",
-              file=out)
-        for v in violations:
-            print(f"       {v}", file=out)
+        lines.append(f"{mark} {name} ({by_name[name].scope}): {len(violations)} violation(s). "
+                     f"{by_name[name].summary}")
+        lines.extend(f"       {v}" for v in violations)
         total += len(violations)
-    print(f"{len(results)} check(s), {total} violation(s)", file=out)
-    return total
-
-
-def quads_for(*, store: Path | None = None, corpus: Path | None = None,
-              data: Sequence[Path] = ()) -> tuple[list[ox.Quad], bool]:
-    """The quads to check and whether they include data."""
-    if store is not None:
-        return store_quads(store), True
-    if corpus is not None:
-        return corpus_quads(corpus), True
-    if data:
-        return [q for path in data for q in file_quads(path)], True
-    return [], False
+    lines.append(f"{len(results)} check(s), {total} violation(s)")
+    return lines, total
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the checks; return the exit code (0 no violation, 1 violations, 2 error)."""
-    from claimgraph.queries.errors import ClaimgraphError
-
-    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0])
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--store", type=Path, help="an ingested store (claimgraph ingest)")
-    where.add_argument("--corpus", type=Path, help="a corpus folder, compiled in memory")
-    where.add_argument("--data", type=Path, nargs="+", default=[], help="RDF files (Turtle, TriG, N-Quads ...)")
+    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0],
+                                     epilog="the ingested corpus: claimgraph check --quality [--store DIR | CORPUS]")
+    parser.add_argument("--data", type=Path, nargs="+", default=[], help="RDF files (Turtle, TriG, N-Quads ...)")
     parser.add_argument("--only", nargs="+", metavar="CHECK", help="run only these checks")
     args = parser.parse_args(argv)
     checks = load_checks()
@@ -167,9 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"unknown check(s): {', '.join(sorted(unknown))}")
         checks = [c for c in checks if c.name in args.only]
     try:
-        quads, with_data = quads_for(store=args.store, corpus=args.corpus, data=args.data)
-    except ClaimgraphError as err:
+        quads = [q for path in args.data for q in file_quads(path)]
+    except (OSError, SyntaxError, ValueError) as err:
         print(f"{COMMAND}: {err}", file=sys.stderr)
-        return err.exit_code
-    results = run_checks(build_store(quads), checks, with_data=with_data)
-    return 1 if report(results, checks) else 0
+        return 2
+    lines, total = report(run_checks(build_store(quads), checks, with_data=bool(args.data)), checks)
+    print("\n".join(lines))
+    return 1 if total else 0

@@ -7,22 +7,19 @@ import html
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 
 from claimgraph import ontology
-from claimgraph.api import docs
+from claimgraph.api import ontology_docs
+from claimgraph.ontology import docs
 
 ROOT = Path(__file__).resolve().parents[2]
 CG = ontology.NAMESPACE_IRI
@@ -143,13 +140,13 @@ def test_page_has_the_controlled_values_in_its_table_of_contents_and_is_marked_g
     ("text/turtle;q=0", None),
 ])
 def test_negotiate(accept, form):
-    assert docs.negotiate(accept) == form
+    assert ontology_docs.negotiate(accept) == form
 
 
 def test_ontology_iri_resolves_by_content_negotiation(client, onto):
     r = client.get("/ontology", headers={"Accept": "text/html"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
-    assert r.headers["vary"] == "Accept" and r.headers["content-location"] == "/ontology.html"
+    assert "Accept" in r.headers["vary"].split(", ") and r.headers["content-location"] == "/ontology.html"
     assert 'id="ClaimAct"' in r.text
     r = client.get("/ontology", headers={"Accept": "text/turtle"})
     assert r.headers["content-type"].startswith("text/turtle") and r.headers["content-location"] == "/ontology.ttl"
@@ -175,7 +172,7 @@ def test_the_api_serves_the_built_page_when_it_is_current_and_builds_its_own_oth
     def serve() -> str:
         app = FastAPI()
         app.state.backend = backend
-        app.include_router(docs.router(docs_dir))
+        app.include_router(ontology_docs.router(docs_dir))
         return TestClient(app).get("/ontology").text
 
     assert "<!-- prebuilt -->" in serve()
@@ -195,41 +192,11 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(built, corpus_store):
+def server(built, corpus_store, serve):
     """``claimgraph serve`` (uvicorn) on a free loopback port, run from a folder holding build/docs."""
-    port = _free_port()
-    site = built.parent.parent  # the folder that holds build/docs
-    env = {**os.environ, "CLAIMGRAPH_SPARQL_WORKERS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "claimgraph.api.cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--store", str(corpus_store)],
-                            cwd=site, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start: {proc.stderr.read().decode()[-2000:]}")
-            time.sleep(0.2)
+    with serve(corpus_store, cwd=built.parent.parent) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _browser(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -101,6 +101,7 @@ def test_shacl_catches_what_the_format_cannot(valid_store: Path, tmp_path: Path,
     assert dump(valid_store) == before
 
 
+@pytest.mark.slow
 def test_stores_side_by_side_keep_their_versions(tmp_path: Path) -> None:
     corpus = make_corpus(tmp_path, *sorted((EXAMPLES / "valid").glob("*.yaml")))
     one, two = tmp_path / "data" / "store", tmp_path / "data" / "store-2"

@@ -11,6 +11,7 @@ import pytest
 
 from claimgraph.api.cli import main as cli
 from claimgraph.ontology import checks
+from claimgraph.queries.store import EmbeddedBackend
 
 FIXTURES = Path(__file__).resolve().parent / "checks"
 CHECKS = {c.name: c for c in checks.load_checks()}
@@ -58,7 +59,7 @@ def test_the_ontology_and_shapes_pass_every_ontology_check() -> None:
 
 
 def test_the_real_corpus_passes_every_check(corpus_store: Path) -> None:
-    store = checks.build_store(checks.store_quads(corpus_store))
+    store = checks.build_store(EmbeddedBackend(corpus_store).quads())
     results = checks.run_checks(store, list(CHECKS.values()), with_data=True)
     assert set(results) == set(CHECKS)
     found = {n: {v.node for v in vs} for n, vs in results.items() if vs}
@@ -68,11 +69,11 @@ def test_the_real_corpus_passes_every_check(corpus_store: Path) -> None:
 def test_runner_exit_codes(corpus_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert checks.main([]) == 0
     assert "0 violation(s)" in capsys.readouterr().out
-    assert checks.main(["--store", str(corpus_store)]) == 0
+    assert cli(["check", "--quality", "--store", str(corpus_store)]) == 0
     assert checks.main(["--data", str(FIXTURES / "rollup-cycle.ttl"), "--only", "rollup-cycle"]) == 1
     out = capsys.readouterr().out
     assert "FAIL rollup-cycle" in out and "<https://example.org/claimgraph/id/ministry>" in out
-    assert checks.main(["--store", str(tmp_path / "absent")]) == 2
+    assert cli(["check", "--quality", "--store", str(tmp_path / "absent")]) == 2
 
 
 def test_cli_check_quality(corpus_store: Path, capsys: pytest.CaptureFixture[str]) -> None:

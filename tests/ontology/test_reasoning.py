@@ -16,11 +16,17 @@ from rdflib.namespace import OWL, RDF
 from claimgraph.api.cli import main as cli
 from claimgraph.ontology import data, reasoning
 from claimgraph.ontology.namespace import CG
+from claimgraph.queries.store import EmbeddedBackend
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EX = "https://example.org/claimgraph/id/"
 JAVA = shutil.which(owlready2.JAVA_EXE) or shutil.which("java")
-needs_java = pytest.mark.skipif(JAVA is None, reason="HermiT needs Java")
+
+
+def needs_java(test):
+    """Skipped without Java (HermiT needs Java); slow (a JVM per run)."""
+    return pytest.mark.slow(pytest.mark.skipif(JAVA is None, reason="HermiT needs Java")(test))
+
 
 #: Each deliberately inconsistent fixture, and the individuals the report must name.
 MISTAKES = {
@@ -47,12 +53,12 @@ def store_from(path: Path, folder: Path) -> Path:
 
 
 def test_the_ontology_graph_is_the_one_ingestion_writes() -> None:
-    from claimgraph.ingest import iris
+    from claimgraph.ontology import iris
     assert data.ONTOLOGY_GRAPH == str(iris.ONTOLOGY_GRAPH)
 
 
 def test_data_leave_out_the_ontology_graph(corpus_store: Path) -> None:
-    quads = data.store_quads(corpus_store)
+    quads = list(EmbeddedBackend(corpus_store).quads())
     assert data.has_ontology_graph(quads)
     graph = data.data_graph(quads)
     assert (CG.Actor, RDF.type, OWL.Class) not in graph
@@ -181,6 +187,6 @@ def test_partof_paths_equal_hermits_transitive_closure(corpus_store: Path) -> No
     by_path = {(r["part"].value, r["whole"].value) for r in store.query(ROLLUP, use_default_graph_as_union=True)}
     asserted = {(r["part"].value, r["whole"].value) for r in store.query(
         ROLLUP.replace("cg:partOf+", "cg:partOf"), use_default_graph_as_union=True)}
-    inferred = reasoning.inferred_relations(data.data_graph(data.store_quads(corpus_store)), CG.partOf)
+    inferred = reasoning.inferred_relations(data.data_graph(list(EmbeddedBackend(corpus_store).quads())), CG.partOf)
     assert by_path == inferred
     assert by_path > asserted, "the corpus has chains of partOf, so the closure adds pairs"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import rdflib.plugins.sparql
 
-from claimgraph.queries.errors import ForbiddenQuery, InvalidInput, QuerySyntaxError, QueryTooLong
+from claimgraph.ontology.errors import ForbiddenQuery, InvalidInput, QuerySyntaxError, QueryTooLong
 from claimgraph.queries.guard import SERVICE_REFUSED, UPDATES_REFUSED, inspect_query
 
 G1 = "http://example.org/graph/article-1"

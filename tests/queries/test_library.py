@@ -9,7 +9,7 @@ import pyoxigraph as ox
 import pytest
 
 from claimgraph.queries.catalog import catalog, get
-from claimgraph.queries.errors import NotFound, ParameterError
+from claimgraph.ontology.errors import NotFound, ParameterError
 from claimgraph.queries.run import ask, prepare
 
 CLAIM = "https://w3id.org/claimgraph/id/claim/"

@@ -1,7 +1,7 @@
 """Real SPARQL servers for the tests: the Oxigraph server and Virtuoso open source.
 
 Each is started once per session on free 127.0.0.1 ports, in a temporary folder, and stopped
-afterwards, by :mod:`claimgraph.queries.servers` (which the benchmarks use too). The real corpus
+afterwards, by :mod:`tools.servers` (which the benchmarks use too). The real corpus
 is published to each with the real ``claimgraph publish`` command.
 
 A server that is not installed makes its tests skip with the command that installs it, except
@@ -13,14 +13,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
 import pytest
 
-from claimgraph.queries.remote import RemoteBackend
-from claimgraph.queries.servers import (  # noqa: F401 - re-exported for the tests
+from claimgraph.queries.store.remote import RemoteBackend
+from tools.servers import (  # noqa: F401 - re-exported for the tests
     INSTALL,
     STARTUP_S,
     VIRTUOSO_INI,
@@ -45,27 +45,27 @@ def missing(unavailable: Unavailable) -> None:
     pytest.skip(str(unavailable))
 
 
-@pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``oxigraph serve`` on a free loopback port, its database in a temporary folder."""
+def _running(start: Callable[[Path], AbstractContextManager[Server]], folder: Path) -> Iterator[Server]:
+    """The server ``start`` runs in ``folder``, until the session ends (or skip: :func:`missing`)."""
     with ExitStack() as stack:
         try:
-            server = stack.enter_context(start_oxigraph(tmp_path_factory.mktemp("oxigraph-server")))
+            server = stack.enter_context(start(folder))
         except Unavailable as exc:
             missing(exc)
         yield server
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``oxigraph serve`` on a free loopback port, its database in a temporary folder."""
+    yield from _running(start_oxigraph, tmp_path_factory.mktemp("oxigraph-server"))
 
 
 @pytest.fixture(scope="session")
 def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``virtuoso-t`` with both ports on loopback and its database in a temporary folder; the
     ``SPARQL`` user may update (``GRANT SPARQL_UPDATE``), as ``claimgraph publish`` needs."""
-    with ExitStack() as stack:
-        try:
-            server = stack.enter_context(start_virtuoso(tmp_path_factory.mktemp("virtuoso-server")))
-        except Unavailable as exc:
-            missing(exc)
-        yield server
+    yield from _running(start_virtuoso, tmp_path_factory.mktemp("virtuoso-server"))
 
 
 def server_for(request: pytest.FixtureRequest, kind: str) -> Server:

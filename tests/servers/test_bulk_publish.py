@@ -1,4 +1,4 @@
-"""The server launchers of ``claimgraph.queries.servers`` and Virtuoso's bulk-loader publish path."""
+"""The server launchers of ``tools.servers`` and Virtuoso's bulk-loader publish path."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from claimgraph.ingest.publish import StoreDump, VirtuosoLoader, graphs_from_store, publish
-from claimgraph.queries import servers
-from claimgraph.queries.errors import BackendError
-from claimgraph.queries.remote import GRAPH_PREFIX, RemoteBackend
+from claimgraph.queries.publish import StoreDump, graphs_from_store, publish
+from claimgraph.queries.virtuoso_loader import VirtuosoLoader
+from tools import servers
+from claimgraph.ontology.errors import BackendError
+from claimgraph.queries.store import GRAPH_PREFIX, RemoteBackend
 from claimgraph.queries.run import ask
 
 from .conftest import Server
@@ -92,7 +93,7 @@ def test_claimgraph_publish_to_virtuoso_at_a_thousand_claims_twice(tmp_path: Pat
     """The real command with SPARQL Update, twice, on a corpus whose registry graph alone is
     over the size of one request Virtuoso accepts, and with the server already holding it."""
     from claimgraph.ingest.pipeline import ingest
-    from claimgraph.ingest.synthetic import write_corpus
+    from tools.synthetic import write_corpus
 
     from .conftest import publish_cli
 

@@ -1,6 +1,6 @@
 """RemoteBackend against scripted HTTP servers on loopback: what goes out, and every way an answer fails.
 
-Each scripted answer copies what a real server sends (DESIGN.md section 6): Virtuoso's HTTP 500
+Each scripted answer copies what a real server sends (``docs/decisions/0003-virtuoso-quirks.md``): Virtuoso's HTTP 500
 "Transaction timed out", its "anytime" partial answers, its silent row cap, its old
 ``typed-literal`` JSON; the Oxigraph server's cancelled stream (JSON cut after HTTP 200).
 """
@@ -18,8 +18,8 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from claimgraph.queries.errors import BackendError, QuerySyntaxError, QueryTimeout
-from claimgraph.queries.remote import RemoteBackend, ResultTruncated, inject_values
+from claimgraph.ontology.errors import BackendError, QuerySyntaxError, QueryTimeout
+from claimgraph.queries.store.remote import RemoteBackend, ResultTruncated, inject_values
 from claimgraph.queries.terms import to_python
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -65,7 +65,7 @@ def fake() -> Iterator[tuple[Script, str]]:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield script, f"http://127.0.0.1:{server.server_address[1]}/sparql"

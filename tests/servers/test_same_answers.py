@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from claimgraph.queries.catalog import catalog
-from claimgraph.queries.errors import ClaimgraphError
+from claimgraph.ontology.errors import ClaimgraphError
 from claimgraph.queries.run import ask
 
 pytestmark = pytest.mark.slow

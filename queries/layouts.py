@@ -1,0 +1,755 @@
+"""How rows become answers: one layout per kind of question.
+
+A question's SPARQL returns flat rows; its ``layout`` (named in the ``.rq`` header) folds them
+into the list an answer pages through (``Whole.items``) and, for some questions, summaries over
+the whole answer (``Whole.extra``: ``by_stance``, ``quotes`` ...). Every layout also says how one
+of its items is written as flat rows, for tables and CSV. ("Shape" in claimgraph means a SHACL
+shape only.)
+
+Claim questions return one row per (claim, relay) so that chains of any depth come back in one
+query; :func:`fold_claims` folds those rows into one record per claim with the chain in order
+from the outlet to the original speaker. A claim record is::
+
+    {"claim": IRI, "article": {"slug", "title" (as printed, or None), "label", "description",
+                                "authors": [ACTOR], "published": TIME},
+     "outlet": ACTOR, "speaker": ACTOR, "speakers": [ACTOR] (a joint statement has several),
+     "voice": "own" | "reported", "root": ACTOR + {"as": "author" | "outlet"},
+     "chain": [ACTOR + {"cue"?, "speakers"?}], "illocution", "polarity",
+     "stance": "affirming" | "denying" | "questioning", "certainty", "analystConfidence",
+     "paragraph", "when": TIME + {"source": "claim" | "article"}, "mentionOf": {"slug", "label"} | None,
+     "proposition": {"iri", "label", "type", "core", "roles": {"event": slug, "agent": slug, ...}},
+     "evidence": {"paraphrase", "quote", "cue"}}
+
+where TIME is ``{"label", "earliest", "latest"}`` (ISO dates; the label is the curator's, or the
+dates themselves), and ACTOR is ``{"slug", "label"}``, to which every answer adds, for each actor
+it names, ``kind``, ``role`` and ``affiliations`` as the registry holds them (:func:`with_actors`).
+The ``root`` is who speaks first in the article: its author where it names one (FactBank's root
+source; the outlet publishes), else its outlet. The network layout is drawn by dashboards as it comes::
+
+    {"nodes": [{"id": slug, "label", "kind": "state" | "person" | "news-outlet" | ...}],
+     "edges": [{"id", "source": slug, "target": slug, "kind": "voice" | "accuses", "count", ...}]}
+
+Rows may repeat (a proposition shared by two articles has its triples in both article graphs):
+every layout is indifferent to repeated rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Row = dict[str, Any]
+
+CLAIM_FIELDS = ("voice", "illocution", "polarity", "certainty", "analystConfidence")
+ROLES = {"aboutEvent": "event", "agent": "agent", "accused": "accused", "subject": "subject", "object": "object",
+         "causeEvent": "causeEvent", "beneficiary": "beneficiary", "addressee": "addressee", "statusValue": "status",
+         "deed": "deed"}
+STANCES = ("affirming", "denying", "questioning")
+ACTOR_KINDS = {"State": "state", "GovernmentBody": "government-body", "Person": "person", "Organization": "organization",
+               "NewsOutlet": "news-outlet", "UnidentifiedOutlet": "news-outlet", "Group": "group",
+               "UnnamedSource": "unnamed-source"}
+
+
+@dataclass
+class Whole:
+    """A whole answer: the list that is paged (under ``key`` in JSON) and summaries of all of it."""
+
+    items: list[Row]
+    extra: dict[str, Any] = field(default_factory=dict)
+    key: str = "results"
+
+
+# ----------------------------------------------------------------------------------------- parts
+
+def local_name(iri: str | None) -> str | None:
+    return None if iri is None else iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def proposition_type(class_iri: str | None) -> str | None:
+    """``cg:ResponsibilityProposition`` -> ``responsibility``, as the corpus files name it."""
+    name = local_name(class_iri)
+    return name[: -len("Proposition")].lower() if name and name.endswith("Proposition") else name
+
+
+def time_bounds(label: str | None, earliest: str | None, latest: str | None) -> dict[str, Any] | None:
+    """``{"label", "earliest", "latest"}``; the label defaults to the date, or to ``earliest/latest``."""
+    if earliest is None and latest is None:
+        return None
+    if not label:
+        label = earliest if latest in (None, earliest) else latest if earliest is None else f"{earliest}/{latest}"
+    return {"label": label, "earliest": earliest, "latest": latest}
+
+
+def stance(illocution: str | None, polarity: str | None) -> str:
+    """Questioning (the illocution is a question), denying (negative polarity), or affirming."""
+    if illocution == "questions":
+        return "questioning"
+    return "denying" if polarity == "negative" else "affirming"
+
+
+def natural(text: str) -> tuple:
+    """A sort key that puts ``c2`` before ``c10``."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+def _entity(row: Row, prefix: str) -> dict[str, Any] | None:
+    slug = row.get(prefix + "Slug")
+    return None if slug is None else {"slug": slug, "label": row.get(prefix + "Label")}
+
+
+def first_per(rows: Iterable[Row], column: str) -> Iterator[Row]:
+    """The first row of each value of ``column``, in the rows' order (rows repeat: a fact can be
+    stored in two graphs)."""
+    seen = set()
+    for row in rows:
+        if row[column] not in seen:
+            seen.add(row[column])
+            yield row
+
+
+def _split(value: str | None) -> list[str]:
+    """A ``GROUP_CONCAT(...; separator=" ")`` of slugs, sorted."""
+    return sorted(set(value.split())) if value else []
+
+
+@dataclass
+class _Folding:
+    """What the rows of one claim say: the required columns once, and each facet row's fact."""
+
+    first: Row
+    rows: list[Row] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    relays: dict[str, Row] = field(default_factory=dict)
+    cues: dict[str, str] = field(default_factory=dict)
+    speakers: dict[str, Row] = field(default_factory=dict)
+    authors: dict[str, Row] = field(default_factory=dict)
+
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+        for column in ("quote", "cue", "paragraph", "claimEarliest", "claimLatest", "claimLabel", "publishedLabel",
+                       "articleTitle", "articleDescription", "statementSlug", "statementLabel"):
+            if row.get(column) is not None:
+                self.facts[column] = row[column]
+        if row.get("roleProperty") and row.get("roleSlug"):
+            role = ROLES.get(local_name(row["roleProperty"]) or "", local_name(row["roleProperty"]))
+            self.roles[role] = row["roleSlug"]
+        if row.get("facet") == "speakers" and row.get("speakerSlug"):
+            self.speakers[row["speakerSlug"]] = {"slug": row["speakerSlug"], "label": row.get("speakerLabel")}
+        if row.get("authorSlug"):
+            self.authors[row["authorSlug"]] = {"slug": row["authorSlug"], "label": row.get("authorLabel")}
+        if row.get("relay"):
+            if row.get("relaySpeakerSlug"):
+                relay = self.relays.setdefault(row["relay"], {"speakers": {}, "child": row.get("relayChild")})
+                relay["speakers"][row["relaySpeakerSlug"]] = {"slug": row["relaySpeakerSlug"],
+                                                              "label": row.get("relaySpeakerLabel")}
+            if row.get("relayCue"):
+                self.cues[row["relay"]] = row["relayCue"]
+
+    def chain(self, claim: str, speaker: dict[str, Any]) -> list[dict[str, Any]]:
+        """From the first voice inwards to the original speaker: each relay is found by what it
+        relays. A relay step with several speakers ("according to RIA and TASS") lists them all."""
+        by_child = {r["child"]: (iri, r) for iri, r in self.relays.items()}
+        inwards, child = [], claim
+        while child in by_child and len(inwards) <= len(self.relays):
+            iri, relay = by_child[child]
+            who = [relay["speakers"][k] for k in sorted(relay["speakers"])]
+            inwards.append({**who[0], **({"speakers": who} if len(who) > 1 else {}),
+                            **({"cue": self.cues[iri]} if iri in self.cues else {})})
+            child = iri
+        return [*reversed(inwards), speaker]
+
+    def record(self) -> Row:
+        row, facts = self.first, self.facts
+        speaker = {"slug": row["speakerSlug"], "label": row["speakerLabel"]}
+        published = time_bounds(facts.get("publishedLabel"), row.get("published"), row.get("publishedLatest"))
+        said = time_bounds(facts.get("claimLabel"), facts.get("claimEarliest"), facts.get("claimLatest"))
+        authors = [self.authors[k] for k in sorted(self.authors)]
+        record: Row = {
+            "claim": row["claim"],
+            "article": {"slug": row["articleSlug"], "title": facts.get("articleTitle"), "label": row.get("articleLabel"),
+                        "description": facts.get("articleDescription"), "authors": authors,
+                        "published": published},
+            "outlet": {"slug": row["outletSlug"], "label": row["outletLabel"]},
+            "speaker": speaker,
+            "speakers": [self.speakers[k] for k in sorted(self.speakers)] or [speaker],
+        }
+        record.update({f: row[f] for f in CLAIM_FIELDS if f in row})
+        record["stance"] = stance(row.get("illocution"), row.get("polarity"))
+        record["paragraph"] = facts.get("paragraph")
+        record["when"] = {**said, "source": "claim"} if said else {**published, "source": "article"} if published else None
+        record["mentionOf"] = ({"slug": facts["statementSlug"], "label": facts.get("statementLabel")}
+                               if facts.get("statementSlug") else None)
+        record["proposition"] = {"iri": row.get("proposition"), "label": row.get("propositionLabel"),
+                                 "type": proposition_type(row.get("propositionClass")), "core": row.get("core"),
+                                 "roles": dict(sorted(self.roles.items()))}
+        record["evidence"] = {"paraphrase": row.get("paraphrase"), "quote": facts.get("quote"), "cue": facts.get("cue")}
+        if row.get("attributedToSlug") is not None:
+            record["attributedTo"] = {"slug": row["attributedToSlug"], "label": row.get("attributedToLabel")}
+        record["chain"] = self.chain(row["claim"], speaker)
+        if "voice" not in row:
+            record["voice"] = "reported" if len(record["chain"]) > 1 else "own"
+        first = record["chain"][0]
+        record["root"] = {"slug": first["slug"], "label": first["label"],
+                          "as": "author" if first["slug"] in self.authors else "outlet"}
+        return record
+
+
+def fold_claims(rows: Iterable[Row], key: Callable[[Row], Any] = lambda row: row["claim"]
+                ) -> dict[Any, tuple[Row, list[Row]]]:
+    """One record per key (by default per claim), in the order of the rows, with its chain.
+
+    A claim comes as several rows: one per fact it may lack (quote, time, relay ...), each with
+    the columns every claim has. Returns ``{key: (record, rows)}`` so layouts can read their own
+    columns.
+    """
+    foldings: dict[Any, _Folding] = {}
+    for row in rows:
+        k = key(row)
+        if k not in foldings:
+            foldings[k] = _Folding(row)
+        foldings[k].add(row)
+    return {k: (f.record(), f.rows) for k, f in foldings.items()}
+
+
+def claim_order(claim: Row) -> tuple:
+    """The curator's order within an article: paragraph, then claim id."""
+    paragraph = claim.get("paragraph")
+    return (paragraph if paragraph is not None else 10**9, natural(claim["claim"]))
+
+
+def article_order(claim: Row) -> tuple:
+    """Articles by date (then slug), claims in the curator's order within each."""
+    published = claim["article"].get("published") or {}
+    return (published.get("earliest") or "9999", claim["article"]["slug"], *claim_order(claim))
+
+
+def when_order(claim: Row) -> tuple:
+    """Claims by when they were said (their own time, else their article's date), then in the
+    curator's order."""
+    when = claim.get("when") or {}
+    return (when.get("earliest") or "9999", when.get("latest") or "9999", *article_order(claim))
+
+
+def claims(rows: list[Row], order: Callable[[Row], Any] | None = None) -> list[Row]:
+    """One record per claim, with its chain; in the order of the rows, or sorted by ``order``."""
+    records = [record for record, _ in fold_claims(rows).values()]
+    return sorted(records, key=order) if order else records
+
+
+def _count_by(items: Iterable[Row], key: Callable[[Row], dict[str, Any]], **counters: Callable[[Row], str]
+              ) -> list[Row]:
+    """Group records by an entity: ``[{entity, count, <counter>: {value: n}}]``, most first."""
+    groups: dict[str, Row] = {}
+    for item in items:
+        entity = key(item)
+        group = groups.setdefault(entity["slug"], {"entity": entity, "count": 0,
+                                                   **{name: Counter() for name in counters}})
+        group["count"] += 1
+        for name, fn in counters.items():
+            group[name][fn(item)] += 1
+    ordered = sorted(groups.values(), key=lambda g: (-g["count"], g["entity"]["slug"]))
+    return [{**g, **{name: dict(sorted(g[name].items())) for name in counters}} for g in ordered]
+
+
+# --------------------------------------------------------------------------------------- layouts
+
+def layout_rows(rows: list[Row]) -> Whole:
+    return Whole(rows)
+
+
+def layout_claims(rows: list[Row]) -> Whole:
+    """Claims in the curator's order (article, paragraph, claim id)."""
+    return Whole(claims(rows, article_order))
+
+
+def _charges(claims_: list[Row]) -> list[Row]:
+    """The charges among claims that attribute one event to one actor (or its parts): one per kind
+    (responsibility, or accusation of a deed), each with its wordings and the part named as
+    variants, and which outlets carry or deny it."""
+    charges: dict[tuple, Row] = {}
+    for c in claims_:
+        prop = c["proposition"]
+        key = (prop["type"], prop["roles"].get("deed"))
+        charge = charges.setdefault(key, {"type": key[0], "deed": key[1], "event": prop["roles"].get("event"),
+                                          "outlets": set(), "claims": 0, "stances": Counter(), "variants": {}})
+        outlet = (c.get("outlet") or {}).get("slug")
+        charge["outlets"].add(outlet)
+        charge["claims"] += 1
+        charge["stances"][c["stance"]] += 1
+        variant = charge["variants"].setdefault(prop["iri"], {
+            "proposition": {"iri": prop["iri"], "label": prop["label"], "core": prop.get("core")},
+            "attributedTo": c.get("attributedTo"), "claims": [], "outlets": set()})
+        variant["claims"].append(c["claim"])
+        variant["outlets"].add(outlet)
+    out = []
+    for key in sorted(charges, key=lambda k: (k[0] or "", k[1] or "")):
+        charge = charges[key]
+        variants = sorted(charge["variants"].values(), key=lambda v: (v["proposition"]["label"], v["proposition"]["iri"]))
+        out.append({**charge, "outlets": sorted(o for o in charge["outlets"] if o),
+                    "stances": dict(sorted(charge["stances"].items())),
+                    "variants": [{**v, "outlets": sorted(o for o in v["outlets"] if o)} for v in variants]})
+    return out
+
+
+def attributions(rows: list[Row]) -> list[Row]:
+    """Per outlet: the outlet, its articles, and the claims behind the attribution."""
+    outlets: dict[str, Row] = {}
+    for claim in claims(rows, article_order):
+        outlet = claim["outlet"]
+        entry = outlets.setdefault(outlet["slug"], {"outlet": outlet, "articles": [], "claims": []})
+        if claim["article"] not in entry["articles"]:
+            entry["articles"].append(claim["article"])
+        claim["article"] = claim["article"]["slug"]
+        claim["stance"] = "denies" if claim.get("polarity") == "negative" else "affirms"
+        entry["claims"].append(claim)
+    for entry in outlets.values():
+        stances = {c["stance"] for c in entry["claims"]}
+        voices = {c["voice"] for c in entry["claims"]}
+        entry["stance"] = stances.pop() if len(stances) == 1 else "mixed"
+        entry["voices"] = sorted(voices)
+        entry["charges"] = _charges(entry["claims"])
+        for c in entry["claims"]:
+            del c["outlet"]
+    return sorted(outlets.values(), key=lambda e: e["outlet"]["slug"])
+
+
+def layout_attributions(rows: list[Row]) -> Whole:
+    """Per outlet (the headline's contract), and across outlets the charges with their variants:
+    the wordings and the parts of the actor named, which outlets carry each."""
+    items = attributions(rows)
+    every = [{**c, "outlet": e["outlet"]} for e in items for c in e["claims"]]
+    return Whole(items, {"charges": _charges(every)})
+
+
+def _stance_counts(items: list[Row]) -> dict[str, int]:
+    counts = Counter(c["stance"] for c in items)
+    return {s: counts.get(s, 0) for s in STANCES}
+
+
+RELATIONS = ("self", "part", "whole", "antecedent", "sequel")
+
+
+def _via(rows: list[Row]) -> dict[str, Any] | None:
+    """Through which related event a claim came into an event's answer: the asked event itself
+    first, then parts, the whole, antecedents, sequels (each in slug order)."""
+    found = sorted({(RELATIONS.index(r["relation"]), r["viaSlug"]) for r in rows
+                    if r.get("relation") in RELATIONS and r.get("viaSlug")})
+    return {"event": found[0][1], "relation": RELATIONS[found[0][0]]} if found else None
+
+
+def layout_event_claims(rows: list[Row]) -> Whole:
+    """Claims about an event, with who says what: counts by stance, by speaker and by outlet."""
+    items = []
+    for record, claim_rows in fold_claims(rows).values():
+        if (via := _via(claim_rows)) is not None:
+            record["via"] = via
+        items.append(record)
+    items.sort(key=when_order)
+    return Whole(items, {
+        "by_stance": _stance_counts(items),
+        "by_speaker": [{"speaker": g["entity"], "count": g["count"], "stances": g["stances"]}
+                       for g in _count_by(items, lambda c: c["speaker"], stances=lambda c: c["stance"])],
+        "by_outlet": [{"outlet": g["entity"], "count": g["count"], "stances": g["stances"], "voices": g["voices"]}
+                      for g in _count_by(items, lambda c: c["outlet"], stances=lambda c: c["stance"],
+                                         voices=lambda c: c["voice"])],
+    })
+
+
+def layout_speaker(rows: list[Row]) -> Whole:
+    """What an actor said, in time order; with an event, its stance timeline on that event; with
+    ``affiliated``, what those affiliated with it said, apart."""
+    own = [r for r in rows if r.get("group") != "affiliated"]
+    items = sorted(claims(own), key=when_order)
+    extra: dict[str, Any] = {
+        "by_stance": _stance_counts(items),
+        "speakers": [{"speaker": g["entity"], "count": g["count"]}
+                     for g in _count_by(items, lambda c: c["speaker"])],
+    }
+    if rows and rows[0].get("event"):
+        extra["timeline"] = [{"when": c["when"], "claim": c["claim"], "speaker": c["speaker"]["slug"],
+                              "illocution": c["illocution"], "polarity": c["polarity"], "stance": c["stance"],
+                              "certainty": c.get("certainty"), "article": c["article"]["slug"],
+                              "outlet": c["outlet"]["slug"]} for c in items]
+    if rows and rows[0].get("affiliated"):
+        apart = [c for c in sorted(claims([r for r in rows if r.get("group") == "affiliated"]), key=when_order)
+                 if c["claim"] not in {i["claim"] for i in items}]
+        extra["affiliated"] = {
+            "speakers": [{"speaker": g["entity"], "count": g["count"]} for g in _count_by(apart, lambda c: c["speaker"])],
+            "by_stance": _stance_counts(apart),
+            "claims": apart,
+        }
+    return Whole(items, extra)
+
+
+def layout_outlet(rows: list[Row], voice: str | None = None) -> Whole:
+    """An outlet's claims; whom it quotes (original speakers and relays) and its own-voice count."""
+    items = claims(rows, article_order)
+    first = rows[0] if rows else {}
+    facts = {k: r[k] for r in rows for k in ("outletCountry", "outletStateAffiliated") if r.get(k) is not None}
+    kind = {"NewsOutlet": "news-outlet", "UnidentifiedOutlet": "unidentified-outlet"}
+    outlet = {"slug": first.get("outletSlug"), "label": first.get("outletLabel"),
+              "kind": kind.get(local_name(first.get("outletClass")) or "", local_name(first.get("outletClass"))),
+              "country": facts.get("outletCountry"),
+              "stateAffiliated": facts.get("outletStateAffiliated")} if rows else None
+    articles: dict[str, Row] = {}
+    for c in items:
+        articles.setdefault(c["article"]["slug"], {**c["article"], "claims": 0})["claims"] += 1
+    quoted: dict[str, Row] = {}
+    for c in items:
+        if c["voice"] != "reported":
+            continue
+        for position, link in enumerate(c["chain"][1:], start=1):
+            entry = quoted.setdefault(link["slug"], {"speaker": {"slug": link["slug"], "label": link["label"]},
+                                                     "claims": 0, "relayed": 0})
+            entry["claims" if position == len(c["chain"]) - 1 else "relayed"] += 1
+    voices = Counter(c["voice"] for c in items)
+    roots: dict[str, Row] = {}
+    for c in items:
+        if c["voice"] == "own":
+            entry = roots.setdefault(c["root"]["slug"], {"speaker": {"slug": c["root"]["slug"], "label": c["root"]["label"]},
+                                                         "as": c["root"]["as"], "claims": 0})
+            entry["claims"] += 1
+    extra = {
+        "outlet": outlet,
+        "by_voice": {"own": voices.get("own", 0), "reported": voices.get("reported", 0)},
+        # Who speaks in the outlet's own voice: the outlet itself, or the authors it publishes.
+        "own_voices": sorted(roots.values(), key=lambda r: (-r["claims"], r["speaker"]["slug"])),
+        "by_stance": _stance_counts(items),
+        "quotes": sorted(quoted.values(), key=lambda q: (-q["claims"], -q["relayed"], q["speaker"]["slug"])),
+        "articles": sorted(articles.values(), key=lambda a: ((a["published"] or {}).get("earliest") or "", a["slug"])),
+    }
+    if voice:
+        items = [c for c in items if c["voice"] == voice]
+    return Whole(items, extra)
+
+
+def layout_accusations(rows: list[Row]) -> Whole:
+    """Per charge: who accuses, who denies, who questions, who answers (with the acts answered)."""
+    folded = fold_claims(rows, key=lambda row: (row["charge"], row["claim"]))
+    entries: dict[str, Row] = {}
+    for (charge, _), (record, claim_rows) in folded.items():
+        first = claim_rows[0]
+        entry = entries.setdefault(charge, {
+            "charge": charge, "proposition": None, "accused": _entity(first, "accused"), "deed": None, "event": None,
+            "accusers": [], "accusations": [], "denials": [], "questions": [], "responses": []})
+        links = sorted({(local_name(r["linkProperty"]), r["answered"]) for r in claim_rows if r.get("answered")})
+        direct = record["proposition"]["iri"] == charge
+        if links:
+            record["answers"] = [{"relation": {"respondsTo": "responds-to"}.get(rel, rel), "claim": target}
+                                 for rel, target in links]
+        if not direct:
+            entry["responses"].append(record)
+            continue
+        if entry["proposition"] is None:
+            entry["proposition"] = record["proposition"]
+            entry["deed"] = record["proposition"]["roles"].get("deed")
+            entry["event"] = record["proposition"]["roles"].get("event")
+        role = {"affirming": "accusations", "denying": "denials", "questioning": "questions"}[record["stance"]]
+        entry[role].append(record)
+        if role == "accusations" and record["speaker"]["slug"] not in entry["accusers"]:
+            entry["accusers"].append(record["speaker"]["slug"])
+    items = [e for e in entries.values() if e["accusations"]]
+    for e in items:
+        e["accusers"].sort()
+        for role in ("accusations", "denials", "questions", "responses"):
+            e[role].sort(key=when_order)
+        e["counts"] = {k: len(e[k]) for k in ("accusations", "denials", "questions", "responses")}
+        e["answered"] = bool(e["denials"] or e["responses"])
+    items.sort(key=lambda e: ((e["accused"] or {}).get("slug") or "", e["proposition"]["label"] or "", e["charge"]))
+    return Whole(items)
+
+
+def _side(row: Row, v: str) -> Row:
+    """One side of a contradiction, from the columns prefixed ``a`` or ``b``."""
+    c = {k[1].lower() + k[2:]: value for k, value in row.items() if k[0] == v and len(k) > 1 and k[1].isupper()}
+    return {
+        "claim": row[v], "speaker": {"slug": c["speakerSlug"], "label": c["speakerLabel"]},
+        "outlet": {"slug": c["outletSlug"], "label": c["outletLabel"]}, "article": c["articleSlug"],
+        "voice": c.get("voice"), "illocution": c["illocution"], "polarity": c["polarity"],
+        "stance": stance(c["illocution"], c["polarity"]),
+        "proposition": {"iri": c["proposition"], "label": c["propositionLabel"], "core": c.get("core")},
+        "paraphrase": c.get("paraphrase"),
+    }
+
+
+def layout_contradictions(rows: list[Row]) -> Whole:
+    """Pairs of conflicting claims, each pair once (left: the claim whose IRI sorts first), with
+    every reason they conflict."""
+    pairs: dict[tuple[str, str], Row] = {}
+    for row in rows:
+        key = tuple(sorted((row["a"], row["b"])))
+        pair = pairs.get(key)
+        if pair is None:
+            a, b = _side(row, "a"), _side(row, "b")
+            left, right = (a, b) if row["a"] == key[0] else (b, a)
+            pair = pairs[key] = {"left": left, "right": right, "reasons": []}
+        if row["reason"] not in pair["reasons"]:
+            pair["reasons"].append(row["reason"])
+    items = []
+    for key in sorted(pairs, key=lambda k: (natural(k[0]), natural(k[1]))):
+        pair = pairs[key]
+        pair["reasons"].sort()
+        pair["same_proposition"] = pair["left"]["proposition"]["iri"] == pair["right"]["proposition"]["iri"]
+        pair["same_charge"] = pair["left"]["proposition"]["core"] == pair["right"]["proposition"]["core"]
+        items.append(pair)
+    return Whole(items)
+
+
+CHARGES = ("responsibility", "accusation")
+
+
+def charge_key(kind: str | None, charged: list[str], deeds: list[str], events: list[str],
+               actors: dict[str, Row]) -> tuple | None:
+    """What makes claims one charge across articles: its kind, event and deed, and the charged actor
+    rolled up to the states it belongs to (itself when it rolls up to none). None for other kinds."""
+    if kind not in CHARGES or not charged:
+        return None
+    level = tuple(sorted({state for slug in charged for state in (actors.get(slug, {}).get("states") or [slug])}))
+    return (kind, tuple(events), tuple(deeds), level)
+
+
+def layout_corroboration(rows: list[Row], only_single_outlet: bool = False,
+                        actors: dict[str, Row] | None = None) -> Whole:
+    """Per proposition, or per charge (its wordings and the parts of one state grouped, each listed
+    as a variant): how many outlets, original speakers, claims and utterances carry it."""
+    actors = actors or {}
+    groups: dict[Any, list[Row]] = {}
+    for row in first_per(rows, "proposition"):
+        kind = proposition_type(row.get("propositionClass"))
+        charged = _split(row.get("chargedSlugs"))
+        key = charge_key(kind, charged, _split(row.get("deedSlugs")), _split(row.get("eventSlugs")), actors)
+        groups.setdefault(key or ("proposition", row["core"] or row["proposition"]), []).append(
+            {**row, "_charged": charged})
+    items = []
+    for key, members in groups.items():
+        union = lambda column: sorted({v for m in members for v in _split(m.get(column))})  # noqa: E731
+        claims_n = len(union("claimKeys"))
+        if not claims_n:
+            continue  # denied or questioned only: nobody carries it
+        variants = sorted(({
+            "proposition": {"iri": m["proposition"], "label": m["propositionLabel"], "core": m.get("core")},
+            "charged": m["_charged"], "claims": len(_split(m.get("claimKeys"))),
+            "denials": len(_split(m.get("denialKeys"))), "questions": len(_split(m.get("questionKeys"))),
+            "outlet_slugs": _split(m.get("outletSlugs")), "speaker_slugs": _split(m.get("speakerSlugs"))}
+            for m in members),
+            key=lambda v: (-v["claims"], v["proposition"]["label"], v["proposition"]["iri"]))
+        level = list(key[3]) if key[0] != "proposition" else []
+        # The variant that names the charge at the level it is grouped at speaks for the group.
+        lead = next((v for v in variants if v["charged"] == level), variants[0])
+        first = next(m for m in members if m["proposition"] == lead["proposition"]["iri"])
+        outlets, speakers = union("outletSlugs"), union("speakerSlugs")
+        item = {
+            "proposition": {"iri": lead["proposition"]["iri"], "label": lead["proposition"]["label"],
+                            "type": proposition_type(first.get("propositionClass")), "about": union("aboutSlugs")},
+            "outlets": len(outlets), "speakers": len(speakers), "claims": claims_n,
+            "utterances": len(union("utteranceKeys")), "articles": len(union("articleSlugs")),
+            "denials": len(union("denialKeys")), "questions": len(union("questionKeys")),
+            "single_outlet": len(outlets) == 1,
+            "outlet_slugs": outlets, "speaker_slugs": speakers,
+            "carried_by": [{"slug": slug, "label": actors.get(slug, {}).get("label", slug)} for slug in speakers],
+            "charge": ({"kind": key[0], "event": list(key[1]), "deed": list(key[2]),
+                        "accused": [{"slug": slug, "label": actors.get(slug, {}).get("label", slug)} for slug in level]}
+                       if key[0] != "proposition" else None),
+            "variants": variants,
+        }
+        items.append(item)
+    items.sort(key=lambda i: (-i["outlets"], -i["speakers"], -i["claims"], i["proposition"]["label"],
+                              i["proposition"]["iri"]))
+    extra = {"single_outlet": sum(i["single_outlet"] for i in items), "propositions": len(items)}
+    if only_single_outlet:
+        items = [i for i in items if i["single_outlet"]]
+    return Whole(items, extra)
+
+
+def layout_articles(rows: list[Row], actors: dict[str, Row] | None = None) -> Whole:
+    """One result per article, by publication date then slug: title as printed, description,
+    outlet, authors, time, language, URL, original, how many claims."""
+    actors = actors or {}
+    items = []
+    for row in first_per(rows, "slug"):
+        items.append({
+            "article": row["slug"], "title": row.get("title"), "label": row.get("label"),
+            "description": row.get("description"),
+            "published": time_bounds(row.get("timeLabel"), row.get("earliest"), row.get("latest")),
+            "outlet": {"slug": row["outletSlug"], "label": row.get("outletLabel")},
+            "authors": [{"slug": a, "label": actors.get(a, {}).get("label", a)} for a in _split(row.get("authorSlugs"))],
+            "language": row.get("language"), "url": row.get("url"), "translationOf": row.get("original"),
+            "claims": row.get("claims", 0),
+        })
+    items.sort(key=lambda i: ((i["published"] or {}).get("earliest") or "9999",
+                              (i["published"] or {}).get("latest") or "9999", i["article"]))
+    return Whole(items)
+
+
+def layout_timeline(rows: list[Row]) -> Whole:
+    """Events in the order of their earliest bound, with the claims made about them."""
+    items = []
+    for row in first_per(rows, "slug"):
+        items.append({
+            "event": row["slug"], "label": row["label"], "type": row.get("type"),
+            "time": time_bounds(row.get("timeLabel"), row.get("earliest"), row.get("latest")),
+            "place": _entity(row, "place"),
+            "claims": row.get("claims", 0), "articles": row.get("articles", 0), "outlets": row.get("outlets", 0),
+            "said": time_bounds(None, row.get("firstSaid"), row.get("lastSaid")),
+            "part_of": _split(row.get("partOfSlugs")), "follows_from": _split(row.get("followsFromSlugs")),
+        })
+    items.sort(key=lambda i: ((i["time"] or {}).get("earliest") or "9999", (i["time"] or {}).get("latest") or "9999",
+                              i["event"]))
+    return Whole(items)
+
+
+def layout_network(rows: list[Row], kind: str | None = None) -> Whole:
+    """Edges (who is given voice by which outlet, who accuses whom), most claims first."""
+    edges, nodes = [], {}
+    for row in rows:
+        if kind and row["kind"] != kind:
+            continue
+        for end in ("source", "target"):
+            nodes[row[end + "Slug"]] = {"id": row[end + "Slug"], "slug": row[end + "Slug"], "label": row[end + "Label"],
+                                        "kind": ACTOR_KINDS.get(local_name(row.get(end + "Class")) or "")}
+        edge = {"id": f"{row['kind']}:{row['sourceSlug']}>{row['targetSlug']}", "source": row["sourceSlug"],
+                "target": row["targetSlug"], "kind": row["kind"], "count": row["count"],
+                "articles": row.get("articles", 0), "outlets": _split(row.get("outletSlugs"))}
+        if row["kind"] == "accuses":
+            edge["deeds"], edge["events"] = _split(row.get("deeds")), _split(row.get("events"))
+        edges.append(edge)
+    unique = {e["id"]: e for e in edges}
+    ordered = sorted(unique.values(), key=lambda e: (-e["count"], e["kind"], e["source"], e["target"]))
+    return Whole(ordered, {"nodes": nodes}, key="edges")
+
+
+def _network_page(whole: Whole, page: list[Row]) -> dict[str, Any]:
+    """The nodes the page's edges touch, by id."""
+    ids = sorted({e[end] for e in page for end in ("source", "target")})
+    return {"nodes": [whole.extra["nodes"][i] for i in ids]}
+
+
+def layout_search(rows: list[Row]) -> Whole:
+    """One result per entity (or claim), the best match first (exact, prefix, word start, anywhere).
+    A claim's ``slug`` is its article's (to ask ``article-claims`` with), and ``claim`` its IRI."""
+    items, seen = [], set()
+    for row in rows:
+        key = row.get("entity") or row["slug"]
+        if key in seen:
+            continue
+        seen.add(key)
+        rank, _, matched = (row.get("best") or "9 ").partition(" ")
+        item = {"slug": row["slug"], "label": row["label"], "kind": row["kind"], "type": row["entityType"],
+                "matched": matched, "match": {"0": "exact", "1": "prefix", "2": "word", "3": "contains"}.get(rank)}
+        if row["entityType"] == "claim":
+            item["claim"] = row.get("entity")
+        items.append(item)
+    order = {"exact": 0, "prefix": 1, "word": 2, "contains": 3}
+    items.sort(key=lambda i: (order.get(i["match"], 9), i["label"].casefold(), i["slug"], i.get("claim") or ""))
+    return Whole(items)
+
+
+# ------------------------------------------------------------------------------------ flat rows
+
+TABLE_COLUMNS = ("outlet", "article", "voice", "speaker", "chain", "illocution", "polarity", "certainty",
+                 "proposition", "paraphrase", "quote")
+
+
+def _claim_row(claim: Row, outlet: dict[str, Any] | None = None) -> Row:
+    article = claim["article"]
+    when = claim.get("when") or {}
+    return {
+        "outlet": (outlet or claim.get("outlet") or {}).get("slug"),
+        "article": article["slug"] if isinstance(article, dict) else article,
+        "voice": claim.get("voice"),
+        "speaker": claim["speaker"]["slug"],
+        "chain": " > ".join(link["slug"] for link in claim["chain"]),
+        "illocution": claim.get("illocution"),
+        "polarity": claim.get("polarity"),
+        "certainty": claim.get("certainty"),
+        "proposition": claim["proposition"]["label"],
+        "paraphrase": claim["evidence"]["paraphrase"],
+        "quote": claim["evidence"]["quote"],
+        "stance": claim.get("stance"),
+        "when": when.get("label"),
+        "claim": claim["claim"],
+    }
+
+
+def _flat_contradiction(pair: Row) -> list[Row]:
+    row: Row = {"reasons": " ".join(pair["reasons"])}
+    for side in ("left", "right"):
+        c = pair[side]
+        row.update({f"{side}_speaker": c["speaker"]["slug"], f"{side}_outlet": c["outlet"]["slug"],
+                    f"{side}_article": c["article"], f"{side}_illocution": c["illocution"],
+                    f"{side}_polarity": c["polarity"], f"{side}_proposition": c["proposition"]["label"],
+                    f"{side}_claim": c["claim"]})
+    return [row]
+
+
+def _flat_accusation(entry: Row) -> list[Row]:
+    out = []
+    for role in ("accusations", "denials", "questions", "responses"):
+        for c in entry[role]:
+            out.append({"accused": (entry["accused"] or {}).get("slug"), "deed": entry["deed"],
+                        "event": entry["event"], "role": role[:-1],
+                        **{k: v for k, v in _claim_row(c).items() if k != "proposition"},
+                        "proposition": entry["proposition"]["label"],
+                        "answers": " ".join(a["claim"] for a in c.get("answers", []))})
+    return out
+
+
+def _time_columns(prefix: str, t: dict[str, Any] | None) -> Row:
+    t = t or {}
+    return {f"{prefix}label": t.get("label"), f"{prefix}earliest": t.get("earliest"), f"{prefix}latest": t.get("latest")}
+
+
+FLATTENERS: dict[str, Callable[[Row], list[Row]]] = {
+    "rows": lambda row: [row],
+    "claims": lambda c: [_claim_row(c)],
+    "attributions": lambda e: [_claim_row(c, e["outlet"]) for c in e["claims"]],
+    "accusations": _flat_accusation,
+    "contradictions": _flat_contradiction,
+    "corroboration": lambda i: [{"proposition": i["proposition"]["label"], "type": i["proposition"]["type"],
+                                 "outlets": i["outlets"], "speakers": i["speakers"], "claims": i["claims"],
+                                 "denials": i["denials"], "single_outlet": i["single_outlet"],
+                                 "outlet_slugs": " ".join(i["outlet_slugs"]),
+                                 "speaker_slugs": " ".join(i["speaker_slugs"]),
+                                 "about": " ".join(i["proposition"]["about"]), "iri": i["proposition"]["iri"]}],
+    "timeline": lambda i: [{"event": i["event"], "label": i["label"], "type": i["type"],
+                            **_time_columns("time_", i["time"]), "place": (i["place"] or {}).get("slug"),
+                            "claims": i["claims"], "articles": i["articles"], "outlets": i["outlets"]}],
+    "network": lambda e: [{"kind": e["kind"], "source": e["source"], "target": e["target"], "count": e["count"],
+                           "articles": e["articles"], "deeds": " ".join(e.get("deeds", [])),
+                           "events": " ".join(e.get("events", []))}],
+    "search": lambda i: [{k: i.get(k) for k in ("slug", "label", "kind", "type", "matched", "match", "claim")}],
+    "articles": lambda i: [{"article": i["article"], "title": i["title"], "description": i["description"],
+                            **_time_columns("published_", i["published"]), "outlet": i["outlet"]["slug"],
+                            "authors": " ".join(a["slug"] for a in i["authors"]), "language": i["language"],
+                            "url": i["url"], "translation_of": i["translationOf"], "claims": i["claims"]}],
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    build: Callable[..., Whole]
+    flatten: Callable[[Row], list[Row]]
+    page_extra: Callable[[Whole, list[Row]], dict[str, Any]] | None = None
+    uses_actors: bool = False  # build takes ``actors``: who the named actors are (roll-up to states)
+
+    def flat(self, items: list[Row]) -> list[Row]:
+        return [row for item in items for row in self.flatten(item)]
+
+
+_BUILDERS: dict[str, Callable[..., Whole]] = {
+    "rows": layout_rows, "claims": layout_claims, "attributions": layout_attributions,
+    "accusations": layout_accusations, "event-claims": layout_event_claims, "speaker": layout_speaker,
+    "outlet": layout_outlet, "contradictions": layout_contradictions, "corroboration": layout_corroboration,
+    "timeline": layout_timeline, "network": layout_network, "search": layout_search, "articles": layout_articles,
+}
+_CLAIM_LAYOUTS = ("claims", "event-claims", "speaker", "outlet")
+_USES_ACTORS = ("corroboration", "articles")
+LAYOUTS: dict[str, Layout] = {
+    name: Layout(build, FLATTENERS["claims" if name in _CLAIM_LAYOUTS else name],
+                _network_page if name == "network" else None, uses_actors=name in _USES_ACTORS)
+    for name, build in _BUILDERS.items()
+}

@@ -1,0 +1,515 @@
+"""Benchmarks: ingest throughput, publish time and question latency on synthetic corpora (``make bench``).
+
+    python -m tools.bench [--sizes 10000 100000] [--repeat 30] [--out docs/benchmarks.md]
+        [--backends embedded oxigraph-server virtuoso] [--workdir DIR] [--questions NAME ...]
+
+For each size, a synthetic corpus (:mod:`tools.synthetic`) goes through the real
+ingestion path into an embedded store. With ``--workdir``, a corpus and store already built
+there for the same size and seed, by the same ingestion code, are reused (the ingest figures are
+then those measured when it was built). The store is then published to each real server
+(started by :mod:`tools.servers` in a fresh folder; Virtuoso through its bulk
+loader), and every named question is asked ``--repeat`` times on every backend: the median and
+95th percentile are reported for the engine alone (:func:`claimgraph.queries.run.fetch`: every
+SPARQL query the question needs, rows not laid out) and for the product path (parameter checks,
+binding, the layout and JSON encoding, as the API does). A question that fails or times out on a
+backend is reported as such in its cell. The headline is also measured over HTTP against a
+real uvicorn server on the embedded store. This is a benchmark, not a test: it asserts nothing
+and prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import hashlib
+import json
+import logging
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from claimgraph.queries import run as runner
+from claimgraph.queries.catalog import Question, catalog
+from claimgraph.queries.run import ask, prepare
+from claimgraph.queries.store import Backend, EmbeddedBackend, RemoteBackend
+
+Opener = Callable[[], Backend]
+
+SYNTHETIC_VALUES = {"event": "azal-crash", "actor": "russia", "place": "aktau", "article": "synthetic-000000",
+                    "text": "state 1"}
+BACKENDS = ("embedded", "oxigraph-server", "virtuoso")
+HEADLINE = "attributions"
+#: Time limit per question run (seconds), on every backend (``--timeout``).
+QUERY_TIMEOUT_S = 60.0
+#: Time spent at most on one measurement (one question, engine or product, one backend); a slower
+#: question gets fewer runs, and its cell says how many.
+BUDGET_S = 90.0
+#: Virtuoso's buffers in the benchmark: about 2.6 GiB (its ini's advice for 4 GiB to spare).
+VIRTUOSO_BUFFERS = 340_000
+
+
+def server_settings(name: str, timeout_s: float) -> dict[str, Any]:
+    """How the benchmark runs each server: the same time limit as the client's (the Oxigraph
+    server would otherwise run an abandoned query on); Virtuoso with more buffers and no
+    10,000-row cap (the shipped default cuts the larger answers, which RemoteBackend reports
+    as an error)."""
+    if name == "oxigraph-server":
+        return {"timeout_s": timeout_s}
+    if name == "virtuoso":
+        return {"buffers": VIRTUOSO_BUFFERS, "dirty_buffers": VIRTUOSO_BUFFERS * 3 // 4, "max_rows": 10_000_000,
+                "query_timeout_s": max(1, int(timeout_s))}
+    return {}
+
+
+logger = logging.getLogger(__name__)
+
+
+def log(message: str) -> None:
+    logger.info(message)
+
+
+# What an analyst asks of the questions whose parameters are all optional: one actor's charges,
+# one event's corroboration, one year of the timeline. (contradictions and network have no such
+# parameter: they are measured over the whole corpus, and grow with it.)
+ANALYST_VALUES = {"accusations": {"accused": "russia"}, "corroboration": {"event": "azal-crash"},
+                  "timeline": {"since": "2022-01-01", "until": "2022-12-31"}}
+
+
+def params_for(question: Question) -> dict[str, str]:
+    """Parameter values that exist in every synthetic corpus: the required parameters, and the
+    optional ones of :data:`ANALYST_VALUES`."""
+    values = dict(ANALYST_VALUES.get(question.name, {}))
+    for p in question.params:
+        if not p.required:
+            continue
+        if "outlet" in p.name or p.type == "outlet":
+            values[p.name] = "outlet-0"
+        elif p.type in SYNTHETIC_VALUES:
+            values[p.name] = SYNTHETIC_VALUES[p.type]
+        elif p.example is not None:
+            values[p.name] = str(p.example)
+    return values
+
+
+def timed(fn: Callable[[], Any], repeat: int, warmup: int = 3, budget_s: float = BUDGET_S,
+          each: Callable[[float], None] | None = None) -> list[float]:
+    """Milliseconds per run of ``fn``, after warm-up; fewer runs when ``budget_s`` is spent
+    (at least one). ``each`` is called with every run's time, warm-ups included."""
+    started = time.perf_counter()
+    for _ in range(warmup):
+        t = time.perf_counter()
+        fn()
+        took = time.perf_counter() - t
+        if each is not None:
+            each(took * 1000)
+        if took * (warmup + repeat) > budget_s:
+            break  # slow: one warm-up is enough
+    out: list[float] = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+        if each is not None:
+            each(out[-1])
+        if time.perf_counter() - started > budget_s:
+            break
+    return out
+
+
+def summary(ms: list[float]) -> tuple[float, float]:
+    ordered = sorted(ms)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+    return statistics.median(ordered), p95
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = ""
+    try:
+        kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")))
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def _reason(exc: BaseException) -> str:
+    text = re.sub(r"https?://127\.0\.0\.1:\d+/\S*", "the server", " ".join(str(exc).split()))
+    return f"{type(exc).__name__}: {text[:200]}"
+
+
+def engine_call(question: Question, params: dict[str, str], backend: Backend) -> Callable[[], Any]:
+    """What the engine does for the question: every SPARQL query it needs, rows not laid out."""
+    prepared = prepare(question, params, backend)
+    fetch = getattr(runner, "fetch", None)
+    if fetch is not None:
+        return lambda: fetch(prepared, backend)
+    return lambda: backend.select(prepared.query, prepared.bindings)
+
+
+def _measure_in_child(conn: Any, opener: Opener, name: str, params: dict[str, str], part: str,
+                      repeat: int, timeout_s: float) -> None:
+    try:
+        backend = opener()
+        question = catalog()[name]
+        last: list[Any] = []
+        if part == "engine":
+            fn = engine_call(question, params, backend)
+        else:
+            def fn() -> None:
+                answer = ask(name, params, backend)
+                last[:] = [answer, json.dumps(answer.as_json())]
+        runs = timed(fn, repeat, each=lambda ms: conn.send(("run", ms)))
+        median, p95 = summary(runs)
+        result: dict[str, Any] = {"median": median, "p95": p95, "runs": len(runs)}
+        if max(runs) > timeout_s * 1000:  # the embedded store has no time limit of its own
+            result = {"error": f"QueryTimeout: a run took {max(runs) / 1000:.0f} s, over the {timeout_s:g} s limit"}
+        elif last:
+            answer = last[0]
+            document = json.dumps(answer.as_json(), sort_keys=True, default=str)
+            result.update(rows=len(answer.rows), total=getattr(answer, "total", None),
+                          digest=hashlib.sha256(document.encode()).hexdigest()[:16])
+    except Exception as exc:  # noqa: BLE001 - reported in the table
+        result = {"error": _reason(exc)}
+    conn.send(("done", result))
+    conn.close()
+
+
+def measure(opener: Opener, question: Question, params: dict[str, str], part: str, repeat: int,
+            timeout_s: float) -> dict[str, Any]:
+    """One measurement (``engine`` or ``product``) in a child process, stopped when a run takes
+    longer than ``timeout_s`` (the embedded store cannot stop a query itself):
+    ``{"median", "p95", "runs", ...}`` in ms, or ``{"error": reason}``."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")  # the code of the run (question files are read again)
+    parent, child = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_measure_in_child, args=(child, opener, question.name, params, part, repeat, timeout_s),
+                          daemon=True)
+    process.start()
+    child.close()
+    try:
+        while True:
+            if not parent.poll(timeout_s + 10):
+                return {"error": f"QueryTimeout: a run took over {timeout_s:g} s (stopped)"}
+            what, payload = parent.recv()
+            if what == "done":
+                return payload
+    except EOFError:
+        return {"error": f"the measuring process died (exit code {process.exitcode})"}
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join(10)
+        parent.close()
+
+
+def measure_questions(opener: Opener, repeat: int, timeout_s: float,
+                      only: list[str] | None = None) -> list[dict[str, Any]]:
+    """Every question (or those in ``only``) on the backend ``opener`` opens."""
+    rows = []
+    for question in catalog().values():
+        if only and question.name not in only:
+            continue
+        params = params_for(question)
+        row: dict[str, Any] = {"question": question.name, "params": params}
+        row["engine"] = measure(opener, question, params, "engine", repeat, timeout_s)
+        if "QueryTimeout" in row["engine"].get("error", ""):
+            row["product"] = {"error": "not measured: the engine timed out"}
+        else:
+            row["product"] = measure(opener, question, params, "product", repeat, timeout_s)
+        for key in ("rows", "total", "digest"):
+            if key in row["product"]:
+                row[key] = row["product"].pop(key)
+        rows.append(row)
+        log(f"  {question.name:<18} engine {_cell(row['engine']):>22}  product {_cell(row['product']):>22}  "
+            f"({row.get('rows', '?')} rows)")
+    return rows
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def measure_inline(fn: Callable[[], Any], repeat: int) -> dict[str, Any]:
+    try:
+        runs = timed(fn, repeat)
+    except Exception as exc:  # noqa: BLE001 - reported
+        return {"error": _reason(exc)}
+    median, p95 = summary(runs)
+    return {"median": median, "p95": p95, "runs": len(runs)}
+
+
+def measure_http_headline(store: Path, repeat: int, timeout_s: float) -> dict[str, Any]:
+    """The headline over HTTP from a real uvicorn server on loopback."""
+    import httpx
+    port = free_port()
+    env = {**os.environ, "CLAIMGRAPH_STORE": str(store)}
+    server = subprocess.Popen([sys.executable, "-m", "claimgraph.api.cli", "serve", "--port", str(port),
+                               "--store", str(store)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/questions/{HEADLINE}"
+        with httpx.Client(timeout=timeout_s) as client:
+            for _ in range(300):
+                try:
+                    client.get(f"http://127.0.0.1:{port}/health")
+                    break
+                except httpx.TransportError:
+                    if server.poll() is not None:
+                        return {"error": f"the API server exited with {server.returncode}"}
+                    time.sleep(0.1)
+            return measure_inline(lambda: client.get(url, params={"event": "azal-crash", "actor": "russia"})
+                           .raise_for_status(), repeat)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+# -- corpus and store, reused across runs -------------------------------------------------------
+
+
+def ingestion_fingerprint() -> str:
+    """A digest of the code and ontology that make a store (a change means re-ingest): the same
+    files the corpus digest of ``claimgraph ingest`` covers."""
+    from claimgraph.ingest.pipeline import store_builders
+    digest = hashlib.sha256()
+    for path in store_builders():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def build_store(size: int, seed: int, workdir: Path, keep: bool = False) -> tuple[Path, dict[str, Any]]:
+    """The store for ``size`` claims and ``seed``: built now, or reused from ``workdir`` when it
+    was built by the same ingestion code and ontology (or whatever built it, with ``keep``)."""
+    from claimgraph.ingest.pipeline import ingest
+    from tools.synthetic import write_corpus
+    name = f"{size}-seed{seed}"
+    corpus, store, marker = workdir / f"corpus-{name}", workdir / f"store-{name}", workdir / f"ingest-{name}.json"
+    fingerprint = ingestion_fingerprint()
+    if marker.exists() and store.is_dir():
+        done = json.loads(marker.read_text())
+        if keep and done.get("fingerprint") != fingerprint:
+            log(f"{size} claims: reusing {store} as asked, although the ingestion code or ontology changed "
+                f"since it was built ({done['date']})")
+            return store, {**done, "reused": True}
+        if done.get("fingerprint") == fingerprint:
+            log(f"{size} claims: reusing {store} (built {done['date']}, ingest {done['ingest_s']:.1f} s); "
+                "ingest figures are from that run")
+            return store, {**done, "reused": True}
+        log(f"{size} claims: the ingestion code or ontology changed since {store} was built: ingesting again")
+    marker.unlink(missing_ok=True)
+    shutil.rmtree(corpus, ignore_errors=True)
+    written = write_corpus(corpus, claims=size, seed=seed)
+    log(f"{size} claims: ingesting into {store}")
+    report = ingest(corpus, store=store, force=True, progress=lambda message: log(f"  {message}"))
+    done = {"size": written, "seed": seed, "quads": report.quads, "ingest_s": report.seconds,
+            "claims_per_s": written / report.seconds, "fingerprint": fingerprint,
+            "date": dt.datetime.now().isoformat(timespec="seconds")}
+    marker.write_text(json.dumps(done, indent=1))
+    return store, {**done, "reused": False}
+
+
+def publish_progress(message: str) -> None:
+    """Publish progress without the line per article graph."""
+    if not message.lstrip().startswith("article/"):
+        log(f"    {message}")
+
+
+def bench_size(size: int, seed: int, repeat: int, workdir: Path, backends: list[str],
+               only: list[str] | None = None, timeout_s: float = QUERY_TIMEOUT_S,
+               keep_store: bool = False, oxigraph_publish: str = "put") -> dict[str, Any]:
+    store, built = build_store(size, seed, workdir, keep_store)
+    result: dict[str, Any] = {**built, "backends": {}, "publish": {}, "timeout_s": timeout_s}
+    if "embedded" in backends:
+        log("  embedded store:")
+        result["backends"]["embedded"] = measure_questions(functools.partial(EmbeddedBackend, store), repeat,
+                                                           timeout_s, only)
+        log("  the headline over HTTP (uvicorn, embedded store)")
+        result["http_headline"] = measure_http_headline(store, repeat, timeout_s)
+    servers_wanted = [name for name in backends if name != "embedded"]
+    if servers_wanted:
+        from tools import servers
+        for name in servers_wanted:
+            folder = workdir / f"{name}-{size}-seed{seed}"
+            shutil.rmtree(folder, ignore_errors=True)  # a fresh database: publish times compare
+            try:
+                with servers.LAUNCHERS[name](folder, query_timeout=timeout_s,
+                                             **server_settings(name, timeout_s)) as remote:
+                    log(f"  {name}: publishing")
+                    started = time.perf_counter()
+                    try:
+                        if name == "oxigraph-server" and oxigraph_publish == "load":
+                            report = servers.bulk_load_oxigraph(store, remote, progress=publish_progress)
+                            how = "`oxigraph load` with the server stopped, benchmark only"
+                        else:
+                            report = servers.publish_store(store, remote, progress=publish_progress)
+                            how = ("bulk loader through isql" if name == "virtuoso"
+                                   else "`claimgraph publish`: Graph Store PUT per graph")
+                    except Exception as exc:  # noqa: BLE001 - reported, and the server is skipped
+                        result["publish"][name] = {"error": _reason(exc)}
+                        log(f"  {name}: publish failed: {_reason(exc)}")
+                        continue
+                    seconds = time.perf_counter() - started
+                    result["publish"][name] = {"seconds": seconds, "triples": report.triples,
+                                               "graphs": len(report.graphs),
+                                               "how": how}
+                    log(f"  {name}: published {report.triples:,} triples in {seconds:.1f} s")
+                    opener = RemoteBackend(remote.endpoint, kind=remote.kind, timeout=timeout_s).opener()
+                    result["backends"][name] = measure_questions(opener, repeat, timeout_s, only)
+            except servers.Unavailable as exc:
+                result["publish"][name] = {"error": f"skipped: {exc}"}
+                log(f"  {name}: skipped ({exc})")
+            except Exception as exc:  # noqa: BLE001 - a server that does not start is reported
+                result["publish"][name] = {"error": _reason(exc)}
+                log(f"  {name}: failed: {_reason(exc)}")
+    (workdir / f"results-{size}-seed{seed}.json").write_text(json.dumps(result, indent=1, default=str))
+    return result
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def _cell(m: dict[str, Any] | None) -> str:
+    if m is None:
+        return "–"
+    if "error" in m:
+        reason = m["error"]
+        if reason.startswith("QueryTimeout"):
+            return "timeout"
+        if reason.startswith("not measured"):
+            return "not run (engine timed out)"
+        return "error: " + reason[:100].replace("|", "\\|")
+    return f"{m['median']:.2f} / {m['p95']:.2f}"
+
+
+def markdown(results: list[dict[str, Any]], repeat: int, timeout_s: float = QUERY_TIMEOUT_S) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Generated by `make bench` on {dt.date.today().isoformat()}. Machine: {machine()}.",
+        f"Each question is asked {repeat} times after up to 3 warm-up runs (fewer when one measurement "
+        f"would take over {BUDGET_S:.0f} s: the cell then says how many); figures are median / p95 in ms.",
+        "*Engine* is the store's own time for every SPARQL query the question needs, rows not laid out "
+        "(`claimgraph.queries.run.fetch`); *product* adds parameter checks, binding, the layout and JSON "
+        "encoding, as the API does per request (`json.dumps(ask(...).as_json())`).",
+        "*embedded* is pyoxigraph in-process; *oxigraph-server* and *virtuoso* are the real servers on "
+        f"loopback, queried over HTTP. A run over {timeout_s:g} s counts as a timeout on every backend. "
+        f"Virtuoso runs with {VIRTUOSO_BUFFERS:,} buffers and no 10,000-row cap. A cell marked ≠ "
+        "holds an answer that differs from the embedded store's.",
+        "",
+    ]
+    for r in results:
+        lines += [f"## {r['size']:,} claims ({r['quads']:,} quads)", ""]
+        reused = f" (store reused from {r['date']})" if r.get("reused") else ""
+        lines.append(f"Ingest through the real path (parse, validate, resolve, build, SHACL, write): "
+                     f"{r['ingest_s']:.1f} s, {r['claims_per_s']:.0f} claims/s{reused}.")
+        for name, p in r.get("publish", {}).items():
+            if "error" in p:
+                lines.append(f"Publish to {name}: {p['error']}.")
+            else:
+                lines.append(f"Publish to {name} ({p['how']}, a fresh database): {p['seconds']:.1f} s for "
+                             f"{p['graphs']:,} graphs, {p['triples']:,} triples "
+                             f"({p['triples'] / p['seconds']:,.0f} triples/s).")
+        lines.append("")
+        names = list(r["backends"])
+        if not names:
+            continue
+        by_name = {n: {row["question"]: row for row in r["backends"][n]} for n in names}
+        first = by_name[names[0]]
+        head = "| question | rows | " + " | ".join(f"{n} engine | {n} product" for n in names) + " |"
+        lines += [head, "|" + " --- |" * (2 + 2 * len(names))]
+        for q in first:
+            cells = []
+            for n in names:
+                row = by_name[n].get(q)
+                if row is None:
+                    cells += ["–", "–"]
+                    continue
+                differs = ("digest" in row and "digest" in first[q] and row["digest"] != first[q]["digest"])
+                mark = f" ≠ ({row.get('rows')} rows)" if differs else ""
+                for part in ("engine", "product"):
+                    m = row[part]
+                    text = _cell(m)
+                    if "error" not in m and m["runs"] < repeat:
+                        text += f" (n={m['runs']})"
+                    cells.append(text + (mark if part == "product" else ""))
+            counts = [by_name[n][q]["rows"] for n in names if "rows" in by_name[n].get(q, {})]
+            lines.append(f"| {q} | {counts[0] if counts else '–'} | " + " | ".join(cells) + " |")
+        lines.append("")
+        overheads = []
+        for n in names:
+            h = by_name[n].get(HEADLINE)
+            if h and "error" not in h["engine"] and "error" not in h["product"]:
+                e, p = h["engine"]["median"], h["product"]["median"]
+                overheads.append(f"{n} engine {e:.2f} ms, product {p:.2f} ms ({100 * (p / e - 1):+.0f}%)")
+            elif h:
+                overheads.append(f"{n} failed")
+        http = r.get("http_headline")
+        http_text = ""
+        if http and "error" not in http:
+            http_text = f"; over HTTP from uvicorn on the embedded store {http['median']:.2f} ms median, {http['p95']:.2f} ms p95"
+        elif http:
+            http_text = f"; over HTTP: {http['error']}"
+        lines += [f"Headline (`{HEADLINE}`, azal-crash, russia): " + "; ".join(overheads) + http_text + ".", ""]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--seed", type=int, help="the synthetic corpus's seed (default: its size)")
+    parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
+    parser.add_argument("--workdir", type=Path,
+                        help="where corpora, stores and server folders go, kept for the next run "
+                             "(default: a temporary folder, removed after)")
+    parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
+    parser.add_argument("--questions", nargs="+", help="only these questions (default: all)")
+    parser.add_argument("--timeout", type=float, default=QUERY_TIMEOUT_S,
+                        help=f"time limit per question run, seconds (default {QUERY_TIMEOUT_S:g})")
+    parser.add_argument("--oxigraph-publish", choices=("put", "load"), default="put",
+                        help="load the Oxigraph server by `claimgraph publish` (Graph Store PUT per graph, the "
+                             "default) or by `oxigraph load` with the server stopped (faster)")
+    parser.add_argument("--keep-store", action="store_true",
+                        help="reuse a store in --workdir even if the ingestion code or ontology changed since")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="claimgraph-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = workdir.resolve()
+    backends = [name for name in BACKENDS if name in args.backends]
+    try:
+        results = [bench_size(size, size if args.seed is None else args.seed, args.repeat, workdir, backends,
+                              args.questions, args.timeout, args.keep_store, args.oxigraph_publish)
+                   for size in args.sizes]
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    from tools.load import keep_section
+    text = markdown(results, args.repeat, args.timeout)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(keep_section(args.out, text), encoding="utf-8")  # tools/load.py writes its own section
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
