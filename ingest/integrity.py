@@ -6,9 +6,15 @@ problem, and ingestion refuses the corpus:
 - a roll-up loop: an actor that is part of itself through ``part_of`` and ``represents``
   (russia part of russian-government, part of russia), or a place located in itself; questions
   that roll actors up would never end, or count a claim twice;
-- an attribution chain that loops: a relay named twice in ``via``, or the speaker among its own
+- an event inside or after itself: a loop of ``part_of`` and ``follows_from`` among events (the
+  detentions part of the trial, part of the detentions; a call that follows a crash that follows
+  the call);
+- an attribution chain that loops: a relay named twice in ``via``, or a speaker among its own
   relays;
-- a claim linked to itself (it ``revises`` or ``contradicts`` itself), or revisions in a circle.
+- one name twice where several may be given: a joint statement's speakers, one relay step's
+  speakers, an article's authors;
+- a claim linked to itself (it ``revises`` or ``contradicts`` itself), or revisions in a circle;
+  a claim whose content is about itself (``claim:<its own id>`` as subject or object).
 
 Names are compared as the entities they resolve to, so "Moscow" and "russian-government" are
 the same relay. A reference that resolves to nothing is left to the builder, which reports it.
@@ -31,6 +37,8 @@ if TYPE_CHECKING:
 
 #: Relations that roll an actor up into another: a loop in them is refused.
 ROLL_UP = ("part_of", "represents")
+#: Relations that put an event inside or after another: a loop in them is refused.
+EVENT_ORDER = ("part_of", "follows_from")
 #: Links between claims that must not run in a circle (a claim cannot be older than itself).
 ACYCLIC_LINKS = ("revises",)
 
@@ -83,7 +91,8 @@ def _slug(registry: Registry, ref: str | None) -> str | None:
     return found.entry.slug if found else None
 
 
-def _loop_problems(registry: Registry, kind: str, fields: tuple[str, ...], noun: str) -> list[Problem]:
+def _loop_problems(registry: Registry, kind: str, fields: tuple[str, ...], noun: str,
+                   why: str = "an entity cannot be inside itself") -> list[Problem]:
     entries = {item.entry.slug: item for item in registry.of_kind(kind)}  # type: ignore[arg-type]
     edges: dict[str, list[tuple[str, str]]] = {}
     for slug, item in entries.items():
@@ -99,34 +108,89 @@ def _loop_problems(registry: Registry, kind: str, fields: tuple[str, ...], noun:
         members = set(cycle)
         via = next(name for target, name in edges[cycle[0]] if target in members)
         path = " → ".join([*cycle, cycle[0]])
-        problems.append(Problem(f"{noun} loop: {path}; an entity cannot be inside itself",
+        problems.append(Problem(f"{noun} loop: {path}; {why}",
                                 first.file, first.line, field_path((*first.loc, via))))
     return problems
 
 
 def registry_problems(registry: Registry) -> list[Problem]:
-    """Roll-up loops among actors (``part_of``, ``represents``) and places (``located_in``)."""
+    """Roll-up loops among actors (``part_of``, ``represents``), places (``located_in``) and
+    events (``part_of``, ``follows_from``)."""
     return (_loop_problems(registry, "actor", ROLL_UP, "roll-up (" + " / ".join(ROLL_UP) + ")")
-            + _loop_problems(registry, "place", ("located_in",), "located_in"))
+            + _loop_problems(registry, "place", ("located_in",), "located_in")
+            + _loop_problems(registry, "event", EVENT_ORDER, "event relation (" + " / ".join(EVENT_ORDER) + ")",
+                             "an event cannot be inside itself, nor come after itself"))
+
+
+def _named(source: SourcedArticle, registry: Registry, value: str | list[str] | None, *loc: Any
+           ) -> tuple[list[tuple[str, str, tuple[Any, ...]]], list[Problem]]:
+    """The entities one field names (one reference or a list), each with the reference as written
+    and where it is; and a problem for each entity named twice in the field."""
+    many = isinstance(value, list)
+    named: list[tuple[str, str, tuple[Any, ...]]] = []
+    problems = []
+    for k, ref in enumerate(value if many else [value] if value else []):
+        who = _slug(registry, ref)
+        if who is None:
+            continue
+        at = (*loc, k) if many else loc
+        if (twice := next((j for w, _, j in named if w == who), None)) is not None:
+            problems.append(Problem(f"{ref!r} is named twice (also at {field_path(twice)}): give each once",
+                                    source.file, source.line(*at), field_path(at)))
+        named.append((who, ref, at))
+    return named, problems
 
 
 def _chain_problems(source: SourcedArticle, registry: Registry) -> list[Problem]:
     problems = []
     for i, claim in enumerate(source.model.claims):
-        speaker = _slug(registry, claim.speaker)
+        speakers, twice = _named(source, registry, claim.speaker, "claims", i, "speaker")
+        problems.extend(twice)
+        spoken = {who for who, _, _ in speakers}
         seen: dict[str, int] = {}
         for j, relay in enumerate(claim.via):
-            who = _slug(registry, relay.speaker)
-            if who is None:
-                continue
-            where = (source.file, source.line("claims", i, "via", j), field_path(("claims", i, "via", j)))
-            if who == speaker:
-                problems.append(Problem(f"{relay.speaker!r} is the speaker of this claim and cannot also relay it",
-                                        *where))
-            elif who in seen:
-                problems.append(Problem(f"{relay.speaker!r} relays this claim twice (also via[{seen[who]}]): "
-                                        "the chain loops", *where))
-            seen.setdefault(who, j)
+            # A relay is located at via[j]; one of several speakers of a step at via[j].speaker[k].
+            loc = ("claims", i, "via", j)
+            several = isinstance(relay.speaker, list) and isinstance(_at(source.doc, loc), dict)
+            relays, twice = _named(source, registry, relay.speaker, *((*loc, "speaker") if several else loc))
+            problems.extend(twice)
+            for who, ref, at in relays:
+                where = (source.file, source.line(*at), field_path(at))
+                if who in spoken:
+                    problems.append(Problem(f"{ref!r} is {'the' if len(spoken) == 1 else 'a'} speaker of this claim "
+                                            "and cannot also relay it", *where))
+                elif seen.get(who, j) != j:
+                    problems.append(Problem(f"{ref!r} relays this claim twice (also via[{seen[who]}]): "
+                                            "the chain loops", *where))
+                seen.setdefault(who, j)
+    return problems
+
+
+def _at(doc: Any, loc: tuple[Any, ...]) -> Any:
+    """The raw value at ``loc`` in a parsed file (None where there is none)."""
+    for part in loc:
+        try:
+            doc = doc[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return doc
+
+
+def _author_problems(source: SourcedArticle, registry: Registry) -> list[Problem]:
+    return _named(source, registry, source.model.article.author, "article", "author")[1]
+
+
+def _about_itself(source: SourcedArticle) -> list[Problem]:
+    """Claims whose content names the claim itself as its subject or object."""
+    slug = source.model.article.slug
+    problems = []
+    for i, claim in enumerate(source.model.claims):
+        for role in ("subject", "object"):
+            ref = getattr(claim.content, role, None)
+            if isinstance(ref, str) and ref.startswith("claim:") and ref[6:] in (claim.id, f"{slug}/{claim.id}"):
+                at = ("claims", i, "content", role)
+                problems.append(Problem(f"claim {claim.id!r} cannot be about itself ({ref!r})",
+                                        source.file, source.line(*at), field_path(at)))
     return problems
 
 
@@ -152,8 +216,10 @@ def _link_problems(source: SourcedArticle) -> list[Problem]:
 
 
 def article_problems(source: SourcedArticle, registry: Registry) -> list[Problem]:
-    """Loops in the attribution chains and the links of one article."""
-    return _chain_problems(source, registry) + _link_problems(source)
+    """Loops in the attribution chains and the links of one article; names given twice; claims
+    about themselves."""
+    return (_author_problems(source, registry) + _chain_problems(source, registry) + _link_problems(source)
+            + _about_itself(source))
 
 
 def corpus_problems(registry: Registry, articles: Iterable[SourcedArticle]) -> list[Problem]:

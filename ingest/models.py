@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal, Union
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator,
-                      model_validator)
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StrictInt, StringConstraints, Tag,
+                      field_validator, model_validator)
 
 from claimgraph.ontology.namespace import DEPRECATED, VOCABULARIES
 from claimgraph.queries.settings import get_settings
@@ -45,8 +45,10 @@ Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), _NA
 """A reference to a registered entity: its slug or one of its aliases. Where a proposition's
 subject or object may also be an article or a claim: ``article:<slug>``, ``claim:<id>`` (a claim
 of the same file) or ``claim:<article-slug>/<id>``."""
-Refs = Ref | list[Ref]
-"""One reference, or several (a joint statement's speakers, an article's authors)."""
+Refs = Annotated[Union[Annotated[Ref, Tag("one")], Annotated[list[Ref], Tag("many")]],
+                 Discriminator(lambda value: "many" if isinstance(value, list) else "one")]
+"""One reference, or several (a joint statement's speakers, an article's authors); a value is
+checked as the one form it is written in, so that a problem is reported once."""
 
 
 def _web_address(value: str) -> str:
