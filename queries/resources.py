@@ -3,7 +3,7 @@
 parameters, values bound as terms), but not offered as questions of the API.
 
 >>> sorted(resource_queries())
-['articles', 'classes', 'graphs', 'incoming', 'properties', 'resource']
+['classes', 'graphs', 'incoming', 'properties', 'resource']
 >>> [p.type for p in resource_queries()["resource"].params]
 ['iri']
 """

@@ -3,9 +3,11 @@
 Every resource gets its facts (the triples it is the subject of, values shown by their labels)
 and what points at it. Some kinds get more, from the named questions:
 
-* a **claim**: its chain drawn from the outlet to the original speaker, the evidence
-  (paraphrase, short quote, cue, paragraph), the article, the speaker's certainty and the
-  curator's confidence (``queries/parts/claim-details.rq``, as every claim question shows it);
+* a **claim**: its chain drawn from the article's first voice (its author, or its outlet) to the
+  original speaker, the evidence (paraphrase, short quote, cue, paragraph), the article, the
+  statement it mentions, the speaker's certainty and the curator's confidence, every actor with
+  role and affiliation (``queries/parts/claim-details.rq`` and ``parts/actor-details.rq``, as
+  every claim question shows it);
 * an **event**: its claims by stance and by speaker (``event-claims``), and the timeline;
 * an **actor**: its parts, and what it said (``speaker``); an outlet also whom it quotes (``outlet``);
 * an **article**: its claims in the curator's order (``article-claims``).
@@ -19,8 +21,9 @@ import pyoxigraph as ox
 from fastapi import Request
 
 from claimgraph.api.web.render import Column, Links, Page, Table, first_label, iri_label, page_params, sliced
-from claimgraph.api.web.views import CLAIM_COLUMNS, TIMELINE_COLUMNS, _claim_rows, timeline_data, timeline_rows
-from claimgraph.queries.details import lookup
+from claimgraph.api.web.views import (CLAIM_COLUMNS, TIMELINE_COLUMNS, _claim_rows, article_name, timeline_data,
+                                      timeline_rows, who)
+from claimgraph.queries.details import actor_slugs, actors, describe, lookup
 from claimgraph.queries.layouts import fold_claims
 from claimgraph.queries.run import ask
 from claimgraph.queries.terms import to_python
@@ -109,9 +112,14 @@ def _claim(request: Request, links: Links, iri: str, result: Page) -> None:
     if not found or found[0]["facet"] != "claim":
         return
     record, rows = fold_claims(found)[iri]
-    chain = [{**link, "href": links.entity("actor", link["slug"])} for link in record["chain"]]
+    describe(record, actors(actor_slugs(found), request.app.state.backend))
+    first = record["root"]["as"]  # the first voice: the article's author, or its outlet
+    chain = [{**link, "href": links.entity("actor", link["slug"]), "who": who(link)} for link in record["chain"]]
     answers = sorted({(r["linkProperty"], r["answered"]) for r in rows if r.get("answered")})
-    result.context.update(claim=record, chain=chain, chain_svg=_chain_layout(chain),
+    result.context.update(claim=record, chain=chain, chain_svg=_chain_layout(chain, first), first_voice=first,
+                          article_name=article_name(record["article"]),
+                          speakers=[{"who": who(s), "href": links.entity("actor", s["slug"])} for s in record["speakers"]],
+                          mention_href=links.entity("event", (record["mentionOf"] or {}).get("slug")),
                           article_href=links.entity("article", record["article"]["slug"]),
                           outlet_href=links.entity("actor", record["outlet"]["slug"]),
                           proposition_href=links.href(record["proposition"]["iri"]),
@@ -119,14 +127,15 @@ def _claim(request: Request, links: Links, iri: str, result: Page) -> None:
     result.title = record["evidence"]["paraphrase"] or result.title
 
 
-def _chain_layout(chain: list[dict[str, Any]]) -> dict[str, Any]:
-    """Boxes left to right, from the outlet to the original speaker, for the SVG drawing."""
+def _chain_layout(chain: list[dict[str, Any]], first: str = "outlet") -> dict[str, Any]:
+    """Boxes left to right, from the first voice (``first``: the outlet, or the article's author)
+    to the original speaker, for the SVG drawing."""
     width, gap = 210, 70
     boxes = []
     for i, link in enumerate(chain):
         text = link["label"] or link["slug"]
-        boxes.append({**link, "x": 10 + i * (width + gap), "lines": _wrap(text, 26)[:3],
-                      "role": "outlet" if i == 0 else "original speaker" if i == len(chain) - 1 else "relay"})
+        boxes.append({**link, "x": 10 + i * (width + gap), "lines": _wrap(text, 26)[:3], "first": i == 0,
+                      "role": first if i == 0 else "original speaker" if i == len(chain) - 1 else "relay"})
     return {"boxes": boxes, "width": 20 + len(chain) * width + (len(chain) - 1) * gap, "box": width, "gap": gap}
 
 

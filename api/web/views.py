@@ -2,8 +2,13 @@
 
 Every view asks the named questions (:func:`claimgraph.queries.run.ask`, the definitions the JSON
 API answers from) and shows their answers as tables and drawings: no question's SPARQL is
-repeated here. What the pages need beyond the questions (the list of articles) comes from the
+repeated here. What the pages need beyond the questions (an entity's label) comes from the
 resource queries (``queries/resources/*.rq``).
+
+Actors are shown as the answers describe them: a person with their role and affiliation
+(``Maria Zakharova (spokesperson of the Foreign Ministry; represents: Ministry of Foreign
+Affairs of Russia)``), a joint statement with all its speakers; an article by its title as
+printed, or by its label when the text shows none.
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ from claimgraph.api.errors import status_for
 from claimgraph.api.web.render import Column, Links, Page, Table, page_params, respond, sliced
 from claimgraph.ontology import iris
 from claimgraph.ontology.errors import ClaimgraphError
-from claimgraph.ontology.folding import search_key
 from claimgraph.queries.resources import rows as resource_rows
 from claimgraph.queries.run import ask
 
@@ -52,26 +56,51 @@ def view(fn: Callable[..., Page]) -> Callable[..., Response]:
     return wrapper
 
 
+def who(actor: dict[str, Any] | None) -> str:
+    """An actor as the answers describe it: its label, with its role and affiliations if any.
+
+    >>> who({"label": "Maria Zakharova", "role": "spokesperson", "affiliations": [
+    ...     {"relation": "represents", "slug": "mfa", "label": "Foreign Ministry"}]})
+    'Maria Zakharova (spokesperson; represents: Foreign Ministry)'
+    >>> who({"label": "Russia", "role": None, "affiliations": []})
+    'Russia'
+    """
+    if not actor:
+        return ""
+    details = [actor["role"]] if actor.get("role") else []
+    by_relation: dict[str, list[str]] = {}
+    for a in actor.get("affiliations") or []:
+        by_relation.setdefault(a["relation"].replace("-", " "), []).append(a["label"] or a["slug"])
+    details += [f"{relation}: {', '.join(labels)}" for relation, labels in by_relation.items()]
+    return f"{actor['label']} ({'; '.join(details)})" if details else actor["label"]
+
+
+def article_name(article: dict[str, Any]) -> str:
+    """An article by its title as printed, else its label (our description), else its slug."""
+    return article.get("title") or article.get("label") or article["slug"]
+
+
 def _claim_rows(links: Links, claims: list[dict[str, Any]], outlet: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     rows = []
     for c in claims:
         o = outlet or c.get("outlet") or {}
         article = c["article"] if isinstance(c["article"], dict) else {"slug": c["article"], "title": c["article"]}
+        speakers = c.get("speakers") or [c["speaker"]]
         rows.append({
             "claim": c["evidence"]["paraphrase"], "claim_href": links.href(c["claim"]),
-            "speaker": c["speaker"]["label"], "speaker_href": links.entity("actor", c["speaker"]["slug"]),
+            "speaker": " and ".join(who(s) for s in speakers), "speaker_href": links.entity("actor", c["speaker"]["slug"]),
             "outlet": o.get("label"), "outlet_href": links.entity("actor", o.get("slug")),
             "chain": " → ".join(link["label"] for link in c["chain"]),
             "voice": c.get("voice"), "illocution": c.get("illocution"), "polarity": c.get("polarity"),
             "stance": c.get("stance"), "certainty": c.get("certainty"), "confidence": c.get("analystConfidence"),
             "quote": c["evidence"].get("quote"), "when": (c.get("when") or {}).get("label"),
-            "article": article.get("title") or article["slug"], "article_href": links.entity("article", article["slug"]),
+            "article": article_name(article), "article_href": links.entity("article", article["slug"]),
         })
     return rows
 
 
 CLAIM_COLUMNS = (Column("claim", "Claim (paraphrase)", "claim_href"), Column("speaker", "Original speaker", "speaker_href"),
-                 Column("chain", "Chain (outlet → speaker)"), Column("voice", "Voice"), Column("illocution", "Act"),
+                 Column("chain", "Chain (first voice → speaker)"), Column("voice", "Voice"), Column("illocution", "Act"),
                  Column("stance", "Stance"), Column("certainty", "Certainty"), Column("quote", "Quote"),
                  Column("when", "When"), Column("article", "Article", "article_href"))
 
@@ -81,13 +110,18 @@ CLAIM_COLUMNS = (Column("claim", "Claim (paraphrase)", "claim_href"), Column("sp
 @view
 def home(request: Request) -> Page:
     links = _links(request)
-    articles = [{"title": a["title"], "title_href": links.href(a["article"]), "outlet": a["outletLabel"],
-                 "outlet_href": links.entity("actor", a["outletSlug"]), "published": a.get("published")}
-                for a in resource_rows("articles", request.app.state.backend)]
+    offset, limit = page_params(request, "", 25)
+    answer = _answer(request, "articles", limit=limit, offset=offset)
+    articles = [{"title": article_name(a), "title_href": links.entity("article", a["article"]),
+                 "outlet": a["outlet"]["label"], "outlet_href": links.entity("actor", a["outlet"]["slug"]),
+                 "authors": ", ".join(who(author) for author in a["authors"]),
+                 "published": (a["published"] or {}).get("label"), "claims": a["claims"]}
+                for a in answer["results"]]
     page = Page("home.html", "Who claims what, in whose voice")
-    page.add(sliced(request, "articles", "Articles in the corpus", (
-        Column("title", "Article", "title_href"), Column("outlet", "Outlet", "outlet_href"),
-        Column("published", "Published")), articles))
+    page.add(Table("articles", "Articles in the corpus, by publication date", (
+        Column("title", "Article", "title_href"), Column("outlet", "Outlet", "outlet_href"), Column("authors", "Authors"),
+        Column("published", "Published"), Column("claims", "Claims", numeric=True)), articles,
+        total=answer["total"], offset=offset, limit=limit))
     return page
 
 
@@ -122,7 +156,7 @@ def attributions(request: Request) -> Page:
         cells = _cells(entry)
         row = {"outlet": entry["outlet"]["label"], "outlet_slug": entry["outlet"]["slug"],
                "outlet_href": links.entity("actor", entry["outlet"]["slug"]), "cells": cells,
-               "articles": "; ".join(a["title"] for a in entry["articles"]), "stance": entry["stance"]}
+               "articles": "; ".join(article_name(a) for a in entry["articles"]), "stance": entry["stance"]}
         row.update({key: cell["count"] for key, cell in cells.items()})
         rows.append(row)
         if outlet in (None, "", entry["outlet"]["slug"]):
@@ -242,7 +276,8 @@ def timeline(request: Request) -> Page:
 # -------------------------------------------------------------------- contradictions, corroboration
 
 def _side(links: Links, side: dict[str, Any]) -> dict[str, Any]:
-    return {**side, "href": links.href(side["claim"]), "speaker_href": links.entity("actor", side["speaker"]["slug"]),
+    return {**side, "href": links.href(side["claim"]), "speaker_who": who(side["speaker"]),
+            "speaker_href": links.entity("actor", side["speaker"]["slug"]),
             "outlet_href": links.entity("actor", side["outlet"]["slug"]),
             "proposition_href": links.href(side["proposition"]["iri"])}
 
@@ -269,13 +304,18 @@ def contradictions(request: Request) -> Page:
           "right_speaker": p["right"]["speaker"]["label"], "right_stance": p["right"]["stance"],
           "right": p["right"]["paraphrase"], "right_href": p["right"]["href"], "reasons": ", ".join(p["reasons"])}
          for p in items], total=pairs["total"], offset=offset, limit=limit))
-    page.add(Table("corroboration", "Propositions by how many outlets carry them", (
-        Column("proposition", "Proposition", "href"), Column("type", "Type"), Column("outlets", "Outlets", numeric=True),
-        Column("speakers", "Original speakers", numeric=True), Column("claims", "Claims", numeric=True),
-        Column("denials", "Denials", numeric=True), Column("single", "Rests on one outlet")),
+    page.add(Table("corroboration", "Propositions and charges by how many outlets carry them", (
+        Column("proposition", "Proposition or charge", "href"), Column("type", "Type"),
+        Column("wordings", "Wordings"), Column("carried_by", "Original speakers"),
+        Column("outlets", "Outlets", numeric=True), Column("utterances", "Utterances", numeric=True),
+        Column("claims", "Claims", numeric=True), Column("denials", "Denials", numeric=True),
+        Column("single", "Rests on one outlet")),
         [{"proposition": i["proposition"]["label"], "href": links.href(i["proposition"]["iri"]),
-          "type": i["proposition"]["type"], "outlets": i["outlets"], "speakers": i["speakers"], "claims": i["claims"],
-          "denials": i["denials"], "single": "yes" if i["single_outlet"] else "no"} for i in corroboration["results"]],
+          "type": i["proposition"]["type"] + (" (one charge)" if len(i["variants"]) > 1 else ""),
+          "wordings": "; ".join(v["proposition"]["label"] for v in i["variants"]) if len(i["variants"]) > 1 else None,
+          "carried_by": ", ".join(s["label"] for s in i["carried_by"]), "outlets": i["outlets"],
+          "utterances": i["utterances"], "claims": i["claims"], "denials": i["denials"],
+          "single": "yes" if i["single_outlet"] else "no"} for i in corroboration["results"]],
         total=corroboration["total"], offset=c_offset, limit=c_limit, prefix="corr_"))
     return page
 
@@ -286,24 +326,22 @@ def contradictions(request: Request) -> Page:
 def search(request: Request) -> Page:
     q = request.query_params
     text, kind = (q.get("text") or "").strip(), q.get("type") or ""
-    page = Page("search.html", "Search: actors, events, places, articles", {"text": text, "kind": kind})
+    page = Page("search.html", "Search: actors, events, places, articles, claims", {"text": text, "kind": kind})
     if not text:
         return page
     links = _links(request)
-    found: list[dict[str, Any]] = []
-    if kind in ("", "actor", "event", "place"):
-        answer = _answer(request, "search", text=text, type=kind or None, limit=1000)
-        found += [{"label": r["label"], "href": links.entity(r["type"], r["slug"]), "kind": r["kind"].replace("-", " "),
-                   "type": r["type"], "match": r["match"]} for r in answer["results"]]
-    if kind in ("", "article"):
-        key = search_key(text)
-        for a in resource_rows("articles", request.app.state.backend):
-            if key in search_key(" ".join((a["title"], a["slug"], a["outletLabel"]))):
-                found.append({"label": a["title"], "href": links.href(a["article"]), "kind": "article",
-                              "type": "article", "match": "title", "outlet": a["outletLabel"]})
-    page.add(sliced(request, "results", f"Results for “{text}”", (
-        Column("label", "Name", "href"), Column("kind", "Kind"), Column("match", "Match"), Column("outlet", "Outlet")),
-        found, empty="Nothing matches; try part of a name (accents and case do not matter)."))
+    offset, limit = page_params(request, "", 25)
+    answer = _answer(request, "search", text=text, type=kind or None, limit=limit, offset=offset)
+    found = [{"label": who(r) if r["type"] == "actor" else r["label"],
+              "href": links.href(r["claim"]) if r["type"] == "claim" else links.entity(r["type"], r["slug"]),
+              "kind": r["kind"].replace("-", " "), "match": r["match"],
+              "article": r["slug"] if r["type"] == "claim" else None,
+              "article_href": links.entity("article", r["slug"]) if r["type"] == "claim" else None}
+             for r in answer["results"]]
+    page.add(Table("results", f"Results for “{text}”", (
+        Column("label", "Name or claim", "href"), Column("kind", "Kind"), Column("match", "Match"),
+        Column("article", "In article", "article_href")), found, total=answer["total"], offset=offset, limit=limit,
+        empty="Nothing matches; try part of a name (accents and case do not matter)."))
     return page
 
 

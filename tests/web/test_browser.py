@@ -113,7 +113,8 @@ def test_opening_a_claim_shows_its_chain(tab, live_server):
     assert tab.url.endswith(claim["claim"].removeprefix("https://w3id.org/claimgraph"))
     drawn = tab.locator("svg.chain g.chain-link").evaluate_all("gs => gs.map(g => g.dataset.slug)")
     assert drawn == [link["slug"] for link in claim["chain"]] and len(drawn) >= 2
-    assert tab.locator("svg.chain g.chain-link").first.get_attribute("data-role") == "outlet"
+    # The first voice is the article's author where it names one, else its outlet.
+    assert tab.locator("svg.chain g.chain-link").first.get_attribute("data-role") == claim["root"]["as"]
     assert tab.locator("svg.chain g.chain-link").last.get_attribute("data-role") == "original speaker"
     box = tab.locator("svg.chain").bounding_box()
     assert box and box["width"] > 300 and box["height"] > 60
@@ -177,6 +178,8 @@ def test_contradictions_side_by_side_and_corroboration(tab, live_server):
     assert tab.locator("article.pair").first.locator(".side").count() == 2
     corroboration = api(live_server, "/questions/corroboration", limit=25)
     assert tab.locator("#table-corroboration tbody tr").count() == corroboration["count"]
+    utterances = tab.locator("#table-corroboration tbody tr td:nth-child(6)").all_inner_texts()
+    assert [int(u) for u in utterances] == [i["utterances"] for i in corroboration["results"]]
     check(tab, "contradictions")
 
 
@@ -193,8 +196,13 @@ def test_search_finds_actors_events_places_and_articles(tab, live_server):
 
 
 def test_home_page(tab, live_server):
+    answer = api(live_server, "/questions/articles")
     tab.goto(live_server + "/")
-    assert tab.locator("#table-articles tbody tr").count() == 5
+    assert tab.locator("#table-articles tbody tr").count() == answer["count"] == 5
+    shown = tab.locator("#table-articles tbody tr td:first-child").all_inner_texts()
+    # An article by its title as printed; the one that prints none by its label.
+    assert shown == [a["title"] or a["label"] for a in answer["results"]]
+    assert any(a["title"] is None for a in answer["results"])
     check(tab, "home")
 
 
