@@ -26,7 +26,8 @@ from claimgraph.ingest.build import Built, build
 from claimgraph.ingest.load import read_articles, read_registry
 from claimgraph.ingest.shapes import check
 from claimgraph.ontology.data import dataset_quads
-from claimgraph.queries.store.versions import is_current, replace_store
+from claimgraph.queries.settings import get_settings
+from claimgraph.queries.store.versions import VersionWriter, is_current
 from claimgraph.ontology.errors import CorpusError, Problem, ShapeViolation
 
 logger = logging.getLogger(__name__)
@@ -109,24 +110,38 @@ def _skolemized(graph: Graph):
         yield skolem(s), p, skolem(o)
 
 
-def ingest(corpus: Path, *, store: Path | None, force: bool = False, progress: Progress = logger.info) -> IngestReport:
+def ingest(corpus: Path, *, store: Path | None, force: bool = False, progress: Progress = logger.info,
+           lock_timeout: float | None = None) -> IngestReport:
     """Validate the corpus and, unless ``store`` is None (a dry run), replace the store with it.
 
     Nothing is written unless every file, reference and shape is valid; the previous store
-    stays exactly as it was on any error.
+    stays exactly as it was on any error. One ingest writes a store at a time: another one waits
+    for it at most ``lock_timeout`` seconds (``CLAIMGRAPH_INGEST_LOCK_TIMEOUT``), then fails with
+    StoreBusy (exit 2).
     """
     started = time.perf_counter()
     digest = corpus_digest(corpus) if corpus.is_dir() else ""
-    if store is not None and not force and is_current(store, digest):
-        progress(f"store {store} is up to date with the corpus (digest {digest})")
-        return IngestReport(0, 0, 0, digest, False, time.perf_counter() - started)
-    built = compile_corpus(corpus, progress=progress)
-    nquads = built.dataset.serialize(format="nquads", encoding="utf-8")
-    quads = nquads.count(b"\n")
-    if store is not None:
+    if store is None:
+        built = compile_corpus(corpus, progress=progress)
+        return _report(built, len(built.dataset), digest, False, started, progress)
+    timeout = get_settings().ingest_lock_timeout if lock_timeout is None else lock_timeout
+    with VersionWriter(store, lock_timeout=timeout, progress=progress) as writer:
+        if not force and is_current(store, digest):
+            writer.prune()
+            progress(f"store {store} is up to date with the corpus (digest {digest})")
+            return IngestReport(0, 0, 0, digest, False, time.perf_counter() - started)
+        built = compile_corpus(corpus, progress=progress)
+        nquads = built.dataset.serialize(format="nquads", encoding="utf-8")
+        quads = nquads.count(b"\n")
         progress(f"writing {quads} quads to {store}")
-        replace_store(store, nquads, digest)
+        build = writer.new_version()
+        build.store().bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+        build.commit(digest)
+    return _report(built, quads, digest, True, started, progress)
+
+
+def _report(built: Built, quads: int, digest: str, written: bool, started: float, progress: Progress) -> IngestReport:
     seconds = time.perf_counter() - started
-    progress(f"{'checked' if store is None else 'ingested'} {built.article_count} articles, "
+    progress(f"{'ingested' if written else 'checked'} {built.article_count} articles, "
              f"{built.claim_count} claims, {quads} quads in {seconds:.1f} s")
-    return IngestReport(built.article_count, built.claim_count, quads, digest, store is not None, seconds)
+    return IngestReport(built.article_count, built.claim_count, quads, digest, written, seconds)

@@ -13,6 +13,7 @@ The command line, the API, ingestion and publishing all take their defaults from
 | ``CLAIMGRAPH_MAX_QUERY_LENGTH`` | characters a `/sparql` query may have | ``20000`` |
 | ``CLAIMGRAPH_SPARQL_WORKERS`` | worker processes for `/sparql` | ``2`` |
 | ``CLAIMGRAPH_PUBLISH_TIMEOUT`` | seconds each request of ``claimgraph publish`` may take | ``120`` |
+| ``CLAIMGRAPH_INGEST_LOCK_TIMEOUT`` | seconds an ingest waits for another one writing the same store, then fails (exit 2) | ``600`` |
 | ``CLAIMGRAPH_DOCS_DIR`` | where ``make docs`` writes the ontology documentation, and the API looks for it | ``build/docs`` |
 
 >>> Settings(store="elsewhere").with_(max_rows=5, endpoint=None).max_rows
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     sparql_workers: int = Field(2, ge=1)
     publish_timeout: float = Field(120.0, gt=0)
     docs_dir: Path = Path("build/docs")
+    ingest_lock_timeout: float = Field(600.0, ge=0)
 
     def with_(self, **changes: Any) -> Settings:
         """These settings with ``changes`` applied, leaving out the changes that are None."""

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.slow
 CLI = [sys.executable, "-m", "claimgraph.api.cli"]
 
 #: A reader in its own process: checks the store path and opens the store as fast as it can
-#: until told to stop (a file appears), then prints what it saw.
+#: until told to stop (a file appears), then prints what it saw. It opens the folder the link
+#: points at, as every reader must: RocksDB opens its files by path one at a time, so opening
+#: through a link that moves meanwhile can mix two versions' files.
 READER = textwrap.dedent("""
     import os, sys, time, pyoxigraph as ox
     store, stop = sys.argv[1], sys.argv[2]
@@ -38,7 +40,7 @@ READER = textwrap.dedent("""
             continue
         if checks % 20 == 0:
             try:
-                ox.Store.read_only(store)
+                ox.Store.read_only(os.path.realpath(store))
             except Exception:  # OSError, or RocksDB's corruption error as a RuntimeError
                 failed += 1
     print(checks, missing, failed)
@@ -170,4 +172,34 @@ def test_an_ingest_that_cannot_get_the_lock_in_time_fails_clearly(store: Path, c
     assert first.wait(300) == 0
     assert second.returncode == 2
     assert f"another ingest (PID {first.pid}) is writing" in second.stderr
+    assert answers(store)
+
+
+HOLDER = textwrap.dedent("""
+    import sys
+    from claimgraph.queries.store import EmbeddedBackend
+    pinned = EmbeddedBackend(sys.argv[1]).pin()
+    print(pinned.version(), flush=True)
+    sys.stdin.read()  # hold the version until told to stop
+""")
+
+
+def test_a_version_is_pruned_only_once_no_reader_has_it_open(store: Path, corpus: Path) -> None:
+    """Old versions go when no process holds them (a reader's lease), keeping the one before the
+    linked one for readers that open the store's path without a lease."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(store)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    held = holder.stdout.readline().strip()
+    assert held == os.readlink(store)
+    names = [held]
+    for _ in range(3):
+        assert ingest(corpus, store, "--force").returncode == 0
+        names.append(os.readlink(store))
+    present = {p.name for p in store.parent.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.endswith(".meta")}
+    assert present == {held, names[-2], names[-1]}  # names[1] was pruned; the held one stays
+    holder.stdin.close()
+    holder.wait(30)
+    assert ingest(corpus, store).returncode == 0  # up to date: writes nothing, prunes
+    present = {p.name for p in store.parent.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.endswith(".meta")}
+    assert present == {names[-2], names[-1]}
     assert answers(store)
