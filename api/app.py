@@ -51,11 +51,11 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     app.include_router(export.router())
     _sparql(app, settings)
 
-    @app.get("/health", tags=["service"], summary="Is the service up, and on which store")
+    @app.get("/health", tags=["service"], summary="Is the service up, on which store, and which version of it")
     def health(backend: BackendDep) -> dict[str, Any]:
         # The registry graph, not any graph: a shared server (Virtuoso) has graphs of its own.
         ok = backend.ask(f"ASK {{ GRAPH <{GRAPH_PREFIX}registry> {{ ?s ?p ?o }} }}")
-        return {"status": "ok" if ok else "empty", **backend.describe()}
+        return {"status": "ok" if ok else "empty", **backend.describe(), "version": backend.version()}
 
     return app
 
