@@ -29,6 +29,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from claimgraph.api.deps import StoreVersionDep
 from claimgraph.api.negotiation import choose
 from claimgraph.ontology.errors import ForbiddenQuery, ParameterError, QueryTooLong
 from claimgraph.queries.guard import UPDATES_REFUSED
@@ -170,7 +171,7 @@ def sparql_router(
 
     @router.get(path, summary="SPARQL 1.1 query (GET)", description=_DESCRIPTION,
                 response_class=Response, responses=_RESPONSES)
-    async def sparql_get(request: Request, query: QueryParam = None,
+    async def sparql_get(request: Request, version: StoreVersionDep, query: QueryParam = None,
                          default_graph_uri: DefaultGraphParam = None,
                          named_graph_uri: NamedGraphParam = None,
                          format: FormatParam = None) -> Response:
@@ -178,11 +179,11 @@ def sparql_router(
         if "update" in params:
             raise ForbiddenQuery(UPDATES_REFUSED)
         return await _answer(request, params.getlist("query"), params.getlist("default-graph-uri"),
-                             params.getlist("named-graph-uri"), format)
+                             params.getlist("named-graph-uri"), format, version)
 
     @router.post(path, summary="SPARQL 1.1 query (POST, form or direct)", description=_DESCRIPTION,
                  response_class=Response, responses=_RESPONSES, openapi_extra=_POST_BODY)
-    async def sparql_post(request: Request, default_graph_uri: DefaultGraphParam = None,
+    async def sparql_post(request: Request, version: StoreVersionDep, default_graph_uri: DefaultGraphParam = None,
                           named_graph_uri: NamedGraphParam = None,
                           format: FormatParam = None) -> Response:
         params = request.query_params
@@ -203,17 +204,18 @@ def sparql_router(
             return _problem(415, "unsupported-media-type",
                             f"POST a body of type {_FORM_TYPE} or {_QUERY_TYPE}, "
                             f"not {content_type or 'nothing'}")
-        return await _answer(request, queries, defaults, named, format)
+        return await _answer(request, queries, defaults, named, format, version)
 
     async def _answer(request: Request, queries: list[str], defaults: list[str], named: list[str],
-                      format: str | None) -> Response:
+                      format: str | None, version: str | None) -> Response:
+        # ``version``: the store version this request is pinned to; the worker answers from it.
         if len(queries) != 1:
             raise ParameterError("give exactly one query parameter" if queries else
                                  "missing the query parameter")
         query = queries[0]
         sandbox = get_sandbox()
         info = await sandbox.inspect_async(query, max_length=max_query_length,
-                                           default_graph_uris=defaults, named_graph_uris=named)
+                                           default_graph_uris=defaults, named_graph_uris=named, version=version)
         try:
             media_type = negotiate(request.headers.get("accept"), info.form, format)
         except NotAcceptable as exc:
@@ -222,7 +224,7 @@ def sparql_router(
         result = await sandbox.run_async(
             query, form=info.form, media_type=media_type,
             default_graphs=defaults if explicit else None, named_graphs=named if explicit else None,
-            union_default_graph=not info.has_dataset, prefixes=info.prefixes)
+            union_default_graph=not info.has_dataset, prefixes=info.prefixes, version=version)
         headers = {"Vary": "Accept"}
         if result.truncated:
             headers[TRUNCATED_HEADER] = f"max-rows={sandbox.max_rows}"

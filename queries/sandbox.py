@@ -28,10 +28,12 @@ Queries without ``FROM`` run on the union of the named graphs (one named graph p
 query with ``FROM``/``FROM NAMED`` runs on the dataset it names; protocol
 ``default-graph-uri``/``named-graph-uri`` override both.
 
-A worker on the embedded store sees the store as it was when the worker opened it. After a
-re-ingest, build a new sandbox (the API asks for its sandbox per request, so it can swap one in)
-and close the old. The graphs a worker allows are looked up again every
-:data:`GRAPHS_TTL_S` seconds (publishing may add graphs to a server).
+A worker follows the store's versions: each request may name the store version it is pinned to
+(``version``; the API passes the one its request pinned, so ``/sparql`` and ``/questions`` answer
+from the same version), and the worker answers from that version; an idle worker moves to the
+newest version every :data:`IDLE_REFRESH_S` seconds, letting go of the old one. The graphs a worker
+allows are looked up again every :data:`GRAPHS_TTL_S` seconds or when the version changes
+(publishing may add graphs to a server).
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ _WORKER_STACK_BYTES = 512 * 1024 * 1024  # virtual; only touched pages cost memo
 _WORKER_RECURSION_LIMIT = 50_000
 #: Seconds a worker trusts its list of the store's graphs (publishing may add graphs to a server).
 GRAPHS_TTL_S = 30.0
+#: Seconds between an idle worker's checks for a new store version.
+IDLE_REFRESH_S = 1.0
 
 
 class QuerySandbox:
@@ -99,11 +103,13 @@ class QuerySandbox:
         max_length: int,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
+        version: str | None = None,
     ) -> QueryInfo:
-        """Check ``query`` with :func:`inspect_query` in a worker, allowing the store's graphs."""
+        """Check ``query`` with :func:`inspect_query` in a worker, allowing the graphs of the
+        store (of its version ``version`` when given)."""
         if len(query) > max_length:  # cheap, and spares sending a huge text
             inspect_query(query, max_length=max_length)
-        request = ("inspect", query, max_length, tuple(default_graph_uris), tuple(named_graph_uris))
+        request = ("inspect", query, max_length, tuple(default_graph_uris), tuple(named_graph_uris), version)
         info: QueryInfo = self._call(request)
         return info
 
@@ -117,20 +123,22 @@ class QuerySandbox:
         named_graphs: Sequence[str] | None = None,
         union_default_graph: bool = True,
         prefixes: Mapping[str, str] | None = None,
+        version: str | None = None,
     ) -> RawAnswer:
         """Check and execute ``query`` (a ``form`` query) and serialize its answer as ``media_type``.
 
         ``default_graphs`` / ``named_graphs`` (either given, the other then empty) set the
         dataset explicitly; otherwise ``union_default_graph`` says whether the default graph is
         the union of all graphs (pass False when the query has its own FROM clauses).
-        ``prefixes`` are used by the Turtle serializer.
+        ``prefixes`` are used by the Turtle serializer. ``version``: answer from that version of
+        the store (None: the newest).
         """
         if media_type not in media_types(form):
             raise ValueError(f"{media_type} is not a media type for {form} answers")
         explicit = default_graphs is not None or named_graphs is not None
         dataset = QueryDataset(tuple(default_graphs or ()), tuple(named_graphs or ())) if explicit else None
         request = ("run", query, form, media_type, dataset, union_default_graph, dict(prefixes or {}),
-                   self.max_rows)
+                   self.max_rows, version)
         answer: RawAnswer = self._call(request)
         return answer
 
@@ -260,16 +268,18 @@ def worker_main(conn: Connection, opener: Callable[[], Backend]) -> None:
 
 def _serve(conn: Connection, opener: Callable[[], Backend]) -> None:
     try:
-        store = opener()
+        newest = opener()
     except Exception as exc:  # noqa: BLE001 - reported to the parent
         conn.send(("fatal", str(exc)))
         return
     conn.send(("ready", None))
-    known: list[Any] = [float("-inf"), set()]  # when the graphs were listed, and which
+    store = newest
+    known: list[Any] = [float("-inf"), set(), None]  # when the graphs were listed, which, of which version
 
     def store_graphs() -> set[str]:
-        if time.monotonic() - known[0] > GRAPHS_TTL_S:
-            known[:] = [time.monotonic(), {g.value for g in store.graphs() if isinstance(g, ox.NamedNode)}]
+        if time.monotonic() - known[0] > GRAPHS_TTL_S or known[2] != store.version():
+            known[:] = [time.monotonic(), {g.value for g in store.graphs() if isinstance(g, ox.NamedNode)},
+                        store.version()]
         return known[1]
 
     def check(text: str, max_length: int, default_uris: Sequence[str], named_uris: Sequence[str]) -> QueryInfo:
@@ -281,12 +291,16 @@ def _serve(conn: Connection, opener: Callable[[], Backend]) -> None:
 
     while True:
         try:
+            while not conn.poll(IDLE_REFRESH_S):
+                newest.refresh()  # let go of an old version while idle
             request = conn.recv()
         except (EOFError, OSError):  # the parent went away
             return
         if request is None:
             return
         try:
+            store = newest.pin(request[-1])  # the version the request is pinned to
+            request = request[:-1]
             if request[0] == "inspect":
                 _, text, max_length, default_uris, named_uris = request
                 reply: Any = check(text, max_length, default_uris, named_uris)
@@ -305,3 +319,4 @@ def _serve(conn: Connection, opener: Callable[[], Backend]) -> None:
             conn.send(("error", ("QuerySyntaxError", f"syntax error: {exc}")))
         except Exception as exc:  # noqa: BLE001 - reported to the parent
             conn.send(("error", ("BackendError", f"{type(exc).__name__}: {exc}")))
+        store = newest  # let go of the request's version
