@@ -94,8 +94,9 @@ class Validator:
         self.shapes = shapes if shapes is not None else shapes_graph()
         self.ontology = ontology if ontology is not None else ontology_graph()
 
-    def validate(self, data: Graph | Dataset) -> ShaclReport:
-        """Validate ``data`` (a graph, or a dataset whose named graphs are merged)."""
+    def validate(self, data: Graph | Dataset, *, focus: list[Node] | None = None) -> ShaclReport:
+        """Validate ``data`` (a graph, or a dataset whose named graphs are merged); with ``focus``,
+        only those focus nodes (IRIs) are validated, their values read from all of ``data``."""
         # One plain triple graph holding the data and the ontology (for sh:class over subclasses):
         # passing the ontology separately would make pySHACL clone the whole data graph to mix it in.
         union = Graph()
@@ -105,8 +106,11 @@ class Validator:
             union.add(triple)
         for triple in self.ontology:
             union.add(triple)
+        if focus is not None and not focus:
+            return ShaclReport(True, [], "no focus node")
         conforms, results_graph, text = pyshacl.validate(
-            union, shacl_graph=self.shapes, inference="none", abort_on_first=False, allow_warnings=True)
+            union, shacl_graph=self.shapes, inference="none", abort_on_first=False, allow_warnings=True,
+            focus_nodes=focus)
         results = [
             ShapeResult(
                 focus=results_graph.value(r, SH.focusNode),
