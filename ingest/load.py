@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from claimgraph.ingest.models import ArticleFile, RegistryFile
 from claimgraph.ingest.registry import Located, Registry
-from claimgraph.ingest.yaml_lines import field_path, line_of, load_file
+from claimgraph.ingest.yaml_lines import field_path, line_of, load_bytes
 from claimgraph.ontology.errors import CorpusError, Problem
 
 
@@ -73,29 +73,52 @@ def _strip_tags(loc: tuple, doc: Any) -> tuple:
     return tuple(out)
 
 
+def corpus_files(root: Path, sub: str) -> list[Path]:
+    """The YAML files of ``root/sub`` (``registry`` or ``articles``), sorted."""
+    folder = root / sub
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def read_file(path: Path, root: Path, model: type[M], problems: list[Problem], data: bytes | None = None
+              ) -> tuple[M, str, Any] | None:
+    """One YAML file (its bytes ``data`` when already read) parsed and validated as ``model``, with
+    its display name and raw document; None, with its problems recorded, when it is not valid."""
+    name = _display(path, root)
+    try:
+        doc = load_bytes(path.read_bytes() if data is None else data, name)
+    except CorpusError as exc:
+        problems.extend(exc.problems)
+        return None
+    try:
+        return model.model_validate(doc if doc is not None else {}), name, doc
+    except ValidationError as exc:
+        problems.extend(_validation_problems(exc, doc, name))
+        return None
+
+
 def _read_folder(root: Path, sub: str, model: type[M], problems: list[Problem]) -> Iterator[tuple[M, str, Any]]:
     """Each YAML file of ``root/sub`` parsed and validated as ``model``, with its display name and
     raw document; files with problems are reported and skipped."""
-    folder = root / sub
-    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    files = corpus_files(root, sub)
     if not files:
-        problems.append(Problem(f"no YAML files in {sub}/ (expected {sub}/*.yaml)", _display(folder, root)))
+        problems.append(Problem(f"no YAML files in {sub}/ (expected {sub}/*.yaml)", _display(root / sub, root)))
     for path in files:
-        name = _display(path, root)
-        try:
-            doc = load_file(path, display=name)
-        except CorpusError as exc:
-            problems.extend(exc.problems)
-            continue
-        try:
-            yield model.model_validate(doc if doc is not None else {}), name, doc
-        except ValidationError as exc:
-            problems.extend(_validation_problems(exc, doc, name))
+        found = read_file(path, root, model, problems)
+        if found is not None:
+            yield found
 
 
-def read_registry(root: Path, problems: list[Problem]) -> Registry:
+def read_registry(root: Path, problems: list[Problem], data: dict[Path, bytes] | None = None) -> Registry:
+    """The registry of ``root`` (from the files' bytes ``data`` when already read)."""
     registry = Registry()
-    for model, name, doc in _read_folder(root, "registry", RegistryFile, problems):
+    if data is None:
+        found = _read_folder(root, "registry", RegistryFile, problems)
+    else:
+        if not data:
+            problems.append(Problem("no YAML files in registry/ (expected registry/*.yaml)",
+                                    _display(root / "registry", root)))
+        found = (f for f in (read_file(p, root, RegistryFile, problems, b) for p, b in sorted(data.items())) if f)
+    for model, name, doc in found:
         for kind, entries in (("actor", model.actors), ("event", model.events), ("place", model.places)):
             for i, entry in enumerate(entries):
                 loc = (kind + "s", i)

@@ -86,9 +86,13 @@ def load_text(text: str, name: str) -> Any:
 
 def load_file(path: Path, *, display: str | None = None) -> Any:
     """Read and parse one YAML file."""
-    name = display or str(path)
+    return load_bytes(path.read_bytes(), display or str(path))
+
+
+def load_bytes(data: bytes, name: str) -> Any:
+    """Parse the bytes of one YAML file (UTF-8)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CorpusError(f"not UTF-8 text ({exc.reason})", file=name) from None
     return load_text(text, name)
