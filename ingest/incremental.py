@@ -108,12 +108,44 @@ def update(scan, writer: VersionWriter, current: Version, builders: str, *, prog
                                      context=context, workers=1 if len(todo.build) < 200 else None):
             outcome.add(unit)
             units.append(unit)
-        outcome.raise_any()
         removed_shared = {path: manifest.shared(path) for path in todo.drop}
+        _recheck_shared(manifest, outcome, context, units, removed_shared, set(todo.drop))
+        outcome.raise_any()
     finally:
         manifest.close(save=False)
     return _apply(scan, writer, current, builders, todo, units, removed_shared, context, progress=progress,
                   started=started, report=IngestReport, version_digest=version_digest)
+
+
+def _subject(line: bytes) -> str:
+    return line[1:line.index(b">")].decode() if line.startswith(b"<") else ""
+
+
+def _recheck_shared(manifest: Manifest, outcome, context: UnitContext, units: list[ArticleUnit],  # type: ignore[no-untyped-def]
+                    removed: dict[str, bytes], dropping: set[str]) -> None:
+    """Check again, on all their shared triples, the nodes several articles add different triples
+    about after this change (or did before it): as a full build would (``Outcome.recheck``)."""
+    touched = {s for u in units for s in u.subjects}
+    touched |= {_subject(line) for data in removed.values() for line in data.splitlines() if line}
+    touched.discard("")
+    before = manifest.contributions(touched)
+    again: dict[str, tuple[str, int | None, str]] = {}
+    for subject in touched:
+        then = before.get(subject, {})
+        new = {u.path: u.subjects[subject] for u in units if subject in u.subjects}
+        after = {**{p: d for p, d in then.items() if p not in dropping}, **new}
+        if len(set(after.values())) > 1 or (after and not new and len(set(then.values())) > 1):
+            origin = next((u.origins[subject] for u in units if subject in u.origins), None)
+            again[subject] = origin or (f"corpus/{next(iter(after))}", None, "")
+    if not again:
+        return
+    lines: list[bytes] = []
+    for path in {p for s in again for p in before.get(s, {}) if p not in dropping} - {u.path for u in units}:
+        lines += [line for line in manifest.shared(path).splitlines() if _subject(line) in again]
+    for unit in units:
+        lines += [line for line in unit.shared.splitlines() if _subject(line) in again]
+    outcome.divergent.update(again)
+    outcome.recheck(context.checker, b"\n".join(lines) + b"\n")
 
 
 def _lines(data: bytes) -> set[bytes]:

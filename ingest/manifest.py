@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 NAME = "ingest.sqlite"
-SCHEMA = "1"
+SCHEMA = "2"
 
 _TABLES = """
 CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,7 +33,7 @@ CREATE TABLE articles (id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, slug T
                        graph TEXT NOT NULL, claims INTEGER NOT NULL, shared BLOB NOT NULL);
 CREATE TABLE calls (id INTEGER PRIMARY KEY, call TEXT UNIQUE NOT NULL, outcome TEXT NOT NULL);
 CREATE TABLE uses (article INTEGER NOT NULL, call INTEGER NOT NULL);
-CREATE TABLE subjects (article INTEGER NOT NULL, subject INTEGER NOT NULL);
+CREATE TABLE subjects (article INTEGER NOT NULL, subject INTEGER NOT NULL, digest TEXT NOT NULL);
 """
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS uses_call ON uses (call);
@@ -132,16 +132,23 @@ class Manifest:
                 f"WHERE u.call IN ({','.join('?' * len(chunk))})", chunk)}
         return found
 
-    def contributors(self, subjects: Iterable[str]) -> set[str]:
-        """The article files whose shared triples have any of these subjects."""
-        keys = sorted({subject_key(s) for s in subjects})
-        found: set[str] = set()
+    def contributions(self, subjects: Iterable[str]) -> dict[str, dict[str, str]]:
+        """For each of these subjects, the article files whose shared triples are about it, with
+        the digest of what each adds about it."""
+        wanted = {subject_key(s): s for s in subjects}
+        keys = sorted(wanted)
+        found: dict[str, dict[str, str]] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
-            found |= {row[0] for row in self.db.execute(
-                f"SELECT DISTINCT a.path FROM subjects s JOIN articles a ON a.id = s.article "
-                f"WHERE s.subject IN ({','.join('?' * len(chunk))})", chunk)}
+            for key, path, digest in self.db.execute(
+                    f"SELECT s.subject, a.path, s.digest FROM subjects s JOIN articles a ON a.id = s.article "
+                    f"WHERE s.subject IN ({','.join('?' * len(chunk))})", chunk):
+                found.setdefault(wanted[key], {})[path] = digest
         return found
+
+    def contributors(self, subjects: Iterable[str]) -> set[str]:
+        """The article files whose shared triples have any of these subjects."""
+        return {path for by_path in self.contributions(subjects).values() for path in by_path}
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -160,15 +167,15 @@ class Manifest:
             self.db.execute("DELETE FROM articles WHERE id = ?", row)
 
     def put_article(self, path: str, digest: str, slug: str, graph: str, claims: int, shared: bytes,
-                    subjects: Iterable[str], uses: dict[str, str]) -> None:
+                    subjects: dict[str, str], uses: dict[str, str]) -> None:
         """Record one article (replacing what was recorded for its file)."""
         self.drop_file(path)
         self.set_file(path, digest)
         cursor = self.db.execute("INSERT INTO articles (path, slug, graph, claims, shared) VALUES (?, ?, ?, ?, ?)",
                                  (path, slug, graph, claims, zlib.compress(shared, 1)))
         article = cursor.lastrowid
-        self.db.executemany("INSERT INTO subjects (article, subject) VALUES (?, ?)",
-                            ((article, subject_key(s)) for s in subjects))
+        self.db.executemany("INSERT INTO subjects (article, subject, digest) VALUES (?, ?, ?)",
+                            ((article, subject_key(s), d) for s, d in subjects.items()))
         call_ids = []
         for call, found in uses.items():
             row = self.db.execute("SELECT id FROM calls WHERE call = ?", (call,)).fetchone()

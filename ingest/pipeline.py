@@ -24,16 +24,18 @@ version is never touched. A dry run (``store=None``) validates everything and wr
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from claimgraph import ontology
 from claimgraph.ontology import iris
@@ -41,7 +43,7 @@ from claimgraph.ingest.build import Built, build
 from claimgraph.ingest.load import corpus_files, read_articles, read_registry
 from claimgraph.ingest.manifest import Manifest
 from claimgraph.ingest.parallel import compile_articles
-from claimgraph.ingest.shapes import check
+from claimgraph.ingest.shapes import UnitChecker, check, triples_of
 from claimgraph.ingest.units import ArticleUnit, UnitContext, digest, ontology_nquads, relative
 from claimgraph.ontology.data import dataset_quads
 from claimgraph.ontology.errors import CorpusError, Problem, ShapeViolation
@@ -246,29 +248,48 @@ class _Stream(io.RawIOBase):
 
 
 class Outcome:
-    """The problems found while compiling units, kept as the whole-graph check would report them:
-    a node several units share (a proposition) once, the first unit's."""
+    """The problems found while compiling units, kept as the whole-graph check would report them.
+
+    A node several units add triples about (a proposition, a curator) is reported once, the first
+    unit's way, when they all add the same triples about it. When they do not (two wordings that
+    normalize to one proposition), it is *divergent*: it is checked again on all of its triples
+    together (:meth:`recheck`), and that decides."""
 
     def __init__(self, problems: list[Problem] | None = None) -> None:
         self.problems = list(problems or [])
         self.shapes: dict[str, list[Problem]] = {}
         self.slugs: dict[str, str] = {}
+        self.shared: dict[str, str] = {}  # shared subject -> digest of the first unit's triples about it
+        self.divergent: dict[str, tuple[str, int | None, str]] = {}  # -> an origin
 
     def add(self, unit: ArticleUnit) -> None:
         self.problems.extend(unit.problems)
         for node, problems in unit.shape_problems.items():
             self.shapes.setdefault(node, problems)
+        for subject, contribution in unit.subjects.items():
+            first = self.shared.setdefault(subject, contribution)
+            if first != contribution and subject not in self.divergent:
+                self.divergent[subject] = unit.origins.get(subject, (f"corpus/{unit.path}", None, ""))
         if unit.slug is not None:
             first = self.slugs.setdefault(unit.slug, unit.path)
             if first != unit.path:
                 self.problems.append(Problem(f"article slug {unit.slug!r} is also used by corpus/{first}",
                                              f"corpus/{unit.path}", None, "article.slug"))
 
+    def recheck(self, checker: UnitChecker, shared_nquads: bytes) -> None:
+        """Check the divergent nodes again on all their shared triples (``shared_nquads``)."""
+        if not self.divergent:
+            return
+        origins = {URIRef(s): o for s, o in self.divergent.items()}
+        found = checker.check(triples_of(shared_nquads), origins)
+        for subject in self.divergent:
+            self.shapes[subject] = found.get(URIRef(subject), [])
+
     def raise_any(self) -> None:
         if self.problems:
             raise CorpusError(problems=self.problems)
-        if self.shapes:
-            found = [p for ps in self.shapes.values() for p in ps]
+        found = [p for ps in self.shapes.values() for p in ps]
+        if found:
             raise ShapeViolation(problems=sorted(found, key=lambda p: (p.file or "", p.line or 0, p.message)))
 
 
@@ -303,12 +324,15 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
             yield unit.nquads + unit.shared
         meter.close()
 
+    scratch = tempfile.TemporaryDirectory(prefix="claimgraph-check-") if build is None else None
     try:
-        if build is None:
-            for _ in chunks():
-                pass
-        else:
-            build.store().bulk_load(io.BufferedReader(_Stream(chunks()), 1 << 20), format=ox.RdfFormat.N_QUADS)
+        store = build.store() if build is not None else ox.Store(scratch.name)  # type: ignore[union-attr]
+        store.bulk_load(io.BufferedReader(_Stream(chunks()), 1 << 20), format=ox.RdfFormat.N_QUADS)
+        if outcome.divergent:
+            shared = ox.NamedNode(str(iris.SHARED_GRAPH))
+            quads = [q for s in outcome.divergent for q in store.quads_for_pattern(ox.NamedNode(s), None, None, shared)]
+            outcome.recheck(context.checker, ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
+        del store
         outcome.raise_any()
     except BaseException:
         if manifest is not None:
@@ -316,6 +340,10 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
         if build is not None:
             build.abort()
         raise
+    finally:
+        if scratch is not None:
+            gc.collect()
+            scratch.cleanup()
     if build is None or manifest is None:
         return _report(totals, 0, version_digest(builders, files), False, started, progress)
     quads = len(build.store())

@@ -82,3 +82,11 @@ def to_problems(results: list[ShapeResult], origins: dict[URIRef, tuple[str, int
         where = f" ({_compact(path)})" if isinstance(path, URIRef) else ""
         problems.append(Problem(f"SHACL: {result.message}{where} on <{focus}>", file, line, fieldname))
     return sorted(problems, key=lambda p: (p.file or "", p.line or 0, p.message))
+
+
+def triples_of(nquads: bytes) -> list[tuple[Node, Node, Node]]:
+    """The triples of some N-Quads, as rdflib terms."""
+    from rdflib import Dataset
+    dataset = Dataset()
+    dataset.parse(data=nquads, format="nquads")
+    return [(s, p, o) for s, p, o, _ in dataset.quads((None, None, None, None))]

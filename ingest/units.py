@@ -151,7 +151,8 @@ class ArticleUnit:
     graph: str | None = None
     nquads: bytes = b""
     shared: bytes = b""
-    subjects: list[str] = field(default_factory=list)
+    subjects: dict[str, str] = field(default_factory=dict)  # shared subject -> digest of what it adds about it
+    origins: dict[str, tuple[str, int | None, str]] = field(default_factory=dict)  # of the shared subjects
     uses: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     shape_problems: dict[str, list[Problem]] = field(default_factory=dict)
@@ -191,7 +192,11 @@ def compile_article(context: UnitContext, path: Path, root: Path, data: bytes) -
         unit.shape_problems = {str(node): problems for node, problems in found.items()}
     unit.nquads = nquads(own, article_graph)
     unit.shared = nquads(shared, iris.SHARED_GRAPH)
-    unit.subjects = sorted({str(s) for s, _, _ in shared})
+    by_subject: dict[str, list[bytes]] = {}
+    for line, (s, _, _) in zip(unit.shared.splitlines(), shared):
+        by_subject.setdefault(str(s), []).append(line)
+    unit.subjects = {s: hashlib.sha256(b"\n".join(sorted(lines))).hexdigest()[:16] for s, lines in by_subject.items()}
+    unit.origins = {s: built.origins[URIRef(s)] for s in by_subject if URIRef(s) in built.origins}
     return unit
 
 
