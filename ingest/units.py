@@ -17,13 +17,14 @@ changes, an article is built again exactly when one of its lookups would now fin
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, URIRef
-from rdflib.plugins.serializers.nquads import _nq_row
+from rdflib import Graph, Literal, URIRef
+from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.term import Node
 
 from claimgraph import ontology
@@ -43,10 +44,36 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
+_NOT_IN_IRI = re.compile(r'[<>" {}|\\^`]')
+
+
+def _term(term: Node) -> str:
+    """A term as rdflib's N-Quads serializer writes it (``_nq_row``), faster."""
+    kind = type(term)
+    if kind is URIRef:
+        if _NOT_IN_IRI.search(term):
+            return term.n3()  # rdflib's own error for an IRI N-Quads cannot hold
+        return f"<{term}>"
+    if kind is Literal:
+        return _quoteLiteral(term)
+    return term.n3()
+
+
 def nquads(triples: Iterable[Triple], graph: URIRef) -> bytes:
-    """``triples`` in ``graph`` as N-Quads, written as rdflib writes them."""
-    context = URIRef(graph)
-    return "".join(_nq_row(t, context) for t in triples).encode("utf-8", "_rdflib_nt_escape")
+    """``triples`` in ``graph`` as N-Quads, written exactly as rdflib writes them.
+
+    >>> from rdflib import Dataset
+    >>> from rdflib.namespace import RDFS
+    >>> triples = [(URIRef("http://a"), RDFS.label, Literal('say "hi"\\n', lang="en"))]
+    >>> dataset = Dataset()
+    >>> dataset.graph(URIRef("http://g")).add(triples[0])
+    <Graph identifier=http://g (<class 'rdflib.graph.Graph'>)>
+    >>> nquads(triples, URIRef("http://g")) == dataset.serialize(format="nquads", encoding="utf-8")[:-1]
+    True
+    """
+    context = f" <{graph}> .\n"
+    return "".join(f"{_term(s)} {_term(p)} {_term(o)}{context}" for s, p, o in triples
+                   ).encode("utf-8", "_rdflib_nt_escape")
 
 
 # -- what an article looked up ---------------------------------------------------------------------
