@@ -7,13 +7,13 @@ PORT ?= 8000
 STORE ?= data/store
 CORPUS ?= corpus
 
-.PHONY: serve test quick test-servers layers install ingest check-corpus check ontology docs bench copycheck clean help
+.PHONY: serve test quick test-servers layers install ingest check-corpus check ontology docs bench bench-ingest bench-1m copycheck clean help
 
 help:
 	@echo "make serve   set up, ingest the corpus if needed, serve the API on 127.0.0.1:$(PORT)"
 	@echo "make test    set up and run the tests"
 	@echo "make quick   the fast tests only (units and doctests), while editing"
-	@echo "make ingest | check-corpus | check | ontology | docs | layers | bench | copycheck | clean"
+	@echo "make ingest | check-corpus | check | ontology | docs | layers | bench | bench-ingest | bench-1m | copycheck | clean"
 
 $(BIN)/claimgraph: pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 2; }
@@ -52,6 +52,14 @@ test-servers: install
 # every question on each store; figures go to docs/benchmarks.md. Takes several minutes.
 bench: install
 	$(BIN)/python -m tools.bench --sizes 10000 100000 --repeat 30 --out docs/benchmarks.md
+
+# Ingestion alone (full ingest claims/s, one-article add/edit/delete, peak RSS) at 10k and 100k.
+bench-ingest: install
+	$(BIN)/python -m tools.bench --sizes 10000 100000 --ingest-only --out docs/benchmarks-ingest.md
+
+# Ingestion at 1M claims (long, and memory-hungry: run on a quiet machine).
+bench-1m: install
+	$(BIN)/python -m tools.bench --sizes 1000000 --ingest-only --changes 3 --out docs/benchmarks-1m.md
 
 # Regenerate claimgraph.owl and namespace.py from ontology/claimgraph.ttl. A file that Protégé
 # saved elsewhere becomes the source with ONTOLOGY_SOURCE=path/to/saved.owl (generate --adopt).
