@@ -85,7 +85,7 @@ def plan(scan, manifest: Manifest, context: UnitContext | None) -> Plan:  # type
 def update(scan, writer: VersionWriter, current: Version, builders: str, *, progress: Progress,  # type: ignore[no-untyped-def]
            started: float):
     """Bring the store up to date from its current version; None when a full build is needed."""
-    from claimgraph.ingest.pipeline import IngestReport, Outcome, version_digest
+    from claimgraph.ingest.pipeline import IngestReport, Outcome, context_key, version_digest
     manifest = Manifest.open(current.meta, read_only=True)
     if manifest is None:
         progress(f"the store's version {current.name} has no record of its files: building it in full")
@@ -94,7 +94,8 @@ def update(scan, writer: VersionWriter, current: Version, builders: str, *, prog
         if manifest.info("builders") != builders:
             progress("the ontology, the shapes or the ingestion code changed: building the store in full")
             return None
-        context = UnitContext.from_corpus(scan.root, scan.registry)
+        key = context_key(scan, builders)
+        context = UnitContext.cached(scan.root, scan.registry, current.meta, key)
         todo = plan(scan, manifest, context)
         if len(todo.build) > FULL_SHARE * max(1, len(scan.articles)) and len(todo.build) > 20:
             progress(f"{len(todo.build)} of {len(scan.articles)} articles to build again: building in full")
@@ -148,6 +149,35 @@ def _recheck_shared(manifest: Manifest, outcome, context: UnitContext, units: li
     outcome.recheck(context.checker, b"\n".join(lines) + b"\n")
 
 
+def _no_longer_added(manifest: Manifest, gone: set[bytes], dropping: set[str], units: list[ArticleUnit]
+                     ) -> set[bytes]:
+    """Of the shared lines the dropped articles added (and the rebuilt ones no longer add), those
+    no other article adds. An article that adds the same triples about a subject (the same digest)
+    settles it without reading anything; otherwise one record per different digest is read."""
+    if not gone:
+        return set()
+    by_subject: dict[str, set[bytes]] = {}
+    for line in gone:
+        by_subject.setdefault(_subject(line), set()).add(line)
+    contributions = manifest.contributions(by_subject)
+    new = {s: {u.subjects[s] for u in units if s in u.subjects} for s in by_subject}
+    result: set[bytes] = set()
+    read: dict[str, set[bytes]] = {}
+    for subject, lines in by_subject.items():
+        recorded = contributions.get(subject, {})
+        dropped = {d for p, d in recorded.items() if p in dropping}
+        others = {d: p for p, d in recorded.items() if p not in dropping}
+        if dropped <= set(others) | new[subject]:
+            continue  # someone still adds exactly what went
+        still: set[bytes] = set()
+        for path in others.values():
+            if path not in read:
+                read[path] = _lines(manifest.shared(path))
+            still |= read[path]
+        result |= lines - still
+    return result
+
+
 def _lines(data: bytes) -> set[bytes]:
     return {line for line in data.splitlines(keepends=True) if line.strip()}
 
@@ -155,8 +185,10 @@ def _lines(data: bytes) -> set[bytes]:
 def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: Plan,  # type: ignore[no-untyped-def]
            units: list[ArticleUnit], removed_shared: dict[str, bytes], context: UnitContext, *, progress: Progress,
            started: float, report, version_digest):
+    from claimgraph.ingest.pipeline import context_key
     build = writer.new_version(base=current)
     try:
+        context.save(build.meta, context_key(scan, builders))
         manifest = Manifest.open(build.meta)
         if manifest is None:  # pragma: no cover - copied from the current version just now
             raise RuntimeError("the copied record of the store is unreadable")
@@ -167,14 +199,9 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
             # The shared triples that the articles going away added and the new ones do not.
             added = set().union(*(_lines(u.shared) for u in units)) if units else set()
             gone = set().union(*(_lines(d) for d in removed_shared.values())) - added if removed_shared else set()
-            if gone:
-                quads = list(ox.parse(b"".join(sorted(gone)), format=ox.RdfFormat.N_QUADS))
-                subjects = {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)}
-                others = manifest.contributors(subjects) - dropping
-                still = set().union(*(_lines(manifest.shared(p)) for p in others)) if others else set()
-                for line in gone - still:
-                    for quad in ox.parse(line, format=ox.RdfFormat.N_QUADS):
-                        store.remove(quad)
+            for line in _no_longer_added(manifest, gone, dropping, units):
+                for quad in ox.parse(line, format=ox.RdfFormat.N_QUADS):
+                    store.remove(quad)
             for path in todo.drop:
                 if path in recorded:
                     store.remove_graph(ox.NamedNode(recorded[path][1]))
@@ -198,6 +225,7 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
             target = version_digest(builders, manifest.files())
             manifest.set_info(corpus=target)
             articles, claims = len(manifest.articles()), manifest.claims()
+            del store  # closed before the version is renamed
         except BaseException:
             manifest.close(save=False)
             raise

@@ -142,6 +142,12 @@ class Scan:
         return {relative(p, self.root): self.files[relative(p, self.root)] for p in self.registry}
 
 
+def context_key(scan: Scan, builders: str) -> str:
+    """What the saved context of a version depends on: the builders, the registry files, where
+    the corpus is (its files' names appear in messages)."""
+    return f"{builders}:{scan.root.resolve()}:{sorted(scan.registry_files().items())}"
+
+
 def corpus_digest(corpus: Path) -> str:
     """The digest of the store version that the corpus folder ``corpus`` gives."""
     return version_digest(builders_digest(), Scan.of(corpus).files)
@@ -352,6 +358,7 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
         manifest.set_file(path, file_digest)
     manifest.set_info(builders=builders, corpus=target)
     manifest.close()
+    context.save(build.meta, context_key(scan, builders))
     progress(f"writing {quads} quads to {writer.store if writer else ''}")
     build.commit(target)
     return _report(totals, quads, target, True, started, progress, rebuilt=totals["articles"])

@@ -33,7 +33,7 @@ from claimgraph.ingest.load import SourcedArticle, corpus_files, read_file, read
 from claimgraph.ingest.models import ArticleFile
 from claimgraph.ingest.registry import Kind, Located, Registry
 from claimgraph.ingest.shapes import UnitChecker
-from claimgraph.ontology import iris
+from claimgraph.ontology import iris, validation
 from claimgraph.ontology.errors import Problem
 
 Triple = tuple[Node, Node, Node]
@@ -149,6 +149,37 @@ class UnitContext:
         problems: list[Problem] = []
         registry = read_registry(root, problems, registry_files)
         return cls(root, registry, problems)
+
+    # -- kept beside a store version, for the next incremental ingest -----------------------------
+
+    CACHE = "context.pickle"
+
+    @classmethod
+    def cached(cls, root: Path, registry_files: dict[Path, bytes], meta: Path, key: str) -> UnitContext:
+        """The context saved beside a version (:meth:`save`) when it was made from the same
+        registry files and builders (``key``), else made from the files."""
+        import pickle
+        try:
+            with open(meta / cls.CACHE, "rb") as cache:
+                saved = pickle.load(cache)  # noqa: S301 - written by this code beside the store
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            saved = None
+        if not isinstance(saved, dict) or saved.get("key") != key:
+            return cls.from_corpus(root, registry_files)
+        validation.preload(saved["parsed"])
+        context = cls.__new__(cls)
+        context.root, context.registry, context.registry_problems = root, saved["registry"], saved["problems"]
+        context.registry_triples, context.registry_origins = saved["triples"], saved["origins"]
+        context.checker = UnitChecker(context.registry_triples)
+        return context
+
+    def save(self, meta: Path, key: str) -> None:
+        import pickle
+        saved = {"key": key, "registry": self.registry, "problems": self.registry_problems,
+                 "triples": self.registry_triples, "origins": self.registry_origins,
+                 "parsed": validation.parsed_triples()}
+        with open(meta / self.CACHE, "wb") as cache:
+            pickle.dump(saved, cache, protocol=pickle.HIGHEST_PROTOCOL)
 
     def registry_check(self) -> list[Problem]:
         """The registry's own problems and those of its graph against the shapes."""

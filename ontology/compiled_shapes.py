@@ -38,7 +38,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from pyshacl.rdfutil.compare import compare_literal
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
@@ -355,6 +354,7 @@ def _in_range(v: Node, bound: Literal, accept: Any) -> bool:
     if bound_is_string != v_is_string:
         return False
     try:
+        from pyshacl.rdfutil.compare import compare_literal  # pySHACL's own comparison, imported when needed
         return accept(compare_literal(v, bound))
     except (TypeError, NotImplementedError):
         return False

@@ -356,11 +356,11 @@ class VersionBuild:
         return self._store
 
     def close(self) -> None:
-        """Flush and close the store (every other reference to it must be gone)."""
+        """Flush and close the store: it closes when its last reference goes, so callers must
+        hold none (``del`` their own) before a commit."""
         if self._store is not None:
             self._store.flush()
             self._store = None
-            gc.collect()  # the store closes when its last reference goes
 
     def commit(self, digest: str) -> Version:
         """Make this the store's version: final name, then the link replaced in one rename."""
