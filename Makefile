@@ -7,22 +7,37 @@ PORT ?= 8000
 STORE ?= data/store
 CORPUS ?= corpus
 
-.PHONY: serve test quick test-servers layers install ingest check-corpus check ontology docs bench bench-ingest bench-1m copycheck clean help
+.PHONY: serve test quick test-servers layers venv install FORCE ingest check-corpus check ontology docs bench bench-ingest bench-1m bench-load copycheck vendor clean help
 
 help:
 	@echo "make serve   set up, ingest the corpus if needed, serve the API on 127.0.0.1:$(PORT)"
 	@echo "make test    set up and run the tests"
 	@echo "make quick   the fast tests only (units and doctests), while editing"
-	@echo "make ingest | check-corpus | check | ontology | docs | layers | bench | bench-ingest | bench-1m | copycheck | clean"
+	@echo "make ingest | check-corpus | check | ontology | docs | layers | bench | bench-ingest | bench-1m | bench-load | copycheck | vendor | clean"
 
-$(BIN)/claimgraph: pyproject.toml constraints.txt
+# The set-up: a virtual environment, then the package and its pinned dependencies, marked done by
+# $(INSTALLED) only once everything is in. A set-up stopped half-way (Ctrl-C during the first
+# `make serve`) can leave a .venv whose python runs no pip, or has no python at all: such a .venv
+# is found on the next run and made again.
+INSTALLED := $(VENV)/.installed
+VENV_BROKEN := $(shell test -e $(VENV) && ! $(BIN)/python -m pip --version >/dev/null 2>&1 && echo yes)
+
+$(VENV)/pyvenv.cfg: $(if $(VENV_BROKEN),FORCE)
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 2; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if [ -e $(VENV) ]; then echo "$(VENV) is incomplete (its python runs no pip: an interrupted set-up?); making it again"; \
+		rm -rf $(VENV); fi
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml constraints.txt $(VENV)/pyvenv.cfg
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
 	@touch $@
 
-install: $(BIN)/claimgraph
+venv: $(VENV)/pyvenv.cfg
+
+install: $(INSTALLED)
+
+FORCE:
 
 ingest: install
 	$(BIN)/claimgraph ingest $(CORPUS) --store $(STORE)
@@ -49,9 +64,14 @@ test-servers: install
 	$(BIN)/python -m pytest tests/servers
 
 # Benchmarks (not tests): synthetic corpora of 10k and 100k claims through the real ingestion path,
-# every question on each store; figures go to docs/benchmarks.md. Takes several minutes.
+# every question on each store; then the load benchmark. Figures go to docs/benchmarks.md. Takes a while.
 bench: install
 	$(BIN)/python -m tools.bench --sizes 10000 100000 --repeat 30 --out docs/benchmarks.md
+	$(BIN)/python -m tools.load --clients 50 --seconds 60 --out docs/benchmarks.md
+
+# The load benchmark alone: 50 clients for 60 s on the real corpus, questions and /sparql mixed.
+bench-load: install
+	$(BIN)/python -m tools.load --clients 50 --seconds 60 --out docs/benchmarks.md
 
 # Ingestion alone (full ingest claims/s, one-article add/edit/delete, peak RSS) at 10k and 100k.
 bench-ingest: install
@@ -81,6 +101,11 @@ docs: ingest
 
 copycheck:
 	python3 ../shared/tools/copycheck.py .
+
+# Re-vendor the dashboard's scripts and styles from their pinned npm versions (needs npm);
+# `tools/vendor_web.py --check` verifies the vendored files against their manifest offline.
+vendor: install
+	$(BIN)/python tools/vendor_web.py
 
 clean:
 	rm -rf data .pytest_cache

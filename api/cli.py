@@ -25,6 +25,7 @@ import logging
 import os
 import sys
 import textwrap
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -348,6 +349,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `claimgraph ask ... | head`: the reader has seen enough
         sys.stderr.close()
         return 0
+    except Exception as exc:  # a bug, not the user's input: exit 2, with the trace where it can be read
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        print(f"claimgraph: internal error ({type(exc).__name__}: {exc}); this is a bug in claimgraph, "
+              "not in your input. Run with CLAIMGRAPH_DEBUG=1 for the traceback.", file=sys.stderr)
+        if os.environ.get("CLAIMGRAPH_DEBUG"):
+            traceback.print_exc()
+        return 2
 
 
 if __name__ == "__main__":

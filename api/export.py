@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from claimgraph.api.deps import BackendDep
+from claimgraph.api.errors import error_doc
 from claimgraph.queries.export import CONTEXT_URL, FORMATS, context, export, get_format
 
 _FORMAT_HELP = "; ".join(f"`{f.name}`: {f.summary}" for f in FORMATS.values())
@@ -25,10 +26,11 @@ def router() -> APIRouter:
 
     @r.get("/export", summary="The whole graph as TriG, N-Quads, JSON-LD or a schema.org Claim view",
            response_class=StreamingResponse,
-           responses={200: {"content": {f.media_type: {} for f in FORMATS.values()}},
-                      400: {"description": "an unknown format; the message lists the formats"}})
+           responses={200: {"content": {f.media_type: {"schema": {}} for f in FORMATS.values()}},
+                      400: error_doc("an unknown format; the message lists the formats")})
     async def export_graph(backend: BackendDep,
-                           format: Annotated[str, Query(description=_FORMAT_HELP, examples=list(FORMATS))] = "trig",
+                           format: Annotated[str, Query(description=_FORMAT_HELP, examples=list(FORMATS),
+                                                        json_schema_extra={"enum": list(FORMATS)})] = "trig",
                            ) -> StreamingResponse:
         chosen = get_format(format)  # a ParameterError (400) before anything is sent
         chunks = export(backend, chosen.name)

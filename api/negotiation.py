@@ -10,6 +10,16 @@ the client listed first, then the server's order (its preferred type first). Mal
 'application/sparql-results+xml'
 >>> choose("text/*", ("text/html", "text/turtle")), choose("image/png", ("text/html",)) is None
 ('text/html', True)
+
+No header accepts anything. Without ``aliases`` a type counts only under its own name
+(``application/json`` is not JSON-LD), and ``exact`` counts only types the client names: a
+browser's ``text/html,...,*/*;q=0.8`` names HTML, ``curl``'s ``*/*`` names nothing.
+
+>>> OFFER = ("text/html", "text/turtle", "application/ld+json", "application/n-triples")
+>>> choose(None, OFFER), choose("application/*", OFFER), choose("application/json", OFFER)
+('text/html', 'application/ld+json', None)
+>>> choose("text/html,application/xml;q=0.9,*/*;q=0.8", OFFER, exact=True), choose("*/*", OFFER, exact=True)
+('text/html', None)
 """
 
 from __future__ import annotations
@@ -17,18 +27,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 
-def choose(accept: str, offered: Sequence[str], aliases: Mapping[str, Sequence[str]] | None = None) -> str | None:
+def choose(accept: str | None, offered: Sequence[str], aliases: Mapping[str, Sequence[str]] | None = None, *,
+           exact: bool = False) -> str | None:
     """The offered media type the ``accept`` header prefers, or None when it accepts none.
 
     ``aliases`` are other names clients use for an offered type; they count only when named
-    exactly (``text/*`` must not pick XML through ``text/xml``).
+    exactly (``text/*`` must not pick XML through ``text/xml``). ``exact``: wildcards choose
+    nothing, only a type (or alias) the client names.
     """
-    ranges = parse_accept(accept) or [("*/*", 1.0, 0)]
+    ranges = parse_accept(accept or "") or [("*/*", 1.0, 0)]
     best: tuple[float, int, int, int] | None = None
     choice = None
     for server_rank, media_type in enumerate(offered):
         match = _best_range(media_type, ranges, (aliases or {}).get(media_type, ()))
-        if match is None or match[0] <= 0:
+        if match is None or match[0] <= 0 or (exact and match[1] < 2):
             continue
         q, specificity, client_rank = match
         key = (q, specificity, -client_rank, -server_rank)

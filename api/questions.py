@@ -1,7 +1,10 @@
 """`/questions`: the named questions as JSON (or CSV) endpoints, one route per ``.rq`` file.
 
 Routes are generated from the question catalog, so each question's parameters appear, typed and
-documented, in the OpenAPI page at ``/docs``; ``GET /questions`` lists them for dashboards.
+documented, in the OpenAPI page at ``/docs``; ``GET /questions`` lists them for dashboards. What a
+parameter accepts comes from :meth:`~claimgraph.queries.catalog.Param.schema`, the same rules
+the CLI checks (:func:`~claimgraph.queries.run.convert` enforces them for both, with one set of
+messages): FastAPI passes the text on, and the schema documents it.
 Every answer is ``{question, params, count, total, limit, offset, results, ...}``: ``count`` is
 the size of the page, ``total`` of the whole answer; some questions add summaries, and the network
 answers ``nodes`` and ``edges`` instead of ``results``.
@@ -10,7 +13,6 @@ answers ``nodes`` and ``edges`` instead of ``results``.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import inspect
 import io
 from typing import Any, Literal
@@ -19,6 +21,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from claimgraph.api.deps import BackendDep
+from claimgraph.api.errors import error_doc
 from claimgraph.queries.catalog import Param, Question, catalog
 from claimgraph.queries.run import ask
 
@@ -55,19 +58,21 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def _annotation(p: Param) -> Any:
-    """The Python type FastAPI validates and documents the parameter with."""
-    base: Any = {"integer": int, "boolean": bool, "date": dt.date}.get(p.type, str)
-    if p.type == "choice":
-        base = Literal[p.choices]  # type: ignore[valid-type]
-    return base if p.required else base | None
-
-
 def _query(p: Param) -> Any:
-    bounds = {"ge": p.minimum, "le": p.maximum} if p.type == "integer" else {}
+    """The parameter as FastAPI receives it (text, checked by the question) and documents it."""
+    schema = p.schema()
     return Query(... if p.required else None, description=p.description + (
                  f" (default {p.default})" if p.default is not None else ""),
-                 examples=[p.example] if p.example else None, **{k: v for k, v in bounds.items() if v is not None})
+                 examples=[p.example] if p.example else None, json_schema_extra=schema)
+
+
+#: What a question answers, for the OpenAPI schema: JSON, or CSV with ``format=csv``.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The answer: JSON, or CSV for spreadsheets with `format=csv`.",
+          "content": {"application/json": {"schema": {"type": "object"}},
+                      "text/csv": {"schema": {"type": "string"}}}},
+    404: error_doc("A slug that names nothing of its kind in the store."),
+}
 
 
 def _endpoint(question: Question):
@@ -83,8 +88,9 @@ def _endpoint(question: Question):
                           annotation=Format),
     ]
     for p in question.all_params:
+        # Any: the text as sent, and the schema exactly p.schema() (no "or null" added for optional ones)
         parameters.append(inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=_query(p),
-                                            annotation=_annotation(p)))
+                                            annotation=Any))
 
     def endpoint(**kwargs: Any) -> Response:
         return answer(**kwargs)
@@ -104,7 +110,7 @@ def router() -> APIRouter:
     for q in catalog().values():
         endpoint = _endpoint(q)
         r.add_api_route(f"/{q.name}", endpoint, methods=["GET"], summary=q.summary, description=q.description,
-                        responses={404: {"description": "an unknown slug"}, 400: {"description": "a malformed parameter"}})
+                        response_class=Response, responses=RESPONSES)
         for alias in q.aliases:  # old names keep answering, out of the listing and the docs
             r.add_api_route(f"/{alias}", endpoint, methods=["GET"], include_in_schema=False)
     return r

@@ -107,6 +107,10 @@ def update(scan, writer: VersionWriter, current: Version, builders: str, *, prog
         units: list[ArticleUnit] = []
         for unit in compile_articles(scan.root, [scan.articles[p] for p in todo.build], scan.registry,
                                      context=context, workers=1 if len(todo.build) < 200 else None):
+            if unit.slug in kept:
+                # Two files, one slug: a full build reports it on the later file, at its line.
+                progress(f"article slug {unit.slug!r} of {unit.path} is already used: checking in full")
+                return None
             outcome.add(unit)
             units.append(unit)
         removed_shared = {path: manifest.shared(path) for path in todo.drop}
@@ -137,7 +141,7 @@ def _recheck_shared(manifest: Manifest, outcome, context: UnitContext, units: li
         after = {**{p: d for p, d in then.items() if p not in dropping}, **new}
         if len(set(after.values())) > 1 or (after and not new and len(set(then.values())) > 1):
             origin = next((u.origins[subject] for u in units if subject in u.origins), None)
-            again[subject] = origin or (f"corpus/{next(iter(after))}", None, "")
+            again[subject] = origin or (f"{context.root.name}/{next(iter(after))}", None, "")
     if not again:
         return
     lines: list[bytes] = []

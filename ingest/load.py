@@ -9,10 +9,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from claimgraph.ingest.files import display, list_folder
 from claimgraph.ingest.models import ArticleFile, RegistryFile
 from claimgraph.ingest.registry import Located, Registry
-from claimgraph.ingest.yaml_lines import field_path, line_of, load_bytes
+from claimgraph.ingest.yaml_lines import field_path, line_of, load_bytes, load_file
 from claimgraph.ontology.errors import CorpusError, Problem
+from claimgraph.queries.settings import get_settings
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -30,13 +32,6 @@ class SourcedArticle:
         return line_of(self.doc, loc)
 
 
-def _display(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root.parent)) if root.parent != path else str(path)
-    except ValueError:
-        return str(path)
-
-
 def _validation_problems(exc: ValidationError, doc: Any, name: str) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
@@ -45,7 +40,9 @@ def _validation_problems(exc: ValidationError, doc: Any, name: str) -> list[Prob
         loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
         loc = _strip_tags(loc, doc)
         message = err["msg"]
-        if err["type"] == "extra_forbidden":
+        if not loc and err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+            message = f"the file must be a mapping of fields, not {_kind(doc)}"
+        elif err["type"] == "extra_forbidden":
             message = "unknown field (not part of the format; see corpus/README.md)"
         elif err["type"] == "missing":
             message = "required field is missing"
@@ -53,6 +50,10 @@ def _validation_problems(exc: ValidationError, doc: Any, name: str) -> list[Prob
             message = message[len("Value error, "):]
         problems.append(Problem(message, name, line_of(doc, loc), field_path(loc) or None))
     return problems
+
+
+def _kind(doc: Any) -> str:
+    return "a list" if isinstance(doc, list) else f"the {type(doc).__name__} {str(doc)[:40]!r}"
 
 
 def _strip_tags(loc: tuple, doc: Any) -> tuple:
@@ -74,34 +75,35 @@ def _strip_tags(loc: tuple, doc: Any) -> tuple:
 
 
 def corpus_files(root: Path, sub: str) -> list[Path]:
-    """The YAML files of ``root/sub`` (``registry`` or ``articles``), sorted."""
-    folder = root / sub
-    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    """The files of ``root/sub`` (``registry`` or ``articles``) that ingestion reads, sorted
+    (:func:`claimgraph.ingest.files.list_folder`; what it refuses is reported by
+    :func:`claimgraph.ingest.files.layout_problems`)."""
+    return list_folder(root, sub, max_bytes=get_settings().corpus_max_file_bytes)[0]
 
 
 def read_file(path: Path, root: Path, model: type[M], problems: list[Problem], data: bytes | None = None
               ) -> tuple[M, str, Any] | None:
     """One YAML file (its bytes ``data`` when already read) parsed and validated as ``model``, with
     its display name and raw document; None, with its problems recorded, when it is not valid."""
-    name = _display(path, root)
+    name = display(path, root)
     try:
-        doc = load_bytes(path.read_bytes() if data is None else data, name)
+        doc = load_file(path, display=name) if data is None else load_bytes(data, name)
     except CorpusError as exc:
         problems.extend(exc.problems)
         return None
     try:
         return model.model_validate(doc if doc is not None else {}), name, doc
     except ValidationError as exc:
-        problems.extend(_validation_problems(exc, doc, name))
+        problems.extend(_validation_problems(exc, doc if doc is not None else {}, name))
         return None
 
 
 def _read_folder(root: Path, sub: str, model: type[M], problems: list[Problem]) -> Iterator[tuple[M, str, Any]]:
     """Each YAML file of ``root/sub`` parsed and validated as ``model``, with its display name and
-    raw document; files with problems are reported and skipped."""
-    files = corpus_files(root, sub)
-    if not files:
-        problems.append(Problem(f"no YAML files in {sub}/ (expected {sub}/*.yaml)", _display(root / sub, root)))
+    raw document; files with problems, and entries of the folder that are not read
+    (:func:`claimgraph.ingest.files.list_folder`), are reported."""
+    files, refused = list_folder(root, sub, max_bytes=get_settings().corpus_max_file_bytes)
+    problems.extend(refused)
     for path in files:
         found = read_file(path, root, model, problems)
         if found is not None:
@@ -114,9 +116,7 @@ def read_registry(root: Path, problems: list[Problem], data: dict[Path, bytes] |
     if data is None:
         found = _read_folder(root, "registry", RegistryFile, problems)
     else:
-        if not data:
-            problems.append(Problem("no YAML files in registry/ (expected registry/*.yaml)",
-                                    _display(root / "registry", root)))
+        problems.extend(list_folder(root, "registry", max_bytes=get_settings().corpus_max_file_bytes)[1])
         found = (f for f in (read_file(p, root, RegistryFile, problems, b) for p, b in sorted(data.items())) if f)
     for model, name, doc in found:
         for kind, entries in (("actor", model.actors), ("event", model.events), ("place", model.places)):

@@ -12,15 +12,63 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator,
+                      model_validator)
 
 from claimgraph.ontology.namespace import VOCABULARIES
+from claimgraph.queries.settings import get_settings
+
+
+
+def _at_most(setting: str, what: str) -> AfterValidator:
+    """At most as many characters as the setting ``CLAIMGRAPH_<SETTING>`` allows (read when
+    validating, so that a limit set in the environment applies)."""
+    def check(value: str) -> str:
+        limit = getattr(get_settings(), setting)
+        if len(value) > limit:
+            raise ValueError(f"{len(value)} characters, longer than the {limit} characters {what} may have "
+                             f"(CLAIMGRAPH_{setting.upper()})")
+        return value
+    return AfterValidator(check)
+
+
+_NAME = _at_most("corpus_max_name_length", "a name")
+_TEXT = _at_most("corpus_max_text_length", "a text")
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Slug = Annotated[str, _NAME, StringConstraints(pattern=SLUG_PATTERN)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), _TEXT]
+Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), _NAME]
 """A reference to a registered entity: its slug or one of its aliases."""
+
+
+def _web_address(value: str) -> str:
+    """An http(s) IRI that N-Triples, Turtle and SPARQL can carry as it is."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError when the port is out of range
+    except ValueError as exc:
+        raise ValueError(f"not a web address ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not a web address: write it as https://host/...")
+    try:
+        ox.NamedNode(value)
+    except ValueError as exc:
+        raise ValueError(f"not a valid IRI ({exc}): percent-encode spaces and the characters <>\"{{}}|\\^`") from None
+    return value
+
+
+Url = Annotated[str, StringConstraints(strip_whitespace=True), _TEXT, AfterValidator(_web_address)]
+"""A web address (http or https), checked to be a valid IRI (RFC 3987)."""
+
+#: Bounds of counted things: more deaths than people alive, or paragraphs than any article has, are typos.
+MAX_COUNT = 10_000_000_000
+MAX_PARAGRAPH = 10_000
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
+"""A whole number of things (people, deaths): not a fraction, not true/false, within :data:`MAX_COUNT`."""
 
 MAX_QUOTE_WORDS = 11
 
@@ -112,7 +160,7 @@ class Event(Entity):
     place: Ref | None = None
     time: Time | None = None
     participants: list[Ref] = []
-    deaths: int | None = Field(default=None, ge=0)
+    deaths: Count | None = None
 
     _type = field_validator("type")(_controlled("event-type"))
     _time = field_validator("time", mode="before")(_time_before)
@@ -226,11 +274,11 @@ def _relay_before(value: Any) -> Any:
 
 class Link(Strict):
     relation: Literal["contradicts", "supports", "responds-to", "revises"]
-    claim: Annotated[str, StringConstraints(min_length=1)]
+    claim: Annotated[str, StringConstraints(min_length=1), _NAME]
 
 
 class Claim(Strict):
-    id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+    id: Annotated[str, _NAME, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
     speaker: Ref
     via: list[Annotated[Relay, Field()]] = []
     illocution: str
@@ -241,7 +289,7 @@ class Claim(Strict):
     quote: Text | None = None
     cue: Text | None = None
     time: Time | None = None
-    paragraph: int | None = Field(default=None, ge=1)
+    paragraph: Annotated[StrictInt, Field(ge=1, le=MAX_PARAGRAPH)] | None = None
     confidence: str = "high"
     links: list[Link] = []
 
@@ -270,9 +318,9 @@ class ArticleMeta(Strict):
     published: Time
     outlet: Ref
     author: Ref | None = None
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
-    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
-    translation_of: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    language: Annotated[str, _NAME, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")] = "en"
+    url: Url | None = None
+    translation_of: Url | None = None
     seed: Text | None = None
 
     _published = field_validator("published", mode="before")(_time_before)

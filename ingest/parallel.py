@@ -18,8 +18,10 @@ from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Iterator
 from pathlib import Path
 
-from claimgraph.ingest.units import ArticleUnit, UnitContext, compile_article
-from claimgraph.ontology.errors import BackendError
+from claimgraph.ingest.files import display, read_bytes
+from claimgraph.ingest.units import ArticleUnit, UnitContext, compile_article, relative
+from claimgraph.ontology.errors import BackendError, CorpusError
+from claimgraph.queries.settings import get_settings
 
 #: Articles per task sent to a worker.
 CHUNK = 8
@@ -49,12 +51,10 @@ def _compile(root: Path, paths: list[Path]) -> list[ArticleUnit]:
 
 def _one(context: UnitContext, root: Path, path: Path) -> ArticleUnit:
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        from claimgraph.ingest.units import relative
-        from claimgraph.ontology.errors import Problem
-        unit = ArticleUnit(relative(path, root), "")
-        unit.problems.append(Problem(f"cannot read the file: {exc.strerror or exc}", str(path)))
+        data = read_bytes(path, display(path, root), max_bytes=get_settings().corpus_max_file_bytes)
+    except CorpusError as exc:
+        unit = ArticleUnit(relative(path, root), "", display(path, root))
+        unit.problems.extend(exc.problems)
         return unit
     return compile_article(context, path, root, data)
 

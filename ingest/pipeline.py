@@ -3,7 +3,7 @@
 ``claimgraph ingest`` (:func:`ingest`) compares the corpus with what the store's current version
 was built from (the digest of every file, recorded beside the version: :mod:`~claimgraph.ingest.manifest`)
 and does the least work that gives the store a full rebuild would give
-(``docs/decisions/0016-incremental-ingestion.md``):
+(``docs/decisions/0019-incremental-ingestion.md``):
 
 * nothing, when no file changed;
 * **incrementally** (:mod:`~claimgraph.ingest.incremental`), when some articles or the registry
@@ -40,6 +40,8 @@ from rdflib import Graph, URIRef
 from claimgraph import ontology
 from claimgraph.ontology import iris
 from claimgraph.ingest.build import Built, build
+from claimgraph.ingest.files import display, layout_problems, read_bytes, root_problems
+from claimgraph.ingest.integrity import corpus_problems
 from claimgraph.ingest.load import corpus_files, read_articles, read_registry
 from claimgraph.ingest.manifest import Manifest
 from claimgraph.ingest.parallel import compile_articles
@@ -125,17 +127,17 @@ class Scan:
 
     @classmethod
     def of(cls, root: Path) -> Scan:
+        """Every file ingestion reads (:func:`claimgraph.ingest.files.list_folder`), read safely;
+        CorpusError for one that cannot be read."""
         scan = cls(root)
+        limit = get_settings().corpus_max_file_bytes
         for path in corpus_files(root, "registry"):
-            scan.registry[path] = data = path.read_bytes()
+            scan.registry[path] = data = read_bytes(path, display(path, root), max_bytes=limit)
             scan.files[relative(path, root)] = digest(data)
         for path in corpus_files(root, "articles"):
             name = relative(path, root)
             scan.articles[name] = path
-            try:
-                scan.files[name] = digest(path.read_bytes())
-            except OSError:
-                scan.files[name] = ""  # reported when the article is read
+            scan.files[name] = digest(read_bytes(path, display(path, root), max_bytes=limit))
         return scan
 
     def registry_files(self) -> dict[str, str]:
@@ -157,9 +159,10 @@ def compile_corpus(corpus: Path, *, progress: Progress = logger.info) -> Built:
     """Read and validate the corpus into an RDF dataset; raise CorpusError listing every problem."""
     if not corpus.is_dir():
         raise CorpusError(f"no corpus folder at {corpus}")
-    problems: list[Problem] = []
+    problems: list[Problem] = root_problems(corpus)
     registry = read_registry(corpus, problems)
     articles = read_articles(corpus, problems)
+    problems.extend(corpus_problems(registry, articles))
     progress(f"read {len(registry.entries)} registry entries and {len(articles)} article files")
     built = build(registry, articles)
     problems.extend(built.problems)
@@ -211,6 +214,8 @@ def ingest(corpus: Path, *, store: Path | None, force: bool = False, progress: P
     meter = meter or Meter()
     if not corpus.is_dir():
         raise CorpusError(f"no corpus folder at {corpus}")
+    if layout := layout_problems(corpus, max_bytes=get_settings().corpus_max_file_bytes):
+        raise CorpusError(problems=layout)  # before the digests: a file they leave out is not "up to date"
     if store is None:
         scan = Scan.of(corpus)
         return full_build(scan, None, builders_digest(), progress=progress, workers=workers, meter=meter,
@@ -264,7 +269,8 @@ class Outcome:
     def __init__(self, problems: list[Problem] | None = None) -> None:
         self.problems = list(problems or [])
         self.shapes: dict[str, list[Problem]] = {}
-        self.slugs: dict[str, str] = {}
+        self.slugs: dict[str, str] = {}  # article slug -> the first file with it
+        self.names: dict[str, str] = {}  # article file -> its name in messages
         self.shared: dict[str, str] = {}  # shared subject -> digest of the first unit's triples about it
         self.divergent: dict[str, tuple[str, int | None, str]] = {}  # -> an origin
 
@@ -275,12 +281,14 @@ class Outcome:
         for subject, contribution in unit.subjects.items():
             first = self.shared.setdefault(subject, contribution)
             if first != contribution and subject not in self.divergent:
-                self.divergent[subject] = unit.origins.get(subject, (f"corpus/{unit.path}", None, ""))
+                self.divergent[subject] = unit.origins.get(subject, (unit.name, None, ""))
         if unit.slug is not None:
             first = self.slugs.setdefault(unit.slug, unit.path)
             if first != unit.path:
-                self.problems.append(Problem(f"article slug {unit.slug!r} is also used by corpus/{first}",
-                                             f"corpus/{unit.path}", None, "article.slug"))
+                self.problems.append(Problem(f"article slug {unit.slug!r} is also used by "
+                                             f"{self.names.get(first, first)}", unit.name, unit.slug_line,
+                                             "article.slug"))
+            self.names.setdefault(unit.path, unit.name)
 
     def recheck(self, checker: UnitChecker, shared_nquads: bytes) -> None:
         """Check the divergent nodes again on all their shared triples (``shared_nquads``)."""

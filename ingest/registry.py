@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from claimgraph.ingest.models import Actor, Event, Place
+from claimgraph.ingest.yaml_lines import field_path
 from claimgraph.ontology.errors import Problem
 
 Kind = Literal["actor", "event", "place"]
@@ -48,7 +49,7 @@ class Registry:
             first = self.entries[slug]
             self.problems.append(Problem(
                 f"slug {slug!r} is already defined at {first.file}:{first.line}",
-                item.file, item.line, "slug"))
+                item.file, item.line, field_path((*item.loc, "slug"))))
             return
         self.entries[slug] = item
         for name in (slug, item.entry.label, *item.entry.aliases):
@@ -57,8 +58,10 @@ class Registry:
             if owner is None:
                 self.names[key] = slug
             elif owner != slug and name != item.entry.label:
+                other = self.entries[owner]
                 self.problems.append(Problem(
-                    f"alias {name!r} already names {owner!r}", item.file, item.line, "aliases"))
+                    f"alias {name!r} already names {owner!r} ({other.file}:{other.line})",
+                    item.file, item.line, field_path((*item.loc, "aliases"))))
 
     def lookup(self, ref: str) -> Located | None:
         slug = self.names.get(_key(ref))

@@ -29,6 +29,8 @@ from rdflib.term import Node
 
 from claimgraph import ontology
 from claimgraph.ingest.build import build_article, build_registry
+from claimgraph.ingest.files import display
+from claimgraph.ingest.integrity import article_problems, registry_problems
 from claimgraph.ingest.load import SourcedArticle, corpus_files, read_file, read_registry
 from claimgraph.ingest.models import ArticleFile
 from claimgraph.ingest.registry import Kind, Located, Registry
@@ -182,9 +184,13 @@ class UnitContext:
             pickle.dump(saved, cache, protocol=pickle.HIGHEST_PROTOCOL)
 
     def registry_check(self) -> list[Problem]:
-        """The registry's own problems and those of its graph against the shapes."""
+        """The registry's own problems (reading, loops across entries) and those of its graph
+        against the shapes."""
+        problems = [*self.registry_problems, *registry_problems(self.registry)]
+        if problems:
+            return problems
         shape_problems = UnitChecker([]).check(self.registry_triples, self.registry_origins)
-        return [*self.registry_problems, *(p for ps in shape_problems.values() for p in ps)]
+        return [p for ps in shape_problems.values() for p in ps]
 
     def registry_nquads(self) -> bytes:
         return nquads(self.registry_triples, iris.REGISTRY_GRAPH)
@@ -204,7 +210,9 @@ class ArticleUnit:
 
     path: str  # relative to the corpus folder: articles/NAME.yaml
     digest: str
+    name: str = ""  # as messages show it: corpus/articles/NAME.yaml
     slug: str | None = None
+    slug_line: int | None = None
     claims: int = 0
     graph: str | None = None
     nquads: bytes = b""
@@ -226,14 +234,17 @@ def relative(path: Path, root: Path) -> str:
 
 def compile_article(context: UnitContext, path: Path, root: Path, data: bytes) -> ArticleUnit:
     """Read, validate, build and check one article file from its bytes ``data``."""
-    unit = ArticleUnit(relative(path, root), digest(data))
+    unit = ArticleUnit(relative(path, root), digest(data), display(path, root))
     read = read_file(path, root, ArticleFile, unit.problems, data)
     if read is None:
         return unit
     model, name, doc = read
     unit.slug = model.article.slug
     recording = RecordingRegistry(context.registry)
-    built = build_article(SourcedArticle(model, name, doc), recording)  # type: ignore[arg-type]
+    source = SourcedArticle(model, name, doc)
+    unit.slug_line = source.line("article", "slug")
+    unit.problems.extend(article_problems(source, recording))  # type: ignore[arg-type]
+    built = build_article(source, recording)  # type: ignore[arg-type]
     unit.uses = recording.uses
     unit.problems.extend(built.problems)
     unit.claims = built.claim_count

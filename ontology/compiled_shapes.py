@@ -19,7 +19,7 @@ Validating a **unit** (:meth:`CompiledShapes.validate`): the focus nodes are tak
 own triples (the subjects, and the objects for ``sh:targetObjectsOf``); their values, types and
 class hierarchy from the unit and its context together (an article's context is the registry and
 the ontology). The shapes are local to a focus node (every path is one predicate), so the union
-of the units' reports is the whole graph's report (``docs/decisions/0016-incremental-ingestion.md``).
+of the units' reports is the whole graph's report (``docs/decisions/0019-incremental-ingestion.md``).
 
 >>> from rdflib import Graph
 >>> compiled = CompiledShapes.from_graph(shapes_graph())

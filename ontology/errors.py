@@ -75,6 +75,34 @@ class QueryTooLong(InvalidInput):
     """A query longer than the configured cap."""
 
 
+class UnknownFunction(QuerySyntaxError):
+    """A query calls a function the endpoint does not offer (not SPARQL's own, not an XSD cast)."""
+
+
+class QueryFailed(InvalidInput):
+    """The engine could not evaluate a query that parses (a feature or an argument it does not support)."""
+
+
+class QueryTooCostly(InvalidInput):
+    """A query needs more than a query may take: a worker's memory, or an answer's bytes."""
+
+
+class NotAcceptable(InvalidInput):
+    """None of the media types the client accepts can carry this kind of answer."""
+
+    def __init__(self, offered: tuple[str, ...] | list[str]) -> None:
+        self.offered = tuple(offered)
+        super().__init__("none of the requested media types is available for this answer; offered: "
+                         + ", ".join(self.offered))
+
+    def __reduce__(self) -> tuple[object, ...]:  # crosses the process boundary with its offer
+        return (type(self), (self.offered,))
+
+
+class TooManyRequests(InvalidInput):
+    """One client has too many queries in flight at once; it should wait for an answer first."""
+
+
 class NotFound(ClaimgraphError):
     """A slug or question that does not exist."""
 

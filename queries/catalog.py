@@ -24,7 +24,8 @@ Rules for the SPARQL of a question, so that every backend gives the same answer:
 Parameter types: ``event``, ``actor``, ``outlet``, ``place``, ``article`` (slugs, bound as the
 entity's IRI once its existence is checked), ``text`` (a literal), ``integer`` (``minimum``,
 ``maximum``, ``default``), ``boolean``, ``date`` (ISO ``YYYY-MM-DD``, bound as ``xsd:date``) and
-``choice`` (one of ``choices``, bound as a literal).
+``choice`` (one of ``choices``, bound as a literal) and ``iri`` (an absolute IRI, bound as a named node;
+used by the queries behind resource pages, ``resources/``).
 
 >>> q = catalog()["attributions"]
 >>> [p.name for p in q.params]
@@ -35,6 +36,13 @@ entity's IRI once its existence is checked), ``text`` (a literal), ``integer`` (
 [('limit', 100, 1000), ('offset', 0, None)]
 >>> get("speaker-claims").name
 'speaker'
+>>> q.params[0].schema()["pattern"], q.paging[0].schema()
+('^[a-z0-9]+(?:-[a-z0-9]+)*$', {'type': 'integer', 'minimum': 1, 'maximum': 1000})
+
+What a parameter accepts is said once, by :meth:`Param.schema` (a JSON Schema): the API documents
+it in OpenAPI and :func:`claimgraph.queries.run.convert` enforces it, with the same messages for
+the CLI and the API. A question's ``since`` and ``until`` dates bound a period: ``since`` may
+not be after ``until`` (:data:`PERIODS`).
 """
 
 from __future__ import annotations
@@ -51,13 +59,23 @@ import yaml
 from claimgraph.ontology.errors import NotFound
 
 QUESTIONS_DIR = Path(__file__).parent / "questions"
-ParamType = Literal["event", "actor", "outlet", "place", "article", "text", "integer", "boolean", "date", "choice"]
+ParamType = Literal["event", "actor", "outlet", "place", "article", "text", "integer", "boolean", "date", "choice",
+                    "iri"]
 PARAM_TYPES: tuple[str, ...] = ("event", "actor", "outlet", "place", "article", "text", "integer", "boolean",
-                                "date", "choice")
+                                "date", "choice", "iri")
 SLUG_TYPES: tuple[str, ...] = ("event", "actor", "outlet", "place", "article")
 LAYOUTS = ("rows", "claims", "attributions", "accusations", "event-claims", "speaker", "outlet", "contradictions",
           "corroboration", "timeline", "network", "search")
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+#: A slug: lowercase letters and digits, in words joined by single hyphens; and its longest form.
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MAX_SLUG = 120
+#: The longest text parameter, and what a text parameter must contain (something not blank).
+MAX_TEXT = 200
+TEXT_PATTERN = r"\S"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: Pairs of date parameters that bound a period: the first may not be after the second.
+PERIODS: tuple[tuple[str, str], ...] = (("since", "until"),)
 _HEADER_KEYS = {"summary", "description", "params", "layout", "shape", "aliases", "details"}
 DETAILS = ("claims", "pairs")
 _PARAM_KEYS = {"type", "description", "example", "required", "default", "minimum", "maximum", "choices", "bind",
@@ -85,6 +103,21 @@ class Param:
     def option(self) -> str:
         """The command-line option: ``--only-single-outlet`` for ``only_single_outlet``."""
         return "--" + self.name.replace("_", "-")
+
+    def schema(self) -> dict[str, Any]:
+        """What the parameter accepts, as JSON Schema (the one statement of it; see the module)."""
+        if self.type in SLUG_TYPES:
+            return {"type": "string", "pattern": SLUG_PATTERN, "maxLength": MAX_SLUG}
+        if self.type == "text":
+            return {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": TEXT_PATTERN}
+        if self.type == "date":
+            return {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+        if self.type == "integer":
+            bounds = {"minimum": self.minimum, "maximum": self.maximum}
+            return {"type": "integer", **{k: v for k, v in bounds.items() if v is not None}}
+        if self.type == "boolean":
+            return {"type": "boolean"}
+        return {"type": "string", "enum": list(self.choices)}
 
 
 PAGING: tuple[Param, ...] = (

@@ -13,9 +13,14 @@ rdflib's SPARQL parser (not the engine that will run it) and refuses:
   outbound HTTP call itself);
 * ``FROM`` / ``FROM NAMED`` (and the protocol's ``default-graph-uri`` / ``named-graph-uri``)
   naming a graph that is not one of the store's own graphs, such as ``<file:///etc/passwd>``;
-* on a store that runs extension functions (a SPARQL server: Virtuoso maps ``bif:`` and ``sql:``
-  IRIs to SQL built-ins and stored procedures, some of which read files), calls of functions
-  other than SPARQL's own and XSD casts (:func:`refuse_extension_functions`).
+* Virtuoso's ``bif:`` and ``sql:`` IRIs anywhere (Virtuoso maps them to SQL built-ins and stored
+  procedures, some of which read files; :class:`ForbiddenQuery`, 403);
+* calls of functions other than SPARQL's own and XSD casts (:class:`UnknownFunction`, 400: no
+  store behind the endpoint offers others), and ill-typed literals such as ``"x"^^xsd:integer``
+  (:class:`QuerySyntaxError`, 400): client mistakes, said so before any engine runs.
+
+Relative IRIs are resolved against ``base_iri`` (the endpoint's URL; a ``BASE`` in the query
+wins), so ``FROM <g>`` is checked as the IRI the engine will read.
 
 The module never evaluates a query, and it switches off rdflib's loading of ``FROM`` graphs
 (``SPARQL_LOAD_GRAPHS``) so that nothing in this process can be tricked into reading a file.
@@ -41,11 +46,12 @@ from typing import Any
 
 import rdflib.plugins.sparql
 from pyparsing import ParseBaseException, ParseResults
+from rdflib import Literal, URIRef
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from claimgraph.ontology.errors import ForbiddenQuery, QuerySyntaxError, QueryTooLong
+from claimgraph.ontology.errors import ForbiddenQuery, QuerySyntaxError, QueryTooLong, UnknownFunction
 from claimgraph.queries.store.base import QueryForm
 
 # Never let rdflib fetch FROM graphs (local files included) in this process
@@ -108,18 +114,24 @@ def inspect_query(
     max_length: int,
     default_graph_uris: Iterable[str] = (),
     named_graph_uris: Iterable[str] = (),
+    base_iri: str | None = None,
 ) -> QueryInfo:
     """Parse ``text`` with rdflib and return its :class:`QueryInfo`, or refuse it.
 
     ``allowed_graphs`` returns the IRIs that ``FROM``, ``FROM NAMED``, ``default-graph-uri`` and
     ``named-graph-uri`` may name; it is called only when one of them is present, and ``None``
-    allows none. Raises :class:`QueryTooLong`, :class:`QuerySyntaxError` or
-    :class:`ForbiddenQuery`.
+    allows none. Relative IRIs are resolved against ``base_iri``. Raises :class:`QueryTooLong`,
+    :class:`QuerySyntaxError` (:class:`UnknownFunction` among them) or :class:`ForbiddenQuery`.
 
-    >>> info = inspect_query("SELECT * FROM <urn:g1> { ?s ?p ?o }", max_length=100,
-    ...                      allowed_graphs=lambda: {"urn:g1"})
+    >>> info = inspect_query("SELECT * FROM <g1> { ?s ?p ?o }", max_length=100,
+    ...                      allowed_graphs=lambda: {"http://example.org/g1"},
+    ...                      base_iri="http://example.org/sparql")
     >>> info.form, info.from_graphs
-    ('SELECT', ('urn:g1',))
+    ('SELECT', ('http://example.org/g1',))
+    >>> inspect_query("PREFIX f: <http://x/> SELECT (f:g(1) AS ?x) {}", max_length=100)
+    Traceback (most recent call last):
+    ...
+    claimgraph.ontology.errors.UnknownFunction: unknown function <http://x/g>: this endpoint offers SPARQL's built-in functions and XSD casts
     """
     if len(text) > max_length:
         raise QueryTooLong(f"the query is {len(text)} characters long; the limit is {max_length}")
@@ -127,7 +139,7 @@ def inspect_query(
         raise QuerySyntaxError("empty query")
     parsed = _parse(text)
     try:
-        algebra = translateQuery(parsed).algebra
+        algebra = translateQuery(parsed, base=base_iri).algebra
     except RecursionError:
         raise QuerySyntaxError(_TOO_DEEP) from None
     except Exception as exc:  # rdflib raises plain Exception for semantic errors
@@ -138,14 +150,21 @@ def inspect_query(
     for node in _walk((parsed, algebra)):
         if node.name == "ServiceGraphPattern":
             raise ForbiddenQuery(SERVICE_REFUSED)
-        if node.name == "DatasetClause":
-            # CompValue.get() returns the key itself when it is missing: test membership.
-            if "default" in node:
-                defaults.append(str(node["default"]))
-            if "named" in node:
-                named.append(str(node["named"]))
     if _SERVICE_TEXT.search(expandUnicodeEscapes(text)):
         raise ForbiddenQuery(SERVICE_REFUSED)
+    for item in _items(algebra):  # resolved: prefixed names expanded, relative IRIs against the base
+        if isinstance(item, CompValue) and item.name == "DatasetClause":
+            # CompValue.get() returns the key itself when it is missing: test membership.
+            if "default" in item:
+                defaults.append(str(item["default"]))
+            if "named" in item:
+                named.append(str(item["named"]))
+        elif isinstance(item, CompValue) and item.name == "Function" and "iri" in item:
+            _check_function(str(item["iri"]))
+        elif isinstance(item, URIRef) and item.lower().startswith(("bif:", "sql:")):
+            raise ForbiddenQuery(f"<{item}> is a Virtuoso SQL extension; it is not allowed on this endpoint")
+        elif isinstance(item, Literal) and _ill_typed(item):
+            raise QuerySyntaxError(f"the literal {item.n3()} is not a valid {_short(item.datatype)}")
 
     from_graphs, from_named = _unique(defaults), _unique(named)
     _check_graphs([*from_graphs, *from_named, *default_graph_uris, *named_graph_uris], allowed_graphs)
@@ -153,6 +172,26 @@ def inspect_query(
     if form is None:  # pragma: no cover - parseQuery only yields the four forms
         raise ForbiddenQuery(f"unsupported query form {algebra.name}")
     return QueryInfo(form, from_graphs, from_named, _prefixes(parsed))
+
+
+def _check_function(iri: str) -> None:
+    if iri.lower().startswith(("bif:", "sql:")):
+        raise ForbiddenQuery(f"<{iri}> is a Virtuoso SQL extension; it is not allowed on this endpoint")
+    if not iri.startswith(XSD):
+        raise UnknownFunction(f"unknown function <{iri}>: this endpoint offers SPARQL's built-in functions "
+                              "and XSD casts")
+
+
+def _ill_typed(literal: Literal) -> bool:
+    """Whether an XSD literal's text is not in its datatype's lexical space (the parser does not
+    always say, so the literal is made again)."""
+    if literal.datatype is None or not str(literal.datatype).startswith(XSD):
+        return False
+    return Literal(str(literal), datatype=literal.datatype).ill_typed is True
+
+
+def _short(datatype: str | None) -> str:
+    return "xsd:" + datatype[len(XSD):] if datatype and datatype.startswith(XSD) else f"<{datatype}>"
 
 
 _TOO_DEEP = "the query nests too deeply (or has too many triple patterns in a row) to be checked"
@@ -241,37 +280,3 @@ def _prefixes(parsed: ParseResults) -> dict[str, str]:
 
 def _unique(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
-
-
-def refuse_extension_functions(text: str) -> None:
-    """Refuse calls of functions other than SPARQL's own and XSD casts, and ``bif:``/``sql:`` IRIs.
-
-    The embedded store ignores unknown functions, but Virtuoso maps ``bif:`` and ``sql:`` IRIs
-    to SQL built-ins and stored procedures, some of which read files.
-
-    >>> refuse_extension_functions("PREFIX x: <http://www.w3.org/2001/XMLSchema#> SELECT (x:integer('1') AS ?n) {}")
-    >>> refuse_extension_functions("PREFIX b: <bif:> SELECT ?x { BIND(b:file_to_string('/etc/passwd') AS ?x) }")
-    Traceback (most recent call last):
-    ...
-    claimgraph.ontology.errors.ForbiddenQuery: extension function <bif:file_to_string> is not allowed on this endpoint; use SPARQL's built-in functions
-    """
-    parsed = _parse(text)
-    prefixes = _prefixes(parsed)
-
-    def resolve(node: CompValue) -> str:
-        prefix = str(node["prefix"]) if "prefix" in node else ""
-        local = str(node["localname"]) if "localname" in node else ""
-        return prefixes.get(prefix, prefix + ":") + local
-
-    for item in _items(parsed):
-        if isinstance(item, CompValue) and item.name == "pname":
-            item = resolve(item)
-        if isinstance(item, str):
-            if item.lower().startswith(("bif:", "sql:")):
-                raise ForbiddenQuery(f"<{item}> is a Virtuoso SQL extension; it is not allowed on this endpoint")
-        elif isinstance(item, CompValue) and item.name == "Function":
-            name = (resolve(item["iri"]) if isinstance(item["iri"], CompValue) and item["iri"].name == "pname"
-                    else str(item["iri"])) if "iri" in item else ""
-            if not name.startswith(XSD):
-                raise ForbiddenQuery(f"extension function <{name}> is not allowed on this endpoint; "
-                                     "use SPARQL's built-in functions")

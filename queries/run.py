@@ -22,14 +22,14 @@ from claimgraph import ontology
 from claimgraph.ontology import iris
 from claimgraph.ontology.folding import search_key
 from claimgraph.queries.store import Backend
-from claimgraph.queries.catalog import Param, Question, get
+from claimgraph.queries.catalog import DATE_PATTERN, MAX_SLUG, MAX_TEXT, PERIODS, SLUG_PATTERN, Param, Question, get
 from claimgraph.queries.details import with_details, with_sides
 from claimgraph.ontology.errors import NotFound, ParameterError
 from claimgraph.queries.layouts import LAYOUTS, Whole
 from claimgraph.queries.terms import to_python
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_TEXT = 200
+SLUG = re.compile(SLUG_PATTERN)
+DATE = re.compile(DATE_PATTERN)
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _PREFIX = f"PREFIX cg: <{ontology.NAMESPACE_IRI}>\n"
 _EXISTS = {
@@ -105,6 +105,12 @@ def _hint(param: Param) -> str:
     return f" (e.g. {param.example})" if param.example else ""
 
 
+def shown(value: Any, width: int = 60) -> str:
+    """A user's value as it goes into a message: quoted, and cut short when long."""
+    text = str(value)
+    return repr(text) if len(text) <= width else repr(text[:width]) + f"... ({len(text)} characters)"
+
+
 def convert(question: Question, param: Param, value: Any) -> Any:
     """A user's value (text, or already typed by the API) as the Python value of its type."""
     text = str(value).strip() if not isinstance(value, bool | int | dt.date) else value
@@ -112,7 +118,7 @@ def convert(question: Question, param: Param, value: Any) -> Any:
         try:
             number = int(text)
         except (TypeError, ValueError):
-            raise ParameterError(f"{param.name} {value!r} is not a whole number{_hint(param)}") from None
+            raise ParameterError(f"{param.name} {shown(value)} is not a whole number{_hint(param)}") from None
         if param.minimum is not None and number < param.minimum:
             raise ParameterError(f"{param.name} must be at least {param.minimum}, not {number}")
         if param.maximum is not None and number > param.maximum:
@@ -123,25 +129,34 @@ def convert(question: Question, param: Param, value: Any) -> Any:
             return text
         if str(text).lower() in _TRUE | _FALSE:
             return str(text).lower() in _TRUE
-        raise ParameterError(f"{param.name} {value!r} is not true or false")
+        raise ParameterError(f"{param.name} {shown(value)} is not true or false")
     if param.type == "date":
         if isinstance(text, dt.date):
             return text.isoformat()
         try:
+            if not DATE.match(str(text)):
+                raise ValueError
             return dt.date.fromisoformat(str(text)).isoformat()
         except ValueError:
-            raise ParameterError(f"{param.name} {value!r} is not a date (YYYY-MM-DD){_hint(param)}") from None
+            raise ParameterError(f"{param.name} {shown(value)} is not a date (YYYY-MM-DD){_hint(param)}") from None
     if param.type == "choice":
         if text not in param.choices:
-            raise ParameterError(f"{param.name} {value!r} is not one of: {', '.join(param.choices)}")
+            raise ParameterError(f"{param.name} {shown(value)} is not one of: {', '.join(param.choices)}")
         return text
+    if param.type == "iri":
+        try:
+            return ox.NamedNode(str(text)).value
+        except ValueError:
+            raise ParameterError(f"{param.name} {value!r} is not an IRI") from None
     if param.type == "text":
         if len(str(text)) > MAX_TEXT:
             raise ParameterError(f"{param.name} is longer than {MAX_TEXT} characters")
+        if not str(text).strip():
+            raise ParameterError(f"{param.name} is blank{_hint(param)}")
         return str(value)
-    if not SLUG.match(str(text)):
-        raise ParameterError(f"{param.name} {value!r} is not a slug (lowercase letters, digits and hyphens"
-                             f"{', e.g. ' + param.example if param.example else ''})")
+    if len(str(text)) > MAX_SLUG or not SLUG.match(str(text)):
+        raise ParameterError(f"{param.name} {shown(value)} is not a slug (lowercase letters, digits and hyphens, "
+                             f"at most {MAX_SLUG}{', e.g. ' + param.example if param.example else ''})")
     return text
 
 
@@ -154,6 +169,8 @@ def _term(param: Param, value: Any) -> ox.NamedNode | ox.Literal:
         return ox.Literal(value, datatype=ox.NamedNode(XSD + "date"))
     if param.type in ("text", "choice"):
         return ox.Literal(search_key(value) if param.fold else value)
+    if param.type == "iri":
+        return ox.NamedNode(value)
     return _iri(param, value)
 
 
@@ -164,7 +181,7 @@ def prepare(question: Question | str, params: Mapping[str, Any], backend: Backen
     names = {p.name for p in question.all_params}
     unknown = sorted(set(params) - names)
     if unknown:
-        raise ParameterError(f"{question.name} takes no parameter {', '.join(map(repr, unknown))}; "
+        raise ParameterError(f"{question.name} takes no parameter {', '.join(map(shown, unknown))}; "
                              f"its parameters are: {', '.join(p.name for p in question.all_params)}")
     bindings: dict[str, ox.NamedNode | ox.Literal] = {}
     options: dict[str, Any] = {}
@@ -172,6 +189,9 @@ def prepare(question: Question | str, params: Mapping[str, Any], backend: Backen
     slugs: list[tuple[Param, str, ox.NamedNode | ox.Literal]] = []
     for param in question.all_params:
         raw = params.get(param.name)
+        if isinstance(raw, str) and not raw.strip() and param.name in params:
+            # Given, but empty: a mistake (an empty slug, date or number), not "leave it out".
+            raise ParameterError(f"{param.name} is empty; give a value{_hint(param)}, or leave it out")
         if raw is None or raw == "":
             if param.required:
                 raise ParameterError(f"{question.name} needs {param.option}: {param.description}{_hint(param)}")
@@ -190,6 +210,9 @@ def prepare(question: Question | str, params: Mapping[str, Any], backend: Backen
             if param.type in ("event", "actor", "outlet", "place", "article"):
                 slugs.append((param, value, term))
             bindings[param.name] = term
+    for first, last in PERIODS:
+        if first in given and last in given and given[first] > given[last]:
+            raise ParameterError(f"{first} ({given[first]}) is after {last} ({given[last]}): no day is in that period")
     limit, offset = options.pop("limit"), options.pop("offset")
     return Prepared(question, question.query(bindings), bindings, options, given, limit, offset, tuple(slugs))
 
@@ -203,7 +226,7 @@ def check_slugs(prepared: Prepared, backend: Backend) -> None:
     for param, value, term in prepared.slugs:
         check = _EXISTS["outlet" if param.type == "outlet" else "default"]
         if not backend.ask(check, {"entity": term}):
-            raise NotFound(f"no {param.type} with slug {value!r}")
+            raise NotFound(f"no {param.type} with slug {shown(value)}")
 
 
 def fetch(prepared: Prepared, backend: Backend) -> tuple[list[str], list[dict[str, Any]]]:

@@ -1,49 +1,67 @@
-"""Run untrusted SPARQL queries on any store under a hard time limit, for ``/sparql``.
+"""Run untrusted SPARQL queries on any store within hard limits, for ``/sparql``.
 
 pyoxigraph has no per-query timeout, so a query that runs too long cannot be cancelled inside the
-API process (``docs/decisions/0005-sparql-security.md``). The sandbox therefore keeps a small
-pool of worker processes (``multiprocessing`` spawn context). Each worker opens the store once
-through the store interface (:meth:`~claimgraph.queries.store.base.Backend.opener`: the embedded
-store read-only, so no update can ever be applied through it; a server through its query
-endpoint only) and answers two kinds of request:
+API process (``docs/decisions/0005-sparql-security.md``). The sandbox therefore keeps a pool of
+worker processes (``multiprocessing`` spawn context). Each worker opens the store through the
+store interface (:meth:`~claimgraph.queries.store.base.Backend.opener`: the embedded store
+read-only, so no update can ever be applied through it; a server through its query endpoint
+only), in one function, :func:`open_store`, which also sets the worker's memory limit.
 
-* **inspect**: :func:`claimgraph.queries.guard.inspect_query` on the text, with the store's own
-  graphs as the allowed ``FROM`` targets, and, on a store that runs extension functions (a
-  server: Virtuoso's ``bif:``), :func:`~claimgraph.queries.guard.refuse_extension_functions`.
-  rdflib's grammar recurses deeply, so the check runs in a thread with a large stack and
-  recursion limit, which is safe in a disposable worker and would not be in the API process;
-  and a pathological parse is bounded like a query.
-* **run**: check the query again the same way (the sandbox never executes a query that did not
-  pass the guard, whoever calls it), then :meth:`~claimgraph.queries.store.base.Backend.sparql`:
-  the answer capped at ``max_rows`` rows or triples (``truncated`` says so) and written by
-  pyoxigraph.
+A query is one round trip to one worker, under **one wall-time budget** (``timeout_s``) that
+covers both what the worker does with it:
 
-The parent waits for the answer at most ``timeout_s``; on expiry it kills that worker, starts a
-replacement and raises :class:`QueryTimeout`. A semaphore caps concurrency at the number of
-workers; a caller that cannot get a worker within ``queue_timeout_s`` gets :class:`Busy`. A
-worker that dies (crash, out of memory) is replaced too and the caller gets
-:class:`BackendError`.
+* **check**: :func:`claimgraph.queries.guard.inspect_query`, with the store's own graphs as the
+  allowed ``FROM`` targets. rdflib's grammar recurses deeply, so the check runs in a thread with a
+  large stack and recursion limit, which is safe in a disposable worker and would not be in the
+  API process. The query is parsed by the guard once, and then by the engine that runs it;
+* **run**: the media type chosen for the query's form (``media_type``: one type, or one per
+  form, None where the client accepts none: :class:`~claimgraph.ontology.errors.NotAcceptable`),
+  then :meth:`~claimgraph.queries.store.base.Backend.sparql`: the answer capped at ``max_rows``
+  rows or triples and ``max_bytes`` bytes, cut at a row boundary (``truncated`` says which cap).
 
-Queries without ``FROM`` run on the union of the named graphs (one named graph per article). A
-query with ``FROM``/``FROM NAMED`` runs on the dataset it names; protocol
-``default-graph-uri``/``named-graph-uri`` override both.
+Limits, each a setting (``queries/settings.py``), each refusal a typed error:
 
-A worker follows the store's versions: each request may name the store version it is pinned to
-(``version``; the API passes the one its request pinned, so ``/sparql`` and ``/questions`` answer
-from the same version), and the worker answers from that version; an idle worker moves to the
-newest version every :data:`IDLE_REFRESH_S` seconds, letting go of the old one. The graphs a worker
-allows are looked up again every :data:`GRAPHS_TTL_S` seconds or when the version changes
-(publishing may add graphs to a server).
+* **time**: the parent waits for the answer at most ``timeout_s`` from the moment the worker
+  has the query; then it kills that worker, starts a replacement and raises
+  :class:`~claimgraph.ontology.errors.QueryTimeout`;
+* **memory**: a worker's address space may grow at most ``memory_mb`` beyond what it holds once
+  the store is open (``RLIMIT_AS``, Linux). A query that needs more fails its allocation: the
+  worker answers :class:`~claimgraph.ontology.errors.QueryTooCostly` and exits, or the engine
+  aborts the process; either way the worker is replaced and the caller gets ``QueryTooCostly``;
+* **workers and fairness**: at most ``workers`` queries run at once, at most ``client_workers``
+  of them for one client (the ``client`` key the caller passes), so one client's heavy queries
+  leave workers to the others; a query that finds no free worker waits in a queue served
+  round-robin by client (:class:`~claimgraph.queries.fairness.FairGate`) for at most
+  ``queue_timeout_s``, then gets :class:`~claimgraph.ontology.errors.Busy`.
+
+A worker that dies otherwise is replaced too and the caller gets
+:class:`~claimgraph.ontology.errors.BackendError`. Queries without ``FROM`` run on the union of
+the named graphs (one named graph per article). A query with ``FROM``/``FROM NAMED`` runs on the
+dataset it names; protocol ``default-graph-uri``/``named-graph-uri`` override both. Relative IRIs
+are resolved against ``base_iri``.
+
+A worker holds one version of the store at a time and follows new ones: a request may name the
+store version it is pinned to (``version``; the API passes the one its request pinned, so
+``/sparql`` and ``/questions`` answer from the same version), and the worker answers from that
+version; an idle worker moves to the newest version every :data:`IDLE_REFRESH_S` seconds, letting
+go of the old one (``docs/decisions/0018-store-lifecycle.md``). Either way it opens the version
+through :func:`open_store`. The graphs a worker allows are looked up again every
+:data:`GRAPHS_TTL_S` seconds, or when its version changes (publishing may add graphs to a server).
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import multiprocessing
+import os
+import resource
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -51,21 +69,51 @@ import anyio.to_thread
 import pyoxigraph as ox
 
 from claimgraph.ontology import errors
-from claimgraph.ontology.errors import BackendError, Busy, ClaimgraphError, QueryTimeout, StoreMissing
-from claimgraph.queries.guard import QueryForm, QueryInfo, inspect_query, refuse_extension_functions
+from claimgraph.ontology.errors import (
+    BackendError,
+    ClaimgraphError,
+    NotAcceptable,
+    QueryTimeout,
+    QueryTooCostly,
+    QueryTooLong,
+    StoreMissing,
+)
+from claimgraph.queries.fairness import FairGate
+from claimgraph.queries.guard import QueryForm, QueryInfo, inspect_query
 from claimgraph.queries.store import Backend, QueryDataset, RawAnswer
 from claimgraph.queries.store.formats import media_types
 
+log = logging.getLogger(__name__)
+
 _WORKER_STACK_BYTES = 512 * 1024 * 1024  # virtual; only touched pages cost memory
 _WORKER_RECURSION_LIMIT = 50_000
+_MIB = 1024 * 1024
 #: Seconds a worker trusts its list of the store's graphs (publishing may add graphs to a server).
 GRAPHS_TTL_S = 30.0
 #: Seconds between an idle worker's checks for a new store version.
 IDLE_REFRESH_S = 1.0
+#: The engine aborts its process when an allocation fails (Rust's default): the worker's exit code.
+_ABORTED = -signal.SIGABRT
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What a worker is asked: check a query and, unless ``check_only``, run it."""
+
+    text: str
+    max_length: int
+    default_graph_uris: tuple[str, ...] = ()
+    named_graph_uris: tuple[str, ...] = ()
+    base_iri: str | None = None
+    media_types: tuple[tuple[str, str | None], ...] = ()  # (form, chosen media type or None)
+    max_rows: int = 0
+    max_bytes: int | None = None
+    check_only: bool = False
+    version: str | None = None  # the store version to answer from (None: the newest)
 
 
 class QuerySandbox:
-    """A pool of worker processes that run untrusted queries on ``backend`` under a hard time limit.
+    """A pool of worker processes that run untrusted queries on ``backend`` within hard limits.
 
     Thread-safe; use :meth:`run_async` / :meth:`inspect_async` from async code.
     """
@@ -74,10 +122,13 @@ class QuerySandbox:
         self,
         backend: Backend,
         *,
-        workers: int = 2,
+        workers: int = 4,
         timeout_s: float = 10.0,
         max_rows: int = 10_000,
-        queue_timeout_s: float = 2.0,
+        max_bytes: int | None = 16 * _MIB,
+        memory_mb: int | None = 1024,
+        client_workers: int = 2,
+        queue_timeout_s: float = 5.0,
         startup_timeout_s: float = 60.0,
     ) -> None:
         if workers < 1 or max_rows < 1 or timeout_s <= 0:
@@ -86,61 +137,60 @@ class QuerySandbox:
         self.workers = workers
         self.timeout_s = timeout_s
         self.max_rows = max_rows
-        self.queue_timeout_s = queue_timeout_s
+        self.max_bytes = max_bytes
+        self.memory_mb = memory_mb
         self.startup_timeout_s = startup_timeout_s
+        self._gate = FairGate(workers, per_client=client_workers, timeout_s=queue_timeout_s)
         self._ctx = multiprocessing.get_context("spawn")
-        self._slots = threading.BoundedSemaphore(workers)
         self._lock = threading.Lock()
         self._closed = False
-        self._idle: list[_Worker] = [_Worker(self._ctx, self.opener) for _ in range(workers)]
+        self._idle: list[_Worker] = [_Worker(self._ctx, self.opener, memory_mb) for _ in range(workers)]
 
     # -- public API ---------------------------------------------------------------------------
-
-    def inspect(
-        self,
-        query: str,
-        *,
-        max_length: int,
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        version: str | None = None,
-    ) -> QueryInfo:
-        """Check ``query`` with :func:`inspect_query` in a worker, allowing the graphs of the
-        store (of its version ``version`` when given)."""
-        if len(query) > max_length:  # cheap, and spares sending a huge text
-            inspect_query(query, max_length=max_length)
-        request = ("inspect", query, max_length, tuple(default_graph_uris), tuple(named_graph_uris), version)
-        info: QueryInfo = self._call(request)
-        return info
 
     def run(
         self,
         query: str,
         *,
-        form: QueryForm,
-        media_type: str,
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        union_default_graph: bool = True,
-        prefixes: Mapping[str, str] | None = None,
+        media_type: str | Mapping[str, str | None],
+        max_length: int = sys.maxsize,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        base_iri: str | None = None,
+        client: str = "",
         version: str | None = None,
     ) -> RawAnswer:
-        """Check and execute ``query`` (a ``form`` query) and serialize its answer as ``media_type``.
+        """Check ``query``, run it and write its answer, in one worker within one time budget.
 
-        ``default_graphs`` / ``named_graphs`` (either given, the other then empty) set the
-        dataset explicitly; otherwise ``union_default_graph`` says whether the default graph is
-        the union of all graphs (pass False when the query has its own FROM clauses).
-        ``prefixes`` are used by the Turtle serializer. ``version``: answer from that version of
-        the store (None: the newest).
+        ``media_type`` is the type to answer in, or the type chosen for each query form
+        (``SELECT``, ``ASK``, ``CONSTRUCT``, ``DESCRIBE``; None or missing: the client accepts
+        none, :class:`NotAcceptable`). The protocol's ``default_graph_uris`` /
+        ``named_graph_uris``, when given, set the dataset (they must name the store's graphs).
+        ``client`` is whom the query is counted against for fairness.
         """
-        if media_type not in media_types(form):
-            raise ValueError(f"{media_type} is not a media type for {form} answers")
-        explicit = default_graphs is not None or named_graphs is not None
-        dataset = QueryDataset(tuple(default_graphs or ()), tuple(named_graphs or ())) if explicit else None
-        request = ("run", query, form, media_type, dataset, union_default_graph, dict(prefixes or {}),
-                   self.max_rows, version)
-        answer: RawAnswer = self._call(request)
+        chosen = (tuple((form, media_type) for form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"))
+                  if isinstance(media_type, str) else tuple(media_type.items()))
+        request = _Request(query, max_length, tuple(default_graph_uris), tuple(named_graph_uris), base_iri,
+                           chosen, self.max_rows, self.max_bytes, version=version)
+        answer: RawAnswer = self._call(request, client)
         return answer
+
+    def inspect(
+        self,
+        query: str,
+        *,
+        max_length: int = sys.maxsize,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        base_iri: str | None = None,
+        client: str = "",
+        version: str | None = None,
+    ) -> QueryInfo:
+        """Only check ``query`` with :func:`inspect_query` in a worker, allowing the store's graphs."""
+        request = _Request(query, max_length, tuple(default_graph_uris), tuple(named_graph_uris), base_iri,
+                           check_only=True, version=version)
+        info: QueryInfo = self._call(request, client)
+        return info
 
     async def inspect_async(self, query: str, **kwargs: Any) -> QueryInfo:
         """:meth:`inspect` in a worker thread, so the event loop keeps serving."""
@@ -166,10 +216,11 @@ class QuerySandbox:
 
     # -- pool mechanics -----------------------------------------------------------------------
 
-    def _call(self, request: tuple[Any, ...]) -> Any:
-        if not self._slots.acquire(timeout=self.queue_timeout_s):
-            raise Busy(f"all {self.workers} query workers are busy; retry shortly")
-        try:
+    def _call(self, request: _Request, client: str) -> Any:
+        if len(request.text) > request.max_length:  # cheap, and spares sending a huge text
+            raise QueryTooLong(f"the query is {len(request.text)} characters long; "
+                               f"the limit is {request.max_length}")
+        with self._gate.slot(client):
             with self._lock:
                 if self._closed:
                     raise BackendError("the query sandbox is closed")
@@ -182,43 +233,57 @@ class QuerySandbox:
                         worker.stop()
                     else:
                         self._idle.append(worker)
-        finally:
-            self._slots.release()
         if status == "ok":
             return payload
+        if status == "notacceptable":
+            raise NotAcceptable(payload)
         kind, message = payload
         error_class = getattr(errors, kind, None)
         if not (isinstance(error_class, type) and issubclass(error_class, ClaimgraphError)):
             error_class = BackendError
         raise error_class(message)
 
-    def _exchange(self, worker: _Worker, request: tuple[Any, ...]) -> Any:
-        """Send one request and wait for the reply; a worker that overran or died is replaced."""
+    def _exchange(self, worker: _Worker, request: _Request) -> Any:
+        """Send one request and wait for the reply within the budget; a worker that overran, ran
+        out of memory or died is replaced."""
         try:
             worker.wait_ready(self.startup_timeout_s)
             worker.conn.send(request)
             if not worker.conn.poll(self.timeout_s):
                 worker.stop(kill=True)
-                raise QueryTimeout(f"the query ran longer than {self.timeout_s:g} s and was stopped")
-            return worker.conn.recv()
-        except (EOFError, OSError) as exc:
-            worker.stop(kill=True)
-            raise BackendError(f"the query worker died ({exc or type(exc).__name__})") from None
+                log.info("a /sparql query ran past %g s; its worker was replaced", self.timeout_s)
+                raise QueryTimeout(f"the query took longer than {self.timeout_s:g} s (checking and running it) "
+                                   "and was stopped")
+            status, payload = worker.conn.recv()
+            if status == "retire":  # the worker ran out of memory and exits: replace it
+                worker.stop(kill=True)
+                status, payload = "error", payload
+            return status, payload
+        except (EOFError, OSError):
+            code = worker.stop(kill=True)
+            if code == _ABORTED:
+                log.info("a /sparql query went past the worker memory limit; its worker was replaced")
+                raise QueryTooCostly(self._memory_message()) from None
+            raise BackendError(f"the query worker stopped unexpectedly (exit code {code})") from None
         finally:
             if not worker.alive:
                 worker.start()
+
+    def _memory_message(self) -> str:
+        return (f"the query needed more memory than a query may use ({self.memory_mb} MB) and was stopped; "
+                "narrow it (fewer patterns joined, LIMIT inside, no DISTINCT or ORDER BY over everything)")
 
 
 class _Worker:
     """One worker process and the parent's end of its pipe (restartable in place)."""
 
-    def __init__(self, ctx: Any, opener: Callable[[], Backend]) -> None:
-        self._ctx, self._opener = ctx, opener
+    def __init__(self, ctx: Any, opener: Callable[[], Backend], memory_mb: int | None) -> None:
+        self._ctx, self._opener, self._memory_mb = ctx, opener, memory_mb
         self.start()
 
     def start(self) -> None:
         self.conn, child = self._ctx.Pipe(duplex=True)
-        self.process = self._ctx.Process(target=worker_main, args=(child, self._opener),
+        self.process = self._ctx.Process(target=worker_main, args=(child, self._opener, self._memory_mb),
                                          name="claimgraph-sparql-worker", daemon=True)
         self.process.start()
         child.close()
@@ -237,9 +302,10 @@ class _Worker:
             raise StoreMissing(f"cannot open the store: {message}")
         self.ready = True
 
-    def stop(self, *, kill: bool = False) -> None:
+    def stop(self, *, kill: bool = False) -> int | None:
+        """Stop the process; its exit code (negative: the signal that ended it)."""
         if not self.alive:
-            return
+            return self.process.exitcode
         self.alive = False
         if not kill:
             try:
@@ -247,33 +313,71 @@ class _Worker:
                 self.process.join(2)
             except (OSError, ValueError):
                 pass
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(5)
+        if kill or self.process.is_alive():
+            self.process.kill()  # a worker that died already keeps the exit code it died with
+        self.process.join(5)
         self.conn.close()
+        return self.process.exitcode
 
 
 # -- inside the worker process ----------------------------------------------------------------
 
 
-def worker_main(conn: Connection, opener: Callable[[], Backend]) -> None:
+def worker_main(conn: Connection, opener: Callable[[], Backend], memory_mb: int | None = None) -> None:
     """Entry point of a worker process: serve requests on ``conn`` until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal: the parent stops us
+    # An allocation past the memory limit aborts the engine with one line on stderr; no backtrace.
+    os.environ["RUST_BACKTRACE"] = "0"
+    # rdflib logs a traceback for every ill-typed literal it parses: the guard refuses those
+    # queries itself, with a message for the client, and the server log stays clean.
+    logging.getLogger("rdflib.term").setLevel(logging.ERROR)
     sys.setrecursionlimit(_WORKER_RECURSION_LIMIT)
     threading.stack_size(_WORKER_STACK_BYTES)
-    thread = threading.Thread(target=_serve, args=(conn, opener), name="sparql-worker")
+    thread = threading.Thread(target=_serve, args=(conn, opener, memory_mb), name="sparql-worker")
     thread.start()
     thread.join()
 
 
-def _serve(conn: Connection, opener: Callable[[], Backend]) -> None:
+def open_store(opener: Callable[[], Backend], memory_mb: int | None) -> Backend:
+    """Open the store in a worker, then cap the worker's memory at ``memory_mb`` beyond what it
+    holds with the store open (``RLIMIT_AS``). The one place a worker opens a store: call it again
+    to open another version (the cap is lifted while the store opens, then set anew)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    store = opener()
+    if memory_mb is not None:
+        limit = _address_space() + memory_mb * _MIB
+        if limit and (hard == resource.RLIM_INFINITY or limit < hard):
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    return store
+
+
+def _address_space() -> int:
+    """This process's virtual memory size in bytes (0 where /proc does not tell)."""
     try:
-        newest = opener()
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _held(opener: Callable[[], Backend], version: str | None = None) -> Backend:
+    """The store held on one version (the newest, or ``version``): a worker switches versions
+    only through :func:`open_store`."""
+    return opener().pin(version)
+
+
+def _serve(conn: Connection, opener: Callable[[], Backend], memory_mb: int | None) -> None:
+    try:
+        store = open_store(functools.partial(_held, opener), memory_mb)
     except Exception as exc:  # noqa: BLE001 - reported to the parent
         conn.send(("fatal", str(exc)))
         return
     conn.send(("ready", None))
-    store = newest
     known: list[Any] = [float("-inf"), set(), None]  # when the graphs were listed, which, of which version
 
     def store_graphs() -> set[str]:
@@ -282,41 +386,65 @@ def _serve(conn: Connection, opener: Callable[[], Backend]) -> None:
                         store.version()]
         return known[1]
 
-    def check(text: str, max_length: int, default_uris: Sequence[str], named_uris: Sequence[str]) -> QueryInfo:
-        info = inspect_query(text, allowed_graphs=store_graphs, max_length=max_length,
-                             default_graph_uris=default_uris, named_graph_uris=named_uris)
-        if store.runs_extension_functions:
-            refuse_extension_functions(text)
-        return info
-
     while True:
         try:
             while not conn.poll(IDLE_REFRESH_S):
-                newest.refresh()  # let go of an old version while idle
+                if store.stale():  # a new version is linked: let go of the old one
+                    try:
+                        store = open_store(functools.partial(_held, opener), memory_mb)
+                    except ClaimgraphError as exc:
+                        log.warning("a /sparql worker could not open the new store version: %s", exc)
             request = conn.recv()
         except (EOFError, OSError):  # the parent went away
             return
         if request is None:
             return
         try:
-            store = newest.pin(request[-1])  # the version the request is pinned to
-            request = request[:-1]
-            if request[0] == "inspect":
-                _, text, max_length, default_uris, named_uris = request
-                reply: Any = check(text, max_length, default_uris, named_uris)
-            else:
-                _, text, form, media_type, dataset, union, prefixes, max_rows = request
-                checked = check(text, sys.maxsize, dataset.default_graphs if dataset else (),
-                                dataset.named_graphs if dataset else ())
-                if checked.form != form:
-                    raise BackendError(f"the query's form is {checked.form}, not {form}")
-                reply = store.sparql(text, form=form, media_type=media_type, dataset=dataset,
-                                     union_default_graph=union, prefixes=prefixes, max_rows=max_rows)
-            conn.send(("ok", reply))
-        except ClaimgraphError as exc:
-            conn.send(("error", (type(exc).__name__, str(exc))))
-        except SyntaxError as exc:  # pyoxigraph's parser disagreed with rdflib's
-            conn.send(("error", ("QuerySyntaxError", f"syntax error: {exc}")))
-        except Exception as exc:  # noqa: BLE001 - reported to the parent
-            conn.send(("error", ("BackendError", f"{type(exc).__name__}: {exc}")))
-        store = newest  # let go of the request's version
+            if request.version is not None and request.version != store.version():
+                try:
+                    store = open_store(functools.partial(_held, opener, request.version), memory_mb)
+                except ClaimgraphError as exc:
+                    conn.send(("error", (type(exc).__name__, str(exc))))
+                    continue
+            conn.send(_answer(store, store_graphs, request))
+        except MemoryError:
+            # Past the memory limit: say so, and exit so that the parent starts a fresh worker.
+            del request
+            try:
+                conn.send(("retire", ("QueryTooCostly", f"the query needed more memory than a query may use "
+                                                       f"({memory_mb} MB) and was stopped")))
+            finally:
+                return
+
+
+def _answer(store: Backend, store_graphs: Callable[[], set[str]], request: _Request) -> tuple[str, Any]:
+    """One request: check the query, and run it unless only the check was asked for."""
+    try:
+        info = inspect_query(request.text, allowed_graphs=store_graphs, max_length=request.max_length,
+                             default_graph_uris=request.default_graph_uris,
+                             named_graph_uris=request.named_graph_uris, base_iri=request.base_iri)
+        if request.check_only:
+            return "ok", info
+        chosen = dict(request.media_types).get(info.form)
+        if chosen is None or chosen not in media_types(info.form):
+            return "notacceptable", media_types(info.form)
+        explicit = bool(request.default_graph_uris or request.named_graph_uris)
+        dataset = QueryDataset(request.default_graph_uris, request.named_graph_uris) if explicit else None
+        answer = store.sparql(request.text, form=info.form, media_type=chosen, dataset=dataset,
+                              union_default_graph=not info.has_dataset, prefixes=info.prefixes,
+                              max_rows=request.max_rows, max_bytes=request.max_bytes, base_iri=request.base_iri)
+        return "ok", answer
+    except ClaimgraphError as exc:
+        return "error", (type(exc).__name__, str(exc))
+    except SyntaxError as exc:  # pyoxigraph's parser disagreed with rdflib's
+        return "error", ("QuerySyntaxError", f"syntax error: {exc}")
+    except (RuntimeError, ValueError, TypeError) as exc:
+        # The engine could not evaluate a query that parses (a feature or an argument it does
+        # not support): the client's to change; its message, without Python's names.
+        return "error", ("QueryFailed", f"the query cannot be evaluated: {exc}")
+    except OSError as exc:
+        log.warning("the store failed on a /sparql query: %s", exc)
+        return "error", ("BackendError", "the store failed to answer; retry shortly")
+
+
+__all__ = ["GRAPHS_TTL_S", "QueryForm", "QuerySandbox", "open_store", "worker_main"]

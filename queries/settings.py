@@ -8,13 +8,28 @@ The command line, the API, ingestion and publishing all take their defaults from
 | ``CLAIMGRAPH_STORE`` | the embedded store folder | ``data/store`` |
 | ``CLAIMGRAPH_ENDPOINT`` | a remote SPARQL server's query URL to serve from instead | unset |
 | ``CLAIMGRAPH_ENDPOINT_KIND`` | ``auto`` (ask the server), ``oxigraph``, ``virtuoso`` or ``generic`` | ``auto`` |
-| ``CLAIMGRAPH_QUERY_TIMEOUT`` | seconds a `/sparql` query (or any query to a remote server) may run | ``10`` |
-| ``CLAIMGRAPH_MAX_ROWS`` | rows a `/sparql` SELECT returns at most | ``10000`` |
+| ``CLAIMGRAPH_QUERY_TIMEOUT`` | seconds a `/sparql` query may take, checking and running it together (and any query to a remote server) | ``10`` |
+| ``CLAIMGRAPH_MAX_ROWS`` | rows (or triples) a `/sparql` answer carries at most | ``10000`` |
 | ``CLAIMGRAPH_MAX_QUERY_LENGTH`` | characters a `/sparql` query may have | ``20000`` |
-| ``CLAIMGRAPH_SPARQL_WORKERS`` | worker processes for `/sparql` | ``2`` |
+| ``CLAIMGRAPH_SPARQL_WORKERS`` | worker processes for `/sparql`: queries that run at once | ``4`` |
+| ``CLAIMGRAPH_SPARQL_WORKER_MEMORY`` | MB a `/sparql` worker may allocate for a query, beyond the open store | ``1024`` |
+| ``CLAIMGRAPH_SPARQL_MAX_ANSWER_BYTES`` | bytes a `/sparql` answer carries at most (cut at a row) | ``16777216`` |
+| ``CLAIMGRAPH_SPARQL_SEND_TIMEOUT`` | seconds a client has to take a `/sparql` answer before it is disconnected | ``30`` |
+| ``CLAIMGRAPH_SPARQL_CLIENT_WORKERS`` | workers one client's queries may hold at once | ``2`` |
+| ``CLAIMGRAPH_SPARQL_CLIENT_REQUESTS`` | `/sparql` requests one client may have in flight (running, queued or being sent) | ``4`` |
+| ``CLAIMGRAPH_SPARQL_MAX_REQUESTS`` | `/sparql` requests in flight from all clients | ``64`` |
+| ``CLAIMGRAPH_SPARQL_QUEUE_TIMEOUT`` | seconds a `/sparql` query may wait for a free worker | ``5`` |
 | ``CLAIMGRAPH_PUBLISH_TIMEOUT`` | seconds each request of ``claimgraph publish`` may take | ``120`` |
 | ``CLAIMGRAPH_INGEST_LOCK_TIMEOUT`` | seconds an ingest waits for another one writing the same store, then fails (exit 2) | ``600`` |
 | ``CLAIMGRAPH_DOCS_DIR`` | where ``make docs`` writes the ontology documentation, and the API looks for it | ``build/docs`` |
+| ``CLAIMGRAPH_BASE_URL`` | the deployment's URL that ``https://w3id.org/claimgraph/`` maps to in pages and ``Link`` headers (e.g. ``https://claims.example.org/``) | unset: links relative to the server |
+| ``CLAIMGRAPH_CORS_ORIGINS`` | origins allowed to call the API from a browser, comma-separated; ``*`` any; ``none`` switches CORS off | ``*`` |
+| ``CLAIMGRAPH_CACHE_MAX_AGE`` | seconds a client may reuse an answer or page of a known store version (``Cache-Control: max-age``) | ``60`` |
+| ``CLAIMGRAPH_CORPUS_MAX_FILE_BYTES`` | bytes a corpus file may have; a larger one is refused unread | ``16777216`` (16 MiB) |
+| ``CLAIMGRAPH_CORPUS_MAX_DEPTH`` | levels of nesting (mappings and lists) a corpus file may have | ``32`` |
+| ``CLAIMGRAPH_CORPUS_PARSE_SECONDS`` | seconds the YAML of one corpus file may take to parse | ``10`` |
+| ``CLAIMGRAPH_CORPUS_MAX_TEXT_LENGTH`` | characters of a free-text field (paraphrase, label, description, URL ...) | ``2000`` |
+| ``CLAIMGRAPH_CORPUS_MAX_NAME_LENGTH`` | characters of a slug, a reference to an entity or a claim id | ``200`` |
 
 >>> Settings(store="elsewhere").with_(max_rows=5, endpoint=None).max_rows
 5
@@ -23,16 +38,21 @@ Traceback (most recent call last):
 ...
 pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings
 ...
+>>> Settings(base_url="https://claims.example.org/cg", cors_origins="https://a.example/, https://b.example")
+... # doctest: +ELLIPSIS
+Settings(...base_url='https://claims.example.org/cg/', cors_origins=('https://a.example', 'https://b.example')...)
+>>> Settings(cors_origins="none").cors_origins, Settings().cors_origins
+((), ('*',))
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from claimgraph.ontology.errors import InvalidSetting
 
@@ -54,10 +74,43 @@ class Settings(BaseSettings):
     query_timeout: float = Field(10.0, gt=0)
     max_rows: int = Field(10_000, ge=1)
     max_query_length: int = Field(20_000, ge=1)
-    sparql_workers: int = Field(2, ge=1)
+    sparql_workers: int = Field(4, ge=1)
+    sparql_worker_memory: int = Field(1024, ge=64)
+    sparql_max_answer_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    sparql_send_timeout: float = Field(30.0, gt=0)
+    sparql_client_workers: int = Field(2, ge=1)
+    sparql_client_requests: int = Field(4, ge=1)
+    sparql_max_requests: int = Field(64, ge=1)
+    sparql_queue_timeout: float = Field(5.0, ge=0)
     publish_timeout: float = Field(120.0, gt=0)
     docs_dir: Path = Path("build/docs")
     ingest_lock_timeout: float = Field(600.0, ge=0)
+    base_url: str | None = None
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ("*",)
+    cache_max_age: int = Field(60, ge=0)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("the base URL must be an http:// or https:// URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        """A comma-separated list (as the environment gives it); ``none`` (or nothing) is no origin."""
+        if isinstance(value, str):
+            value = [o for o in value.split(",") if o.strip()]
+        origins = tuple(str(o).strip().rstrip("/") for o in value)
+        return () if origins in ((), ("none",)) else origins
+    corpus_max_file_bytes: int = Field(16 * 2**20, ge=1)
+    corpus_max_depth: int = Field(32, ge=1)
+    corpus_parse_seconds: float = Field(10.0, gt=0)
+    corpus_max_text_length: int = Field(2000, ge=1)
+    corpus_max_name_length: int = Field(200, ge=1)
 
     def with_(self, **changes: Any) -> Settings:
         """These settings with ``changes`` applied, leaving out the changes that are None."""

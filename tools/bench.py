@@ -662,9 +662,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
+    from tools.load import keep_section
     text = markdown(results, args.repeat, args.timeout, ingests)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    args.out.write_text(keep_section(args.out, text), encoding="utf-8")  # tools/load.py writes its own section
     print(text)
     return 0
 

@@ -53,12 +53,13 @@ PAGE = 5000
 
 @dataclass(frozen=True)
 class RawAnswer:
-    """A serialized answer: the bytes, their media type (a Content-Type value), and whether
-    ``max_rows`` (or the server's own row cap) cut the answer short."""
+    """A serialized answer: the bytes, their media type (a Content-Type value), and, when a cap
+    cut the answer short, which: ``max-rows=N``, ``max-bytes=N`` or ``server-max-rows=N`` (the
+    server's own row cap); None when the answer is whole."""
 
     body: bytes
     media_type: str
-    truncated: bool
+    truncated: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,13 +96,15 @@ class Backend(ABC):
     @abstractmethod
     def sparql(self, query: str, *, form: QueryForm, media_type: str, dataset: QueryDataset | None = None,
                union_default_graph: bool = True, prefixes: Mapping[str, str] | None = None,
-               max_rows: int) -> RawAnswer:
+               max_rows: int, max_bytes: int | None = None, base_iri: str | None = None) -> RawAnswer:
         """Run a query as it came (checked by the caller) and write its answer as ``media_type``.
 
         ``dataset`` (the protocol's graph parameters) overrides the query's own; without it the
         default graph is the union of all graphs unless ``union_default_graph`` is False (the
-        query names its own with ``FROM``). At most ``max_rows`` rows (or triples) are written;
-        the answer says when that cut it. ``prefixes`` dress up Turtle.
+        query names its own with ``FROM``). At most ``max_rows`` rows (or triples) in at most
+        ``max_bytes`` bytes are written, cut at a row boundary; the answer says which cap cut it.
+        Relative IRIs in the query are resolved against ``base_iri`` (the query's own ``BASE``
+        wins). ``prefixes`` dress up Turtle.
         """
 
     def graphs(self) -> list[GraphName]:
@@ -150,6 +153,11 @@ class Backend(ABC):
         version, or ``version`` when given), so that everything one request asks sees the same
         store. A store without versions (a server) returns itself."""
         return self
+
+    def stale(self) -> bool:
+        """Whether a newer version than the one this backend holds is linked (never, on a store
+        without versions)."""
+        return False
 
     def refresh(self) -> None:  # noqa: B027 - nothing to follow on a store without versions
         """Follow the store to its newest version now (a backend otherwise does on its next call)."""

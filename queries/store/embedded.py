@@ -56,7 +56,7 @@ class _Opened:
         """The version ``name`` of the store at ``path``, or the one its link points at; a plain
         folder (not a versioned store) as it is."""
         if versions.target(path) is None:
-            return cls(open_read_only(path), path.name, None)
+            return cls(open_read_only(path), None, None)  # a plain folder: nothing says when it changes
         version, lease, store = versions.open_version(path, name)
         return cls(store, version.name, version.name, lease)
 
@@ -114,6 +114,10 @@ class EmbeddedBackend(Backend):
         pinned.path, pinned._opened, pinned._pinned, pinned._lock = self.path, opened, True, self._lock
         return pinned
 
+    def stale(self) -> bool:
+        opened = self._opened
+        return self.path is not None and opened is not None and versions.target(self.path) != opened.link_target
+
     def refresh(self) -> None:
         """Follow the link now (a backend otherwise follows it on its next call)."""
         self._current()
@@ -154,8 +158,8 @@ class EmbeddedBackend(Backend):
 
     def sparql(self, query: str, *, form: QueryForm, media_type: str, dataset: QueryDataset | None = None,
                union_default_graph: bool = True, prefixes: Mapping[str, str] | None = None,
-               max_rows: int) -> RawAnswer:
-        options: dict[str, Any] = {}
+               max_rows: int, max_bytes: int | None = None, base_iri: str | None = None) -> RawAnswer:
+        options: dict[str, Any] = {"base_iri": base_iri}
         if dataset is not None:
             options["default_graph"] = [ox.NamedNode(iri) for iri in dataset.default_graphs]
             options["named_graphs"] = [ox.NamedNode(iri) for iri in dataset.named_graphs]
@@ -164,12 +168,12 @@ class EmbeddedBackend(Backend):
         opened = self._current()
         result = opened.store.query(query, **options)
         if isinstance(result, ox.QueryTriples):
-            return RawAnswer(*formats.write_triples(result, media_type, prefixes or {}, max_rows))
+            return RawAnswer(*formats.write_triples(result, media_type, prefixes or {}, max_rows, max_bytes=max_bytes))
         if isinstance(result, ox.QueryBoolean):
             return RawAnswer(*formats.write_boolean(bool(result), media_type))
         names = [v.value for v in result.variables]
-        rows = ({name: solution[name] for name in names} for solution in result)
-        return RawAnswer(*formats.write_solutions(names, rows, media_type, max_rows))
+        rows = (dict(zip(names, solution)) for solution in result)
+        return RawAnswer(*formats.write_solutions(names, rows, media_type, max_rows, max_bytes=max_bytes))
 
     def graphs(self) -> list[GraphName]:
         store = self._current().store
@@ -191,7 +195,8 @@ class EmbeddedBackend(Backend):
 
     def version(self) -> str | None:
         """The name of the version folder answering (the one the store's link points at, or the
-        pinned one; the corpus digest is in it); None for a store held in memory."""
+        pinned one; the corpus digest is in it); None for a plain folder that ingestion did not
+        version (nothing says when it changes) and for a store held in memory."""
         return self._current().name
 
     def describe(self) -> dict[str, Any]:

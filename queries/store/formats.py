@@ -3,22 +3,37 @@
 Every implementation of the store interface writes raw answers with pyoxigraph (a server's
 answer is read and written again), so ``/sparql`` gives the same bytes whichever store answers.
 
+Answers are capped twice: at ``max_rows`` rows (or triples) and at ``max_bytes`` bytes, cut at
+a row boundary so that what is sent is a complete document. :class:`Cut` says which cap applied
+(the value of the ``X-Claimgraph-Truncated`` header). When not even the first row fits in
+``max_bytes``, the answer is refused (:class:`~claimgraph.ontology.errors.QueryTooCostly`) rather
+than sent empty.
+
 >>> results_format("text/csv").media_type
 'text/csv; charset=utf-8'
 >>> term_json(ox.Literal("x", language="en"))
 {'type': 'literal', 'value': 'x', 'xml:lang': 'en'}
+>>> rows = [{"n": ox.Literal(str(i))} for i in range(1000)]
+>>> body, _, cut = write_solutions(["n"], rows, "text/csv", 10)
+>>> body.count(b"\\n"), cut
+(11, 'max-rows=10')
+>>> body, _, cut = write_solutions(["n"], rows, "text/csv", 1000, max_bytes=100)
+>>> len(body) <= 100, cut
+(True, 'max-bytes=100')
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-from claimgraph.ontology.errors import BackendError
+from claimgraph.ontology.errors import BackendError, QueryTooCostly
+
+T = TypeVar("T")
 
 #: Media types of SELECT and ASK answers, the default first.
 RESULTS_MEDIA_TYPES: tuple[str, ...] = (
@@ -27,15 +42,21 @@ RESULTS_MEDIA_TYPES: tuple[str, ...] = (
     "text/csv",
     "text/tab-separated-values",
 )
+#: Media types of ASK answers, the default first: a boolean has no CSV or TSV form
+#: (SPARQL 1.1 Query Results CSV and TSV Formats write solution sequences only).
+BOOLEAN_MEDIA_TYPES: tuple[str, ...] = RESULTS_MEDIA_TYPES[:2]
 #: Media types of CONSTRUCT and DESCRIBE answers, the default first.
-GRAPH_MEDIA_TYPES: tuple[str, ...] = ("text/turtle", "application/n-triples", "application/ld+json")
+GRAPH_MEDIA_TYPES: tuple[str, ...] = ("text/turtle", "application/n-triples", "application/ld+json",
+                                      "application/rdf+xml")
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def media_types(form: str) -> tuple[str, ...]:
     """The media types an answer of this query form can be written in, the default first."""
-    return GRAPH_MEDIA_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_MEDIA_TYPES
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        return GRAPH_MEDIA_TYPES
+    return BOOLEAN_MEDIA_TYPES if form == "ASK" else RESULTS_MEDIA_TYPES
 
 
 def results_format(media_type: str) -> Any:
@@ -48,7 +69,7 @@ def results_format(media_type: str) -> Any:
 
 def rdf_format(media_type: str) -> Any:
     formats = dict(zip(GRAPH_MEDIA_TYPES, (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES,
-                                           ox.RdfFormat.JSON_LD)))
+                                           ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML)))
     if media_type not in formats:
         raise BackendError(f"{media_type} is not a format for CONSTRUCT or DESCRIBE answers")
     return formats[media_type]
@@ -76,36 +97,84 @@ def term_json(term: Any) -> dict[str, Any]:
     raise BackendError(f"unexpected term in a solution: {term!r}")
 
 
+#: Rows written first to learn how many bytes a row takes, when the answer may be over the byte cap.
+_PROBE_ROWS = 256
+
+
+def _capped(rows: Iterable[T], write: Callable[[Sequence[T]], bytes], max_rows: int, max_bytes: int | None,
+            cut: str | None) -> tuple[bytes, str | None]:
+    """``write`` at most ``max_rows`` of ``rows`` in at most ``max_bytes``, cut at a row boundary;
+    and the cap that cut them (``cut`` when the source was already cut).
+
+    A long answer is neither read nor written whole to find out that it is too big: the first
+    rows tell the size of a row, and only about as many rows as fit are read and written.
+    """
+    rows = iter(rows)
+    budget = max_rows if max_bytes is None else min(max_rows, _PROBE_ROWS)
+    kept = list(itertools.islice(rows, budget + 1))
+    if max_bytes is not None and len(kept) > _PROBE_ROWS:
+        probe = write(kept[:_PROBE_ROWS])
+        budget = min(max_rows, max(1, int(max_bytes * _PROBE_ROWS / len(probe) * 0.98)))
+        kept += itertools.islice(rows, max(0, budget + 1 - len(kept)))
+    if len(kept) > budget:  # more rows than are kept: cut by the row cap, or by the byte estimate
+        kept = kept[:budget]
+        cut = f"max-rows={max_rows}" if budget == max_rows else f"max-bytes={max_bytes}"
+    body = write(kept)
+    count = len(kept)
+    while max_bytes is not None and len(body) > max_bytes and count > 0:
+        # Rows are about the same size: aim just under the cap, then step down.
+        count = max(0, min(count - 1, int(count * max_bytes / len(body) * 0.95)))
+        body = write(kept[:count])
+        cut = f"max-bytes={max_bytes}"
+    if count == 0 and kept:
+        raise QueryTooCostly(f"the answer's first row alone is over the answer limit of {max_bytes} bytes "
+                             "(CLAIMGRAPH_SPARQL_MAX_ANSWER_BYTES); select shorter values")
+    return body, cut
+
+
 def write_triples(triples: Iterable[ox.Triple | ox.Quad], media_type: str, prefixes: Mapping[str, str],
-                  max_rows: int, *, truncated: bool = False) -> tuple[bytes, str, bool]:
-    """At most ``max_rows`` triples written as ``media_type``; and whether they were cut."""
+                  max_rows: int, *, max_bytes: int | None = None,
+                  truncated: str | None = None) -> tuple[bytes, str, str | None]:
+    """At most ``max_rows`` triples in at most ``max_bytes`` written as ``media_type``; and the
+    cap that cut them, if one did."""
     fmt = rdf_format(media_type)
-    kept = list(itertools.islice(triples, max_rows + 1))
-    truncated = truncated or len(kept) > max_rows
-    try:
-        body = ox.serialize([t.triple if isinstance(t, ox.Quad) else t for t in kept[:max_rows]], format=fmt,
-                            prefixes=dict(prefixes) if fmt == ox.RdfFormat.TURTLE else None)
-    except (OSError, ValueError) as exc:
-        raise BackendError(f"the answer cannot be written as {media_type}: {exc}") from None
-    return body, fmt.media_type, truncated
+
+    def write(some: Sequence[ox.Triple]) -> bytes:
+        try:
+            return ox.serialize(list(some), format=fmt,
+                                prefixes=dict(prefixes) if fmt == ox.RdfFormat.TURTLE else None)
+        except (OSError, ValueError) as exc:
+            raise BackendError(f"the answer cannot be written as {media_type}: {exc}") from None
+
+    body, cut = _capped((t.triple if isinstance(t, ox.Quad) else t for t in triples), write, max_rows, max_bytes,
+                        truncated)
+    return body, fmt.media_type, cut
 
 
-def write_boolean(value: bool, media_type: str) -> tuple[bytes, str, bool]:
+def write_boolean(value: bool, media_type: str) -> tuple[bytes, str, str | None]:
     """An ASK answer written as ``media_type``."""
     fmt = results_format(media_type)
     result = ox.parse_query_results(json.dumps({"head": {}, "boolean": bool(value)}).encode(),
                                     format=ox.QueryResultsFormat.JSON)
-    return result.serialize(format=fmt), fmt.media_type, False
+    return result.serialize(format=fmt), fmt.media_type, None
 
 
 def write_solutions(names: list[str], rows: Iterable[Mapping[str, Any]], media_type: str, max_rows: int, *,
-                    truncated: bool = False) -> tuple[bytes, str, bool]:
-    """At most ``max_rows`` solutions (rows of terms, unbound variables absent) written as
-    ``media_type``, by pyoxigraph re-reading them as SPARQL JSON results; and whether they were cut."""
+                    max_bytes: int | None = None, truncated: str | None = None) -> tuple[bytes, str, str | None]:
+    """At most ``max_rows`` solutions (rows of terms, unbound variables absent) in at most
+    ``max_bytes``, written as ``media_type`` by pyoxigraph re-reading them as SPARQL JSON results;
+    and the cap that cut them, if one did."""
     fmt = results_format(media_type)
-    kept = list(itertools.islice(rows, max_rows + 1))
-    truncated = truncated or len(kept) > max_rows
-    document = {"head": {"vars": list(names)}, "results": {"bindings": [
-        {name: term_json(term) for name, term in row.items() if term is not None} for row in kept[:max_rows]]}}
-    solutions = ox.parse_query_results(json.dumps(document).encode(), format=ox.QueryResultsFormat.JSON)
-    return solutions.serialize(format=fmt), fmt.media_type, truncated
+
+    def write(some: Sequence[Mapping[str, Any]]) -> bytes:
+        document = {"head": {"vars": list(names)}, "results": {"bindings": [
+            {name: term_json(term) for name, term in row.items() if term is not None} for row in some]}}
+        try:  # the results are read as they are written
+            solutions = ox.parse_query_results(json.dumps(document).encode(), format=ox.QueryResultsFormat.JSON)
+            return solutions.serialize(format=fmt)
+        except MemoryError:  # pyoxigraph reads no JSON value over 16 MiB
+            raise QueryTooCostly("a value in the answer is over 16 MiB, more than an answer may carry; "
+                                 "select shorter values") from None
+
+    body, cut = _capped(rows, write, max_rows, max_bytes, truncated)
+    return body, fmt.media_type, cut

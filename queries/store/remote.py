@@ -167,14 +167,16 @@ class RemoteBackend(GraphWrites, Backend):
 
     def sparql(self, query: str, *, form: QueryForm, media_type: str, dataset: QueryDataset | None = None,
                union_default_graph: bool = True, prefixes: Mapping[str, str] | None = None,
-               max_rows: int) -> RawAnswer:
+               max_rows: int, max_bytes: int | None = None, base_iri: str | None = None) -> RawAnswer:
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
+        if base_iri is not None:  # a server has no base option: a BASE before the query's own prologue
+            query = f"BASE {ox.NamedNode(base_iri)}\n{query}"
         answer = self.request(
             query, accept=TURTLE if graph_form else JSON, union=union_default_graph,
             default_graphs=list(dataset.default_graphs) if dataset is not None else None,
             named_graphs=list(dataset.named_graphs) if dataset is not None else None)
         return RawAnswer(*rewrite(answer, graph_form=graph_form, media_type=media_type, prefixes=prefixes or {},
-                                  max_rows=max_rows))
+                                  max_rows=max_rows, max_bytes=max_bytes))
 
     def version(self) -> None:
         return None

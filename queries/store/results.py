@@ -121,19 +121,22 @@ def parse_select(answer: RemoteAnswer, max_rows: int | None = None,
 
 
 def rewrite(answer: RemoteAnswer, *, graph_form: bool, media_type: str, prefixes: Mapping[str, str],
-            max_rows: int) -> tuple[bytes, str, bool]:
+            max_rows: int, max_bytes: int | None = None) -> tuple[bytes, str, str | None]:
     """The server's answer (Turtle for a graph, JSON results otherwise) written as ``media_type``
-    by pyoxigraph, at most ``max_rows`` rows or triples; and whether it was cut."""
+    by pyoxigraph, at most ``max_rows`` rows or triples in at most ``max_bytes``; and the cap that
+    cut it, if one did (``server-max-rows=N`` for the server's own)."""
+    cap = answer.row_cap()
+    server_cut = f"server-max-rows={cap}" if cap is not None else None
     if graph_form:
         try:
             triples = list(itertools.islice(ox.parse(answer.body, format=ox.RdfFormat.TURTLE), max_rows + 1))
         except (SyntaxError, ValueError, OSError) as exc:
             raise BackendError(f"{answer.endpoint} sent a graph that does not parse: {exc}") from None
-        cap = answer.row_cap()
-        return formats.write_triples(triples, media_type, prefixes, max_rows,
-                                     truncated=cap is not None and len(triples) >= cap)
+        return formats.write_triples(triples, media_type, prefixes, max_rows, max_bytes=max_bytes,
+                                     truncated=server_cut if cap is not None and len(triples) >= cap else None)
     document = answer.json()
     if "boolean" in document:
         return formats.write_boolean(bool(document["boolean"]), media_type)
-    names, rows, truncated = parse_select(answer, max_rows)
-    return formats.write_solutions(names, rows, media_type, max_rows, truncated=truncated)
+    names, rows, truncated = parse_select(answer)
+    return formats.write_solutions(names, rows, media_type, max_rows, max_bytes=max_bytes,
+                                   truncated=server_cut if truncated else None)

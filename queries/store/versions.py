@@ -2,7 +2,7 @@
 
 A store path (``data/store`` by default) is a symbolic link to a version folder beside it; each
 version is a complete Oxigraph store that is never written once linked
-(``docs/decisions/0009-store-versions.md``, ``docs/decisions/0015-store-lifecycle.md``)::
+(``docs/decisions/0009-store-versions.md``, ``docs/decisions/0018-store-lifecycle.md``)::
 
     data/store                         -> .store.v-<digest>-<generation>
     data/.store.v-<digest>-<generation>/       the Oxigraph store of that version

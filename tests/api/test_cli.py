@@ -49,6 +49,20 @@ def test_missing_store_exits_2_and_says_what_to_do(tmp_path: Path, capsys) -> No
     assert "claimgraph ingest" in capsys.readouterr().err
 
 
+def test_an_unexpected_error_exits_2_without_a_traceback(monkeypatch, capsys) -> None:
+    """A bug is not invalid input: exit code 2, one line naming it, no traceback unless asked."""
+    from claimgraph.api import cli
+
+    def broken(args):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(cli, "cmd_questions", broken)
+    assert cli.main(["questions"]) == 2
+    err = capsys.readouterr().err
+    assert "internal error (ZeroDivisionError: division by zero)" in err
+    assert "Traceback" not in err
+
+
 def _ingest_output(corpus: Path, store: Path, *, terminal: bool) -> str:
     """What `claimgraph ingest --force` writes on stderr: to a pipe, or to a terminal (a pty)."""
     import os

@@ -74,7 +74,7 @@ def test_nobody_attributes_the_crash_to_azerbaijan(client) -> None:
 @pytest.mark.parametrize("params, status, words", [
     ({"event": "no-such-event", "actor": "russia"}, 404, "no event with slug 'no-such-event'"),
     ({"event": "azal-crash", "actor": "atlantis"}, 404, "no actor with slug 'atlantis'"),
-    ({"event": "azal-crash"}, 422, "actor"),
+    ({"event": "azal-crash"}, 400, "actor"),
     ({"event": 'azal-crash" } UNION { ?s ?p ?o } #', "actor": "russia"}, 400, "is not a slug"),
     ({"event": "azal-crash>", "actor": "russia"}, 400, "is not a slug"),
 ])
@@ -227,17 +227,25 @@ def test_paging_over_http(client) -> None:
                                     {"only_single_outlet": "maybe"}])
 def test_bad_paging_and_typed_parameters_are_refused(client, params) -> None:
     response = client.get("/questions/corroboration", params=params)
-    assert response.status_code == 422, response.text
-    assert next(iter(params)) in response.text
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "parameter-error" and next(iter(params)) in response.json()["detail"]
 
 
 def test_openapi_documents_typed_parameters(client) -> None:
     spec = client.get("/openapi.json").json()
     params = {p["name"]: p for p in spec["paths"]["/questions/corroboration"]["get"]["parameters"]}
-    assert params["limit"]["schema"]["anyOf"][0] == {"type": "integer", "maximum": 1000, "minimum": 1}
-    assert params["only_single_outlet"]["schema"]["anyOf"][0]["type"] == "boolean"
+    def rules(schema):
+        return {k: v for k, v in schema.items() if k not in ("title", "description", "examples")}
+
+    assert rules(params["limit"]["schema"]) == {"type": "integer", "maximum": 1000, "minimum": 1}
+    assert params["only_single_outlet"]["schema"]["type"] == "boolean"
+    assert rules(params["event"]["schema"]) == {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                                                "maxLength": 120}
     timeline = {p["name"]: p for p in spec["paths"]["/questions/timeline"]["get"]["parameters"]}
-    assert timeline["since"]["schema"]["anyOf"][0] == {"type": "string", "format": "date"}
+    assert rules(timeline["since"]["schema"]) == {"type": "string", "format": "date",
+                                                  "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+    search = {p["name"]: p for p in spec["paths"]["/questions/search"]["get"]["parameters"]}
+    assert search["text"]["schema"]["minLength"] == 1 and search["text"]["required"]
     assert "/questions/speaker-claims" not in spec["paths"]
 
 

@@ -18,6 +18,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from claimgraph import ontology
 from claimgraph.ontology import alignment, data, generate, reasoning
+from claimgraph.queries.store import EmbeddedBackend
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
@@ -278,7 +279,7 @@ def test_owl_api_save_of_the_inverses_generates_the_same_owl(tmp_path: Path, owl
 
 @pytest.fixture(scope="module")
 def corpus_data(corpus_store: Path) -> Graph:
-    return data.data_graph(data.store_quads(corpus_store))
+    return data.data_graph(list(EmbeddedBackend(corpus_store).quads()))
 
 
 @needs_java
