@@ -14,22 +14,34 @@ from claimgraph.queries.settings import Settings
 from claimgraph.queries.store import Backend
 
 
-def get_backend(request: Request) -> Backend:
-    """The app's store, pinned to one version for this request: everything the request asks
-    (and every dependency that asks for the backend) sees the same store, even if ingestion links
-    a new version meanwhile; the next request answers from the new one."""
-    pinned = getattr(request.state, "backend", None)
+def pinned_backend(scope: Any) -> Backend | None:
+    """The app's store pinned to one version for the request of ``scope`` (kept in its state):
+    the HTTP cache's ETag, every dependency and the route all see the same version, even if
+    ingestion links a new one meanwhile; the next request answers from the new one. None for an
+    app without a store of its own."""
+    state = scope.setdefault("state", {})
+    pinned = state.get("backend")
     if pinned is None:
-        pinned = request.state.backend = request.app.state.backend.pin()
+        backend = getattr(scope["app"].state, "backend", None)
+        if backend is None:
+            return None
+        pinned = state["backend"] = backend.pin()
+    return pinned
+
+
+def get_backend(request: Request) -> Backend:
+    """The app's store, pinned to one version for this request (:func:`pinned_backend`)."""
+    pinned = pinned_backend(request.scope)
+    if pinned is None:
+        raise RuntimeError("the app has no store")
     return pinned
 
 
 def get_store_version(request: Request) -> str | None:
     """The store version this request is pinned to (None on a store without versions, or for a
     router mounted on an app without a store of its own)."""
-    if getattr(request.app.state, "backend", None) is None:
-        return None
-    return get_backend(request).version()
+    pinned = pinned_backend(request.scope)
+    return pinned.version() if pinned is not None else None
 
 
 def get_app_settings(request: Request) -> Settings:
