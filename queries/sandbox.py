@@ -371,6 +371,13 @@ def _held(opener: Callable[[], Backend], version: str | None = None) -> Backend:
     return opener().pin(version)
 
 
+def _switch(old: Backend, new: Backend) -> Backend:
+    """Answer from ``new`` from now on, and let go of ``old`` at once: objects of an earlier
+    request (a parser's cached frames) may hold it, and would keep its version from being pruned."""
+    old.close()
+    return new
+
+
 def _serve(conn: Connection, opener: Callable[[], Backend], memory_mb: int | None) -> None:
     try:
         store = open_store(functools.partial(_held, opener), memory_mb)
@@ -391,7 +398,7 @@ def _serve(conn: Connection, opener: Callable[[], Backend], memory_mb: int | Non
             while not conn.poll(IDLE_REFRESH_S):
                 if store.stale():  # a new version is linked: let go of the old one
                     try:
-                        store = open_store(functools.partial(_held, opener), memory_mb)
+                        store = _switch(store, open_store(functools.partial(_held, opener), memory_mb))
                     except ClaimgraphError as exc:
                         log.warning("a /sparql worker could not open the new store version: %s", exc)
             request = conn.recv()
@@ -402,7 +409,7 @@ def _serve(conn: Connection, opener: Callable[[], Backend], memory_mb: int | Non
         try:
             if request.version is not None and request.version != store.version():
                 try:
-                    store = open_store(functools.partial(_held, opener, request.version), memory_mb)
+                    store = _switch(store, open_store(functools.partial(_held, opener, request.version), memory_mb))
                 except ClaimgraphError as exc:
                     conn.send(("error", (type(exc).__name__, str(exc))))
                     continue

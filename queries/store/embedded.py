@@ -123,9 +123,11 @@ class EmbeddedBackend(Backend):
         self._current()
 
     def close(self) -> None:
-        """Let go of the open version (its lease goes with its last user); the backend no longer
-        answers."""
-        self._opened, self._pinned = None, True
+        """Let go of the open version now (its lease too, even if other objects still hold it:
+        close a backend only when nothing else answers from it); the backend no longer answers."""
+        opened, self._opened, self._pinned = self._opened, None, True
+        if opened is not None and opened.lease is not None:
+            opened.lease.release()
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -59,7 +59,7 @@ def served(tmp_path: Path) -> Iterator[tuple[httpx.Client, Path, Path]]:
     port = _free_port()
     env = {**os.environ, "CLAIMGRAPH_SPARQL_WORKERS": "2"}
     server = subprocess.Popen([*CLI, "serve", "--port", str(port), "--store", str(store)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.DEVNULL, stderr=(tmp_path / "serve.log").open("w"), text=True)
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
     try:
         for _ in range(300):
@@ -67,7 +67,7 @@ def served(tmp_path: Path) -> Iterator[tuple[httpx.Client, Path, Path]]:
                 client.get("/health").raise_for_status()
                 break
             except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read()
+                assert server.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
                 time.sleep(0.1)
         yield client, corpus, store
     finally:
@@ -137,6 +137,19 @@ def test_every_route_answers_from_the_new_version_within_a_second(served) -> Non
     # goes on answering from the linked one (never from a deleted folder).
     _ingest(corpus, store, "--force")
     _ingest(corpus, store, "--force")
-    assert not (store.parent / first["version"]).exists()
+    assert not (store.parent / first["version"]).exists(), _holders(store.parent / first["version"])
     assert on_new_version(client, store, 6) == []
     assert (store.parent / client.get("/health").json()["version"]).is_dir()
+
+
+def _holders(version: Path) -> list[str]:
+    """The processes that hold a version open (its readers file), for a failure's message."""
+    readers = str(version) + ".meta/readers"
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if any(os.readlink(fd) == readers for fd in (proc / "fd").iterdir()):
+                found.append(f"{proc.name}: " + (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:120])
+        except OSError:
+            continue
+    return found
