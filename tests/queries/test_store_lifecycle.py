@@ -203,3 +203,30 @@ def test_a_version_is_pruned_only_once_no_reader_has_it_open(store: Path, corpus
     present = {p.name for p in store.parent.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.endswith(".meta")}
     assert present == {names[-2], names[-1]}
     assert answers(store)
+
+
+def test_an_idle_server_lets_go_of_the_old_version(store: Path, corpus: Path, tmp_path: Path) -> None:
+    """A server that gets no request still moves to a new version (within a second or two), so
+    the old one can be pruned."""
+    import socket
+
+    import httpx
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([*CLI, "serve", "--port", str(port), "--store", str(store)],
+                              stdout=subprocess.DEVNULL, stderr=(tmp_path / "serve.log").open("w"))
+    try:
+        for _ in range(300):
+            try:
+                first = httpx.get(f"http://127.0.0.1:{port}/health").json()["version"]
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert ingest(corpus, store, "--force").returncode == 0
+        time.sleep(2.5)  # no request meanwhile
+        assert ingest(corpus, store, "--force").returncode == 0
+        assert not (store.parent / first).exists()
+    finally:
+        server.terminate()
+        server.wait(20)
