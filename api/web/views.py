@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import escape
 
+from claimgraph.api.deps import get_backend
 from claimgraph.api.errors import status_for
 from claimgraph.api.web.render import Column, Links, Page, Table, page_params, respond, sliced
 from claimgraph.ontology import iris
@@ -37,7 +38,7 @@ def _links(request: Request) -> Links:
 
 def _answer(request: Request, name: str, **params: Any) -> dict[str, Any]:
     """The JSON answer of a question, as ``GET /questions/NAME`` gives it."""
-    return ask(name, {k: v for k, v in params.items() if v not in (None, "")}, request.app.state.backend).as_json()
+    return ask(name, {k: v for k, v in params.items() if v not in (None, "")}, get_backend(request)).as_json()
 
 
 def view(fn: Callable[..., Page]) -> Callable[..., Response]:
@@ -83,7 +84,7 @@ def home(request: Request) -> Page:
     links = _links(request)
     articles = [{"title": a["title"], "title_href": links.href(a["article"]), "outlet": a["outletLabel"],
                  "outlet_href": links.entity("actor", a["outletSlug"]), "published": a.get("published")}
-                for a in resource_rows("articles", request.app.state.backend)]
+                for a in resource_rows("articles", get_backend(request))]
     page = Page("home.html", "Who claims what, in whose voice")
     page.add(sliced(request, "articles", "Articles in the corpus", (
         Column("title", "Article", "title_href"), Column("outlet", "Outlet", "outlet_href"),
@@ -144,7 +145,7 @@ def attributions(request: Request) -> Page:
 
 def _label_of(request: Request, slug: str, kind: str) -> str:
     """The label of an entity by its slug (its resource's rdfs:label)."""
-    rows = resource_rows("resource", request.app.state.backend, {"resource": str(iris.entity(kind, slug))})  # type: ignore[arg-type]
+    rows = resource_rows("resource", get_backend(request), {"resource": str(iris.entity(kind, slug))})  # type: ignore[arg-type]
     return next((r["value"] for r in rows if r["property"].endswith("#label")), slug)
 
 
@@ -297,7 +298,7 @@ def search(request: Request) -> Page:
                    "type": r["type"], "match": r["match"]} for r in answer["results"]]
     if kind in ("", "article"):
         key = search_key(text)
-        for a in resource_rows("articles", request.app.state.backend):
+        for a in resource_rows("articles", get_backend(request)):
             if key in search_key(" ".join((a["title"], a["slug"], a["outletLabel"]))):
                 found.append({"label": a["title"], "href": links.href(a["article"]), "kind": "article",
                               "type": "article", "match": "title", "outlet": a["outletLabel"]})
