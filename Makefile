@@ -7,13 +7,13 @@ PORT ?= 8000
 STORE ?= data/store
 CORPUS ?= corpus
 
-.PHONY: serve test quick test-servers layers venv install FORCE ingest check-corpus check ontology docs bench bench-load copycheck vendor clean help
+.PHONY: serve test quick test-servers layers venv install FORCE ingest check-corpus check ontology docs bench bench-ingest bench-1m bench-load copycheck vendor clean help
 
 help:
 	@echo "make serve   set up, ingest the corpus if needed, serve the API on 127.0.0.1:$(PORT)"
 	@echo "make test    set up and run the tests"
 	@echo "make quick   the fast tests only (units and doctests), while editing"
-	@echo "make ingest | check-corpus | check | ontology | docs | layers | bench | bench-load | copycheck | vendor | clean"
+	@echo "make ingest | check-corpus | check | ontology | docs | layers | bench | bench-ingest | bench-1m | bench-load | copycheck | vendor | clean"
 
 # The set-up: a virtual environment, then the package and its pinned dependencies, marked done by
 # $(INSTALLED) only once everything is in. A set-up stopped half-way (Ctrl-C during the first
@@ -72,6 +72,14 @@ bench: install
 # The load benchmark alone: 50 clients for 60 s on the real corpus, questions and /sparql mixed.
 bench-load: install
 	$(BIN)/python -m tools.load --clients 50 --seconds 60 --out docs/benchmarks.md
+
+# Ingestion alone (full ingest claims/s, one-article add/edit/delete, peak RSS) at 10k and 100k.
+bench-ingest: install
+	$(BIN)/python -m tools.bench --sizes 10000 100000 --ingest-only --out docs/benchmarks-ingest.md
+
+# Ingestion at 1M claims (long, and memory-hungry: run on a quiet machine).
+bench-1m: install
+	$(BIN)/python -m tools.bench --sizes 1000000 --ingest-only --changes 3 --out docs/benchmarks-1m.md
 
 # Regenerate claimgraph.owl and namespace.py from ontology/claimgraph.ttl. A file that Protégé
 # saved elsewhere becomes the source with ONTOLOGY_SOURCE=path/to/saved.owl (generate --adopt).

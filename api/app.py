@@ -10,9 +10,11 @@ True
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.responses import Response
 from starlette.routing import Match
@@ -28,6 +30,17 @@ from claimgraph.queries.settings import Settings, get_settings
 from claimgraph.queries.store import GRAPH_PREFIX, Backend, open_backend
 
 
+async def _follow(backend: Backend, every_s: float = 1.0) -> None:
+    """Move the app's store to a newly linked version even while no request comes, so that the
+    old one is let go and can be pruned (requests follow on their own: one ``readlink`` each)."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await anyio.to_thread.run_sync(backend.refresh)
+        except Exception:  # noqa: BLE001 - the next request reports a store that fails
+            pass
+
+
 def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:
     """Build the API. Settings default to the environment; tests pass a backend of their own."""
     settings = settings or get_settings()
@@ -37,9 +50,11 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         quiet_server_log()
         app.state.backend = backend or open_backend(settings)
         app.state.sandbox = None
+        follower = asyncio.create_task(_follow(app.state.backend))
         try:
             yield
         finally:
+            follower.cancel()
             if app.state.sandbox is not None:
                 app.state.sandbox.close()
             app.state.backend.close()
@@ -64,11 +79,11 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     http_cache.install(app, settings)
     _cors(app, settings)
 
-    @app.get("/health", tags=["service"], summary="Is the service up, and on which store")
+    @app.get("/health", tags=["service"], summary="Is the service up, on which store, and which version of it")
     def health(backend: BackendDep) -> dict[str, Any]:
         # The registry graph, not any graph: a shared server (Virtuoso) has graphs of its own.
         ok = backend.ask(f"ASK {{ GRAPH <{GRAPH_PREFIX}registry> {{ ?s ?p ?o }} }}")
-        return {"status": "ok" if ok else "empty", **backend.describe()}
+        return {"status": "ok" if ok else "empty", **backend.describe(), "version": backend.version()}
 
     return app
 

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from rdflib import DCTERMS, RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 
+from claimgraph.api.deps import get_backend
 from claimgraph.api.negotiation import choose
 from claimgraph.ontology import iris
 from claimgraph.queries.resources import rows
@@ -74,7 +75,7 @@ def service_description(request: Request) -> Graph:
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, RDF.type, SD.Graph))
     total = 0
-    for row in rows("graphs", request.app.state.backend):
+    for row in rows("graphs", get_backend(request)):
         named, graph = BNode(), BNode()
         g.add((dataset, SD.namedGraph, named))
         g.add((named, RDF.type, SD.NamedGraph))
@@ -89,7 +90,7 @@ def service_description(request: Request) -> Graph:
 
 def void(request: Request) -> Graph:
     base = deployment(request)
-    backend = request.app.state.backend
+    backend = get_backend(request)
     me = URIRef(base + ".well-known/void#claimgraph")
     g = _graph()
     g.add((me, RDF.type, VOID.Dataset))

@@ -1,5 +1,6 @@
-"""FastAPI dependencies as ``Annotated`` aliases: the backend and the settings of the running app;
-and the rule that a route refuses query parameters it does not declare."""
+"""FastAPI dependencies as ``Annotated`` aliases: the backend (pinned to one store version per
+request) and the settings of the running app; and the rule that a route refuses query parameters
+it does not declare."""
 
 from __future__ import annotations
 
@@ -13,8 +14,34 @@ from claimgraph.queries.settings import Settings
 from claimgraph.queries.store import Backend
 
 
+def pinned_backend(scope: Any) -> Backend | None:
+    """The app's store pinned to one version for the request of ``scope`` (kept in its state):
+    the HTTP cache's ETag, every dependency and the route all see the same version, even if
+    ingestion links a new one meanwhile; the next request answers from the new one. None for an
+    app without a store of its own."""
+    state = scope.setdefault("state", {})
+    pinned = state.get("backend")
+    if pinned is None:
+        backend = getattr(scope["app"].state, "backend", None)
+        if backend is None:
+            return None
+        pinned = state["backend"] = backend.pin()
+    return pinned
+
+
 def get_backend(request: Request) -> Backend:
-    return request.app.state.backend
+    """The app's store, pinned to one version for this request (:func:`pinned_backend`)."""
+    pinned = pinned_backend(request.scope)
+    if pinned is None:
+        raise RuntimeError("the app has no store")
+    return pinned
+
+
+def get_store_version(request: Request) -> str | None:
+    """The store version this request is pinned to (None on a store without versions, or for a
+    router mounted on an app without a store of its own)."""
+    pinned = pinned_backend(request.scope)
+    return pinned.version() if pinned is not None else None
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -23,6 +50,7 @@ def get_app_settings(request: Request) -> Settings:
 
 BackendDep = Annotated[Backend, Depends(get_backend)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+StoreVersionDep = Annotated[str | None, Depends(get_store_version)]
 
 
 def accepts_other_parameters(endpoint: Any) -> Any:

@@ -31,6 +31,7 @@ STATUS: list[tuple[type[e.ClaimgraphError], int]] = [
     (e.QueryTimeout, 503),
     (e.Busy, 503),
     (e.StoreMissing, 503),
+    (e.StoreBusy, 503),
     (e.BackendError, 502),
     (e.ClaimgraphError, 500),
 ]

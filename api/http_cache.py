@@ -5,8 +5,9 @@ by (store version, code, request). The one caching mechanism of the API
 **The key.** An answer or a page is a function of the code that builds it, the store it reads and
 the request (path, query parameters, ``Accept``). :func:`request_key` hashes exactly these, and
 the key is the response's ``ETag``. The store version is :meth:`Backend.version()
-<claimgraph.queries.store.base.Backend.version>` of the app's store, asked on every request: for
-the embedded store, the version folder the backend opened (``docs/decisions/0009-store-versions.md``),
+<claimgraph.queries.store.base.Backend.version>` of the app's store pinned for the request
+(:func:`claimgraph.api.deps.pinned_backend`: the route answers from the same version): for
+the embedded store, the version folder linked when the request came (``docs/decisions/0009-store-versions.md``),
 so a key never names two contents. Known before anything runs, it lets a matching
 ``If-None-Match`` be answered 304 without running the question, and clients keep an answer for
 ``Cache-Control: public, max-age`` seconds (the ``cache_max_age`` setting).
@@ -47,6 +48,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, MutableHeaders
+
+from claimgraph.api.deps import pinned_backend
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +120,7 @@ class HttpCacheMiddleware:
             return
         if scope["method"] == "HEAD":  # run as the GET, send its status and headers only
             scope, send = {**scope, "method": "GET"}, _headers_only(send)
-        backend = getattr(scope["app"].state, "backend", None)
+        backend = pinned_backend(scope)  # the version the whole request answers from
         version = backend.version() if backend is not None else None
         headers = Headers(scope=scope)
         if version is not None:
@@ -200,5 +203,5 @@ def _headers_only(send: Send) -> Send:
 
 
 def install(app: Any, settings: Any) -> None:
-    """Add the middleware to ``app``; the store version is asked of ``app.state.backend``."""
+    """Add the middleware to ``app``; the store version is that of the request's pinned backend."""
     app.add_middleware(HttpCacheMiddleware, max_age=settings.cache_max_age, code=code_version(settings))

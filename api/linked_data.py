@@ -24,7 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from rdflib import RDFS, BNode, Graph, Literal, URIRef
 
-from claimgraph.api.deps import accepts_other_parameters
+from claimgraph.api.deps import accepts_other_parameters, get_backend
 from claimgraph.api.negotiation import choose
 from claimgraph.api.web import resource_page
 from claimgraph.api.web.render import Links, respond
@@ -112,7 +112,7 @@ def router() -> APIRouter:
         if media_type is None:
             return JSONResponse({"error": "not-acceptable", "detail": f"{iri} is available as {', '.join(OFFERED)}"
                                  " (Accept, or ?format=html|ttl|jsonld|nt)"}, status_code=406, headers=headers)
-        backend = request.app.state.backend
+        backend = get_backend(request)
         try:
             ox.NamedNode(iri)
         except ValueError:

@@ -39,7 +39,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from claimgraph.api.clients import Admissions, TimedResponse, client_key
-from claimgraph.api.deps import accepts_other_parameters
+from claimgraph.api.deps import StoreVersionDep, accepts_other_parameters
 from claimgraph.api.errors import error_doc, problem
 from claimgraph.api.negotiation import choose
 from claimgraph.ontology.errors import ForbiddenQuery, NotAcceptable, ParameterError, QueryTooLong
@@ -218,7 +218,7 @@ def sparql_router(
     @router.get(path, summary="SPARQL 1.1 query (GET)", description=_DESCRIPTION,
                 response_class=Response, responses=_RESPONSES, dependencies=[Depends(_no_update)])
     @accepts_other_parameters
-    async def sparql_get(request: Request, query: QueryParam = None,
+    async def sparql_get(request: Request, version: StoreVersionDep, query: QueryParam = None,
                          default_graph_uri: DefaultGraphParam = None,
                          named_graph_uri: NamedGraphParam = None,
                          format: FormatParam = None) -> Response:
@@ -229,12 +229,12 @@ def sparql_router(
                 if response is not None:
                     return response
         return await _answer(request, params.getlist("query"), params.getlist("default-graph-uri"),
-                             params.getlist("named-graph-uri"), format)
+                             params.getlist("named-graph-uri"), format, version)
 
     @router.post(path, summary="SPARQL 1.1 query (POST, form or direct)", description=_DESCRIPTION,
                  response_class=Response, responses=_RESPONSES, openapi_extra=_POST_BODY)
     @accepts_other_parameters
-    async def sparql_post(request: Request, default_graph_uri: DefaultGraphParam = None,
+    async def sparql_post(request: Request, version: StoreVersionDep, default_graph_uri: DefaultGraphParam = None,
                           named_graph_uri: NamedGraphParam = None,
                           format: FormatParam = None) -> Response:
         params = request.query_params
@@ -255,10 +255,11 @@ def sparql_router(
             return problem(415, "unsupported-media-type",
                             f"POST a body of type {_FORM_TYPE} or {_QUERY_TYPE}, "
                             f"not {content_type[:80] or 'nothing'}")
-        return await _answer(request, queries, defaults, named, format)
+        return await _answer(request, queries, defaults, named, format, version)
 
     async def _answer(request: Request, queries: list[str], defaults: list[str], named: list[str],
-                      format: str | None) -> Response:
+                      format: str | None, version: str | None) -> Response:
+        # ``version``: the store version this request is pinned to; the worker answers from it.
         if len(queries) != 1:
             raise ParameterError("give exactly one query parameter" if queries else
                                  "missing the query parameter")
@@ -267,7 +268,8 @@ def sparql_router(
         try:
             result = await get_sandbox().run_async(
                 queries[0], media_type=chosen, max_length=max_query_length, default_graph_uris=defaults,
-                named_graph_uris=named, base_iri=str(request.url).split("?", 1)[0], client=ticket.client)
+                named_graph_uris=named, base_iri=str(request.url).split("?", 1)[0], client=ticket.client,
+                version=version)
         except BaseException:
             ticket.release()
             raise

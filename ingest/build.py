@@ -39,26 +39,59 @@ SELF = "self"
 
 
 @dataclass(frozen=True)
+class TextRef:
+    """A reference to another article, or to one of its claims, that only the whole corpus can
+    check (an article compiled on its own does not see the others): the article's slug, the
+    claim's id (None for the article itself), and the problem to report where the reference is
+    written when the corpus has no such article or claim."""
+
+    article: str
+    claim: str | None
+    problem: Problem
+
+    @property
+    def call(self) -> str:
+        """How the reference is recorded among an article's lookups (``ingest/units.py``)."""
+        return f"text\x1f{self.article}\x1f{self.claim or ''}"
+
+
+@dataclass(frozen=True)
 class Texts:
     """What ``subject`` and ``object`` may name besides registry entries: the corpus's articles
     (``article:<slug>``) and their claims (``claim:<id>`` in the same file, or
-    ``claim:<article-slug>/<id>``)."""
+    ``claim:<article-slug>/<id>``).
+
+    ``claims`` holds the claim ids of every article of the corpus (``whole``), or of the one
+    article being built on its own: then a reference to another article is not checked here but
+    handed back (:meth:`resolve`) for the whole corpus to check (:class:`TextRef`).
+    """
 
     claims: dict[str, set[str]]  # article slug -> claim ids
+    whole: bool = True
 
-    def resolve(self, ref: str, article: str) -> URIRef:
-        """The IRI an ``article:`` or ``claim:`` reference names; LookupError if it names nothing."""
+    @staticmethod
+    def missing(ref: str) -> str:
+        """What is wrong with a reference that names nothing in the corpus."""
+        if ref.startswith("article:"):
+            return f"unknown article {ref[8:]!r} (in {ref!r}); an article is named by its slug"
+        return f"unknown claim {ref!r}: write claim:<id> for a claim of this file, or claim:<article-slug>/<id>"
+
+    def resolve(self, ref: str, article: str) -> tuple[URIRef, tuple[str, str | None] | None]:
+        """The IRI an ``article:`` or ``claim:`` reference names, and the (article, claim) it
+        still needs checked against the whole corpus (None when checked here); LookupError if it
+        names nothing."""
         kind, _, name = ref.partition(":")
         if kind == "article":
-            if name not in self.claims:
-                raise LookupError(f"unknown article {name!r} (in {ref!r}); an article is named by its slug")
-            return iris.article(name)
-        where, _, claim_id = name.rpartition("/")
-        where = where or article
-        if claim_id not in self.claims.get(where, set()):
-            raise LookupError(f"unknown claim {ref!r}: write claim:<id> for a claim of this file, "
-                              "or claim:<article-slug>/<id>")
-        return iris.claim(where, claim_id)
+            target, claim_id = name, None
+        else:
+            where, _, claim_id = name.rpartition("/")
+            target = where or article
+        node = iris.article(target) if claim_id is None else iris.claim(target, claim_id)
+        if not self.whole and target not in self.claims:
+            return node, (target, claim_id)
+        if target not in self.claims or (claim_id is not None and claim_id not in self.claims[target]):
+            raise LookupError(self.missing(ref))
+        return node, None
 
 
 def is_text_ref(ref: str | None) -> bool:
@@ -72,6 +105,7 @@ class Built:
     problems: list[Problem] = field(default_factory=list)
     article_count: int = 0
     claim_count: int = 0
+    deferred: list[TextRef] = field(default_factory=list)  # references for the whole corpus to check
 
 
 def _lit(value: Any) -> Literal:
@@ -361,12 +395,15 @@ def _claim(g: Graph, shared: Graph, source: SourcedArticle, i: int, claim: Claim
         return lambda: (source.file, source.line("claims", i, *loc), field_path(("claims", i, *loc)))
 
     def text_ref(ref: str, fieldname: str) -> URIRef | None:
+        file, line, where = at(*fieldname.split("."))()
         try:
-            return texts.resolve(ref, slug)
+            node, target = texts.resolve(ref, slug)
         except LookupError as exc:
-            file, line, where = at(*fieldname.split("."))()
             problems.append(Problem(str(exc), file, line, where))
             return None
+        if target is not None:
+            built.deferred.append(TextRef(*target, Problem(Texts.missing(ref), file, line, where)))
+        return node
 
     refs = as_list(claim.speaker)
     many = not isinstance(claim.speaker, str)
@@ -455,6 +492,46 @@ def _claim(g: Graph, shared: Graph, source: SourcedArticle, i: int, claim: Claim
                                     source.file, source.line("claims", i, "links", j), f"claims[{i}].links[{j}].claim"))
             continue
         g.add((node, LINK_PROPERTY[link.relation], iris.claim(slug, link.claim)))
+
+
+class Triples(list):
+    """One named graph as a list of triples: what an article or the registry is built into when
+    it is built on its own (:func:`build_article`), cheaper than an rdflib graph."""
+
+    def add(self, triple: tuple[URIRef, URIRef, Any]) -> None:
+        self.append(triple)
+
+
+class Graphs:
+    """A stand-in for rdflib's Dataset: each named graph a :class:`Triples`."""
+
+    def __init__(self) -> None:
+        self.graphs: dict[URIRef, Triples] = {}
+
+    def graph(self, name: URIRef) -> Triples:
+        found = self.graphs.get(name)
+        if found is None:
+            found = self.graphs[name] = Triples()
+        return found
+
+
+def build_registry(registry: Registry) -> Built:
+    """The registry graph alone (``built.dataset`` is a :class:`Graphs`)."""
+    built = Built(Graphs())  # type: ignore[arg-type]
+    _registry_graph(built.dataset.graph(iris.REGISTRY_GRAPH), registry, _Resolver(registry, built.problems),
+                    built.origins)
+    return built
+
+
+def build_article(source: SourcedArticle, registry: Registry) -> Built:
+    """One article on its own: its named graph and what it adds to the shared graph, in a
+    :class:`Graphs` (``built.dataset``), with its problems and the origins of its nodes. The same
+    per-claim code as :func:`build`, fed one article. References to other articles' texts are
+    left in ``built.deferred`` for the whole corpus to check."""
+    built = Built(Graphs())  # type: ignore[arg-type]
+    own = Texts({source.model.article.slug: {c.id for c in source.model.claims}}, whole=False)
+    _article_graph(built.dataset, source, registry, built, own)  # type: ignore[arg-type]
+    return built
 
 
 def build(registry: Registry, articles: list[SourcedArticle]) -> Built:

@@ -144,6 +144,12 @@ def layout_problems(root: Path, *, max_bytes: int) -> list[Problem]:
 def read_text(path: Path, name: str, *, max_bytes: int) -> str:
     """The UTF-8 text of one corpus file; CorpusError naming the file if it is not a regular
     file, is too large, or is not UTF-8. Never blocks on a pipe or reads a device."""
+    return decode(read_bytes(path, name, max_bytes=max_bytes), name)
+
+
+def read_bytes(path: Path, name: str, *, max_bytes: int) -> bytes:
+    """The bytes of one corpus file (what ingestion digests, then parses); CorpusError naming the
+    file if it is not a regular file or is too large. Never blocks on a pipe or reads a device."""
     try:
         why = _check_stat(path.stat(), max_bytes)
         if why:
@@ -159,6 +165,11 @@ def read_text(path: Path, name: str, *, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise CorpusError(f"more than the {max_bytes} bytes a corpus file may have "
                           "(CLAIMGRAPH_CORPUS_MAX_FILE_BYTES)", file=name)
+    return data
+
+
+def decode(data: bytes, name: str) -> str:
+    """A corpus file's bytes as text; CorpusError naming the file and line if it is not UTF-8."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

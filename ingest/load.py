@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from claimgraph.ingest.files import display, list_folder
 from claimgraph.ingest.models import ArticleFile, RegistryFile
 from claimgraph.ingest.registry import Located, Registry
-from claimgraph.ingest.yaml_lines import field_path, line_of, load_file
+from claimgraph.ingest.yaml_lines import field_path, line_of, load_bytes, load_file
 from claimgraph.ontology.errors import CorpusError, Problem
 from claimgraph.queries.settings import get_settings
 
@@ -74,6 +74,30 @@ def _strip_tags(loc: tuple, doc: Any) -> tuple:
     return tuple(out)
 
 
+def corpus_files(root: Path, sub: str) -> list[Path]:
+    """The files of ``root/sub`` (``registry`` or ``articles``) that ingestion reads, sorted
+    (:func:`claimgraph.ingest.files.list_folder`; what it refuses is reported by
+    :func:`claimgraph.ingest.files.layout_problems`)."""
+    return list_folder(root, sub, max_bytes=get_settings().corpus_max_file_bytes)[0]
+
+
+def read_file(path: Path, root: Path, model: type[M], problems: list[Problem], data: bytes | None = None
+              ) -> tuple[M, str, Any] | None:
+    """One YAML file (its bytes ``data`` when already read) parsed and validated as ``model``, with
+    its display name and raw document; None, with its problems recorded, when it is not valid."""
+    name = display(path, root)
+    try:
+        doc = load_file(path, display=name) if data is None else load_bytes(data, name)
+    except CorpusError as exc:
+        problems.extend(exc.problems)
+        return None
+    try:
+        return model.model_validate(doc if doc is not None else {}), name, doc
+    except ValidationError as exc:
+        problems.extend(_validation_problems(exc, doc if doc is not None else {}, name))
+        return None
+
+
 def _read_folder(root: Path, sub: str, model: type[M], problems: list[Problem]) -> Iterator[tuple[M, str, Any]]:
     """Each YAML file of ``root/sub`` parsed and validated as ``model``, with its display name and
     raw document; files with problems, and entries of the folder that are not read
@@ -81,21 +105,20 @@ def _read_folder(root: Path, sub: str, model: type[M], problems: list[Problem]) 
     files, refused = list_folder(root, sub, max_bytes=get_settings().corpus_max_file_bytes)
     problems.extend(refused)
     for path in files:
-        name = display(path, root)
-        try:
-            doc = load_file(path, display=name)
-        except CorpusError as exc:
-            problems.extend(exc.problems)
-            continue
-        try:
-            yield model.model_validate(doc if doc is not None else {}), name, doc
-        except ValidationError as exc:
-            problems.extend(_validation_problems(exc, doc if doc is not None else {}, name))
+        found = read_file(path, root, model, problems)
+        if found is not None:
+            yield found
 
 
-def read_registry(root: Path, problems: list[Problem]) -> Registry:
+def read_registry(root: Path, problems: list[Problem], data: dict[Path, bytes] | None = None) -> Registry:
+    """The registry of ``root`` (from the files' bytes ``data`` when already read)."""
     registry = Registry()
-    for model, name, doc in _read_folder(root, "registry", RegistryFile, problems):
+    if data is None:
+        found = _read_folder(root, "registry", RegistryFile, problems)
+    else:
+        problems.extend(list_folder(root, "registry", max_bytes=get_settings().corpus_max_file_bytes)[1])
+        found = (f for f in (read_file(p, root, RegistryFile, problems, b) for p, b in sorted(data.items())) if f)
+    for model, name, doc in found:
         for kind, entries in (("actor", model.actors), ("event", model.events), ("place", model.places)):
             for i, entry in enumerate(entries):
                 loc = (kind + "s", i)

@@ -1,6 +1,20 @@
 """Ingestion end to end: read, validate, resolve, build, check shapes, write.
 
-A dry run (``store=None``) validates everything and writes nothing:
+``claimgraph ingest`` (:func:`ingest`) compares the corpus with what the store's current version
+was built from (the digest of every file, recorded beside the version: :mod:`~claimgraph.ingest.manifest`)
+and does the least work that gives the store a full rebuild would give
+(``docs/decisions/0019-incremental-ingestion.md``):
+
+* nothing, when no file changed;
+* **incrementally** (:mod:`~claimgraph.ingest.incremental`), when some articles or the registry
+  changed: only the changed articles, and those whose registry lookups now find something else,
+  are built and checked again, and applied to a copy of the current version;
+* **in full**, with ``--force``, when the ontology, the shapes or the ingestion code changed, or
+  when the store has no record to start from: every article compiled on every core
+  (:mod:`~claimgraph.ingest.parallel`), article by article, streamed into Oxigraph's bulk loader.
+
+Either way nothing is linked unless every file, reference and shape is valid, and the current
+version is never touched. A dry run (``store=None``) validates everything and writes nothing:
 
 >>> from pathlib import Path
 >>> report = ingest(Path("corpus"), store=None, progress=lambda message: None)
@@ -10,27 +24,33 @@ A dry run (``store=None``) validates everything and writes nothing:
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import io
 import logging
+import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from claimgraph import ontology
 from claimgraph.ontology import iris
-from claimgraph.ingest.build import Built, build
-from claimgraph.ingest.files import layout_problems, root_problems
+from claimgraph.ingest.build import Built, TextRef, build
+from claimgraph.ingest.files import display, layout_problems, read_bytes, root_problems
 from claimgraph.ingest.integrity import corpus_problems
-from claimgraph.ingest.load import read_articles, read_registry
-from claimgraph.ingest.shapes import check
+from claimgraph.ingest.load import corpus_files, read_articles, read_registry
+from claimgraph.ingest.manifest import Manifest
+from claimgraph.ingest.parallel import compile_articles
+from claimgraph.ingest.shapes import UnitChecker, check, triples_of
+from claimgraph.ingest.units import ArticleUnit, UnitContext, digest, ontology_nquads, relative
 from claimgraph.ontology.data import dataset_quads
-from claimgraph.queries.settings import get_settings
-from claimgraph.queries.store.versions import is_current, replace_store
 from claimgraph.ontology.errors import CorpusError, Problem, ShapeViolation
+from claimgraph.queries.settings import get_settings
+from claimgraph.queries.store.versions import VersionBuild, VersionWriter
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +59,32 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class IngestReport:
+    """What an ingest did: ``mode`` is ``full``, ``incremental`` or ``none`` (up to date);
+    ``articles`` and ``claims`` count the whole store (or the corpus checked), ``rebuilt`` the
+    article files built (all of them in a full build), ``removed`` the article graphs dropped."""
+
     articles: int
     claims: int
     quads: int
     digest: str
     written: bool
     seconds: float
+    mode: str = "full"
+    rebuilt: int = 0
+    removed: int = 0
+
+
+class Meter:
+    """Progress of a long ingest (a terminal shows it; pipes and CI see only the log lines)."""
+
+    def start(self, articles: int) -> None:
+        """``articles`` are about to be compiled."""
+
+    def advance(self, articles: int, claims: int) -> None:
+        """That many more articles (with that many claims) are done."""
+
+    def close(self) -> None:
+        """The articles are done."""
 
 
 #: The code outside this folder that decides what the store holds (minted IRIs, search keys, SHACL).
@@ -58,16 +98,61 @@ def store_builders() -> list[Path]:
     return [ontology.SOURCE, ontology.SHAPES, *BUILDERS, *sorted(Path(__file__).parent.glob("*.py"))]
 
 
-def corpus_digest(corpus: Path) -> str:
-    """A digest of everything the store is built from: corpus files, :func:`store_builders`, the
-    package version."""
+def builders_digest() -> str:
+    """A digest of :func:`store_builders` and the package version: when it changes, every article
+    is built again."""
     from importlib.metadata import version
     h = hashlib.sha256(version("claimgraph").encode())
-    files = sorted(p for p in corpus.rglob("*.yaml") if p.is_file())
-    for path in [*files, *store_builders()]:
-        h.update(str(path.relative_to(path.parent.parent)).encode())
-        h.update(path.read_bytes())
+    for path in store_builders():
+        h.update(str(path.relative_to(path.parent.parent)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
+
+
+def version_digest(builders: str, files: dict[str, str]) -> str:
+    """The digest a store version is named by: the builders and every corpus file's digest."""
+    h = hashlib.sha256(builders.encode())
+    for path, file_digest in sorted(files.items()):
+        h.update(f"\0{path}\0{file_digest}".encode())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class Scan:
+    """The corpus folder as it is now: the registry files' bytes and every file's digest."""
+
+    root: Path
+    registry: dict[Path, bytes] = field(default_factory=dict)
+    articles: dict[str, Path] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> digest
+
+    @classmethod
+    def of(cls, root: Path) -> Scan:
+        """Every file ingestion reads (:func:`claimgraph.ingest.files.list_folder`), read safely;
+        CorpusError for one that cannot be read."""
+        scan = cls(root)
+        limit = get_settings().corpus_max_file_bytes
+        for path in corpus_files(root, "registry"):
+            scan.registry[path] = data = read_bytes(path, display(path, root), max_bytes=limit)
+            scan.files[relative(path, root)] = digest(data)
+        for path in corpus_files(root, "articles"):
+            name = relative(path, root)
+            scan.articles[name] = path
+            scan.files[name] = digest(read_bytes(path, display(path, root), max_bytes=limit))
+        return scan
+
+    def registry_files(self) -> dict[str, str]:
+        return {relative(p, self.root): self.files[relative(p, self.root)] for p in self.registry}
+
+
+def context_key(scan: Scan, builders: str) -> str:
+    """What the saved context of a version depends on: the builders, the registry files, where
+    the corpus is (its files' names appear in messages)."""
+    return f"{builders}:{scan.root.resolve()}:{sorted(scan.registry_files().items())}"
+
+
+def corpus_digest(corpus: Path) -> str:
+    """The digest of the store version that the corpus folder ``corpus`` gives."""
+    return version_digest(builders_digest(), Scan.of(corpus).files)
 
 
 def compile_corpus(corpus: Path, *, progress: Progress = logger.info) -> Built:
@@ -113,26 +198,205 @@ def _skolemized(graph: Graph):
         yield skolem(s), p, skolem(o)
 
 
-def ingest(corpus: Path, *, store: Path | None, force: bool = False, progress: Progress = logger.info) -> IngestReport:
-    """Validate the corpus and, unless ``store`` is None (a dry run), replace the store with it.
+def ingest(corpus: Path, *, store: Path | None, force: bool = False, progress: Progress = logger.info,
+           lock_timeout: float | None = None, workers: int | None = None, meter: Meter | None = None
+           ) -> IngestReport:
+    """Validate the corpus and, unless ``store`` is None (a dry run), bring the store up to date
+    with it: nothing, incrementally, or in full (``force``; see the module's documentation).
 
-    Nothing is written unless every file, reference and shape is valid; the previous store
-    stays exactly as it was on any error.
+    Nothing is linked unless every file, reference and shape is valid; the current version stays
+    exactly as it was on any error. One ingest writes a store at a time: another one waits for it
+    at most ``lock_timeout`` seconds (``CLAIMGRAPH_INGEST_LOCK_TIMEOUT``), then fails with
+    StoreBusy (exit 2). ``workers``: processes for a full build (every core by default).
     """
+    from claimgraph.ingest import incremental
     started = time.perf_counter()
-    if corpus.is_dir() and (layout := layout_problems(corpus, max_bytes=get_settings().corpus_max_file_bytes)):
-        raise CorpusError(problems=layout)  # before the digest: a file it leaves out is not "up to date"
-    digest = corpus_digest(corpus) if corpus.is_dir() else ""
-    if store is not None and not force and is_current(store, digest):
-        progress(f"store {store} is up to date with the corpus (digest {digest})")
-        return IngestReport(0, 0, 0, digest, False, time.perf_counter() - started)
-    built = compile_corpus(corpus, progress=progress)
-    nquads = built.dataset.serialize(format="nquads", encoding="utf-8")
-    quads = nquads.count(b"\n")
-    if store is not None:
-        progress(f"writing {quads} quads to {store}")
-        replace_store(store, nquads, digest)
+    meter = meter or Meter()
+    if not corpus.is_dir():
+        raise CorpusError(f"no corpus folder at {corpus}")
+    if layout := layout_problems(corpus, max_bytes=get_settings().corpus_max_file_bytes):
+        raise CorpusError(problems=layout)  # before the digests: a file they leave out is not "up to date"
+    if store is None:
+        scan = Scan.of(corpus)
+        return full_build(scan, None, builders_digest(), progress=progress, workers=workers, meter=meter,
+                          started=started)
+    timeout = get_settings().ingest_lock_timeout if lock_timeout is None else lock_timeout
+    with VersionWriter(store, lock_timeout=timeout, progress=progress) as writer:
+        scan = Scan.of(corpus)
+        builders = builders_digest()
+        target = version_digest(builders, scan.files)
+        current = writer.current
+        if not force and current is not None and current.digest == target:
+            writer.prune()
+            progress(f"store {store} is up to date with the corpus (version {current.name})")
+            return IngestReport(0, 0, 0, target, False, time.perf_counter() - started, mode="none")
+        if not force and current is not None:
+            report = incremental.update(scan, writer, current, builders, progress=progress, started=started)
+            if report is not None:
+                return report
+        return full_build(scan, writer, builders, progress=progress, workers=workers, meter=meter, started=started)
+
+
+class _Stream(io.RawIOBase):
+    """Chunks of bytes from an iterator, read as one file (what the bulk loader reads)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks, self.pending = chunks, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        while not self.pending:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                return 0
+            self.pending = chunk
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+
+class Outcome:
+    """The problems found while compiling units, kept as the whole-graph check would report them.
+
+    A node several units add triples about (a proposition, a curator) is reported once, the first
+    unit's way, when they all add the same triples about it. When they do not (two wordings that
+    normalize to one proposition), it is *divergent*: it is checked again on all of its triples
+    together (:meth:`recheck`), and that decides."""
+
+    def __init__(self, problems: list[Problem] | None = None) -> None:
+        self.problems = list(problems or [])
+        self.shapes: dict[str, list[Problem]] = {}
+        self.slugs: dict[str, str] = {}  # article slug -> the first file with it
+        self.names: dict[str, str] = {}  # article file -> its name in messages
+        self.shared: dict[str, str] = {}  # shared subject -> digest of the first unit's triples about it
+        self.divergent: dict[str, tuple[str, int | None, str]] = {}  # -> an origin
+        self.claims: dict[str, set[str]] = {}  # article slug -> its claim ids (of the first file with it)
+        self.deferred: list[TextRef] = []  # references to other articles' texts, to check at the end
+
+    def add(self, unit: ArticleUnit) -> None:
+        self.problems.extend(unit.problems)
+        for node, problems in unit.shape_problems.items():
+            self.shapes.setdefault(node, problems)
+        for subject, contribution in unit.subjects.items():
+            first = self.shared.setdefault(subject, contribution)
+            if first != contribution and subject not in self.divergent:
+                self.divergent[subject] = unit.origins.get(subject, (unit.name, None, ""))
+        if unit.slug is not None:
+            first = self.slugs.setdefault(unit.slug, unit.path)
+            if first != unit.path:
+                self.problems.append(Problem(f"article slug {unit.slug!r} is also used by "
+                                             f"{self.names.get(first, first)}", unit.name, unit.slug_line,
+                                             "article.slug"))
+            else:
+                self.claims[unit.slug] = set(unit.claim_ids)
+            self.names.setdefault(unit.path, unit.name)
+        self.deferred.extend(unit.deferred)
+
+    def check_texts(self, elsewhere: Callable[[str, str | None], bool] = lambda article, claim: False) -> list[TextRef]:
+        """Check the references to other articles' texts against the articles compiled here, and
+        ``elsewhere`` (the articles an incremental ingest keeps) for the others; a reference that
+        names nothing is a problem where it is written. Returns the references that name nothing."""
+        missing = [ref for ref in self.deferred if not self.has_text(ref.article, ref.claim, elsewhere)]
+        self.problems.extend(ref.problem for ref in missing)
+        return missing
+
+    def has_text(self, article: str, claim: str | None,
+                 elsewhere: Callable[[str, str | None], bool] = lambda article, claim: False) -> bool:
+        ids = self.claims.get(article)
+        if ids is None:
+            return elsewhere(article, claim)
+        return claim is None or claim in ids
+
+    def recheck(self, checker: UnitChecker, shared_nquads: bytes) -> None:
+        """Check the divergent nodes again on all their shared triples (``shared_nquads``)."""
+        if not self.divergent:
+            return
+        origins = {URIRef(s): o for s, o in self.divergent.items()}
+        found = checker.check(triples_of(shared_nquads), origins)
+        for subject in self.divergent:
+            self.shapes[subject] = found.get(URIRef(subject), [])
+
+    def raise_any(self) -> None:
+        if self.problems:
+            raise CorpusError(problems=self.problems)
+        found = [p for ps in self.shapes.values() for p in ps]
+        if found:
+            raise ShapeViolation(problems=sorted(found, key=lambda p: (p.file or "", p.line or 0, p.message)))
+
+
+def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progress: Progress, workers: int | None,
+               meter: Meter, started: float) -> IngestReport:
+    """Compile every article (on every core) and stream the quads into a new version's bulk
+    loader; link it if everything is valid. With no ``writer``, a dry run."""
+    context = UnitContext.from_corpus(scan.root, scan.registry)
+    outcome = Outcome(context.registry_check())
+    if not scan.articles:
+        outcome.problems.append(Problem("no YAML files in articles/ (expected articles/*.yaml)", "corpus/articles"))
+    paths = list(scan.articles.values())
+    progress(f"read {len(context.registry.entries)} registry entries; compiling {len(paths)} article files")
+    build: VersionBuild | None = writer.new_version() if writer is not None else None
+    manifest = Manifest.create(build.meta) if build is not None else None
+    files = dict(scan.registry_files())
+    totals = {"articles": 0, "claims": 0}
+
+    def chunks() -> Iterator[bytes]:
+        yield ontology_nquads()
+        yield context.registry_nquads()
+        meter.start(len(paths))
+        for unit in compile_articles(scan.root, paths, scan.registry, workers=workers, context=context):
+            outcome.add(unit)
+            totals["articles"] += 1
+            totals["claims"] += unit.claims
+            meter.advance(1, unit.claims)
+            files[unit.path] = unit.digest
+            if manifest is not None and unit.ok and unit.slug is not None and outcome.slugs[unit.slug] == unit.path:
+                manifest.put_article(unit.path, unit.digest, unit.slug, unit.graph or "", unit.claims, unit.shared,
+                                     unit.subjects, unit.uses)
+            yield unit.nquads + unit.shared
+        meter.close()
+
+    scratch = tempfile.TemporaryDirectory(prefix="claimgraph-check-") if build is None else None
+    try:
+        store = build.store() if build is not None else ox.Store(scratch.name)  # type: ignore[union-attr]
+        store.bulk_load(io.BufferedReader(_Stream(chunks()), 1 << 20), format=ox.RdfFormat.N_QUADS)
+        if outcome.divergent:
+            shared = ox.NamedNode(str(iris.SHARED_GRAPH))
+            quads = [q for s in outcome.divergent for q in store.quads_for_pattern(ox.NamedNode(s), None, None, shared)]
+            outcome.recheck(context.checker, ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
+        del store
+        outcome.check_texts()
+        outcome.raise_any()
+    except BaseException:
+        if manifest is not None:
+            manifest.close(save=False)
+        if build is not None:
+            build.abort()
+        raise
+    finally:
+        if scratch is not None:
+            gc.collect()
+            scratch.cleanup()
+    if build is None or manifest is None:
+        return _report(totals, 0, version_digest(builders, files), False, started, progress)
+    quads = len(build.store())
+    target = version_digest(builders, files)
+    for path, file_digest in scan.registry_files().items():
+        manifest.set_file(path, file_digest)
+    manifest.set_info(builders=builders, corpus=target)
+    manifest.close()
+    context.save(build.meta, context_key(scan, builders))
+    progress(f"writing {quads} quads to {writer.store if writer else ''}")
+    build.commit(target)
+    return _report(totals, quads, target, True, started, progress, rebuilt=totals["articles"])
+
+
+def _report(totals: dict[str, int], quads: int, digest: str, written: bool, started: float, progress: Progress,
+            **extra: int | str) -> IngestReport:
     seconds = time.perf_counter() - started
-    progress(f"{'checked' if store is None else 'ingested'} {built.article_count} articles, "
-             f"{built.claim_count} claims, {quads} quads in {seconds:.1f} s")
-    return IngestReport(built.article_count, built.claim_count, quads, digest, store is not None, seconds)
+    progress(f"{'ingested' if written else 'checked'} {totals['articles']} articles, {totals['claims']} claims"
+             + (f", {quads} quads" if written else "") + f" in {seconds:.1f} s"
+             + (f" ({totals['claims'] / seconds:,.0f} claims/s)" if seconds > 0 and totals["claims"] else ""))
+    return IngestReport(totals["articles"], totals["claims"], quads, digest, written, seconds, **extra)  # type: ignore[arg-type]

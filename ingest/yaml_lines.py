@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from claimgraph.ingest.files import read_text
+from claimgraph.ingest.files import decode, read_text
 from claimgraph.ontology.errors import CorpusError
 from claimgraph.queries.settings import get_settings
 
@@ -281,6 +281,11 @@ def load_file(path: Path, *, display: str | None = None) -> Any:
     parse one YAML file."""
     name = display or str(path)
     return load_text(read_text(path, name, max_bytes=get_settings().corpus_max_file_bytes), name)
+
+
+def load_bytes(data: bytes, name: str) -> Any:
+    """Parse the bytes of one YAML file already read (:func:`claimgraph.ingest.files.read_bytes`)."""
+    return load_text(decode(data, name), name)
 
 
 def line_of(doc: Any, loc: Sequence[Any]) -> int | None:

@@ -117,6 +117,10 @@ class StoreMissing(BackendError):
     """No store at the configured location: run `claimgraph ingest` first."""
 
 
+class StoreBusy(BackendError):
+    """Another ingest holds the store's writers' lock past the time allowed to wait for it."""
+
+
 class QueryTimeout(BackendError):
     """A query ran past its time limit and was stopped."""
 

@@ -18,9 +18,6 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-
-import pyshacl
 from rdflib import RDF, RDFS, Dataset, Graph, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
@@ -75,13 +72,16 @@ def hoist_targets(shapes: Graph) -> Graph:
     return out
 
 
-@lru_cache(maxsize=1)
+_parsed: dict[str, Graph] = {}
+
+
 def shapes_graph() -> Graph:
     """The data shapes, targets hoisted (parsed once; do not modify)."""
-    return hoist_targets(Graph().parse(SHAPES, format="turtle"))
+    if "shapes" not in _parsed:
+        _parsed["shapes"] = hoist_targets(Graph().parse(SHAPES, format="turtle"))
+    return _parsed["shapes"]
 
 
-@lru_cache(maxsize=1)
 def ontology_graph() -> Graph:
     """What the shapes need of the ontology (parsed once; do not modify): the class hierarchy and
     the types of its named individuals, which is what ``sh:class`` reads.
@@ -90,12 +90,29 @@ def ontology_graph() -> Graph:
     ontology graph into the data, following links, and the SKOS links between the controlled
     values (``skos:broader``, ``skos:inScheme``, ``skos:hasTopConcept``) make that clone explode.
     """
-    full = Graph().parse(SOURCE, format="turtle")
-    reduced = Graph()
-    for triple in full:
-        if triple[1] in (RDF.type, RDFS.subClassOf) and all(isinstance(n, URIRef) for n in triple):
-            reduced.add(triple)
-    return reduced
+    if "ontology" not in _parsed:
+        reduced = Graph()
+        for triple in Graph().parse(SOURCE, format="turtle"):
+            if triple[1] in (RDF.type, RDFS.subClassOf) and all(isinstance(n, URIRef) for n in triple):
+                reduced.add(triple)
+        _parsed["ontology"] = reduced
+    return _parsed["ontology"]
+
+
+def parsed_triples() -> dict[str, list]:
+    """The shapes (hoisted) and the ontology as parsed, to hand to :func:`preload` in another run."""
+    return {"shapes": list(shapes_graph()), "ontology": list(ontology_graph())}
+
+
+def preload(triples: dict[str, list]) -> None:
+    """Use the triples of an earlier :func:`parsed_triples` (of the same files) instead of parsing
+    them again: parsing the Turtle costs an incremental ingest more than its own work."""
+    for name, found in triples.items():
+        if name not in _parsed:
+            graph = Graph()
+            for triple in found:
+                graph.add(triple)
+            _parsed[name] = graph
 
 
 class Validator:
@@ -105,8 +122,9 @@ class Validator:
         self.shapes = shapes if shapes is not None else shapes_graph()
         self.ontology = ontology if ontology is not None else ontology_graph()
 
-    def validate(self, data: Graph | Dataset) -> ShaclReport:
-        """Validate ``data`` (a graph, or a dataset whose named graphs are merged)."""
+    def validate(self, data: Graph | Dataset, *, focus: list[Node] | None = None) -> ShaclReport:
+        """Validate ``data`` (a graph, or a dataset whose named graphs are merged); with ``focus``,
+        only those focus nodes (IRIs) are validated, their values read from all of ``data``."""
         # One plain triple graph holding the data and the ontology (for sh:class over subclasses):
         # passing the ontology separately would make pySHACL clone the whole data graph to mix it in.
         union = Graph()
@@ -116,8 +134,13 @@ class Validator:
             union.add(triple)
         for triple in self.ontology:
             union.add(triple)
+        if focus is not None and not focus:
+            return ShaclReport(True, [], "no focus node")
+        import pyshacl  # imported when used: ingestion validates with the compiled shapes
+
         conforms, results_graph, text = pyshacl.validate(
-            union, shacl_graph=self.shapes, inference="none", abort_on_first=False, allow_warnings=True)
+            union, shacl_graph=self.shapes, inference="none", abort_on_first=False, allow_warnings=True,
+            focus_nodes=focus)
         results = [
             ShapeResult(
                 focus=results_graph.value(r, SH.focusNode),

@@ -40,14 +40,18 @@ the named graphs (one named graph per article). A query with ``FROM``/``FROM NAM
 dataset it names; protocol ``default-graph-uri``/``named-graph-uri`` override both. Relative IRIs
 are resolved against ``base_iri``.
 
-A worker on the embedded store sees the store as it was when the worker opened it. After a
-re-ingest, build a new sandbox (the API asks for its sandbox per request, so it can swap one in)
-and close the old. The graphs a worker allows are looked up again every
-:data:`GRAPHS_TTL_S` seconds (publishing may add graphs to a server).
+A worker holds one version of the store at a time and follows new ones: a request may name the
+store version it is pinned to (``version``; the API passes the one its request pinned, so
+``/sparql`` and ``/questions`` answer from the same version), and the worker answers from that
+version; an idle worker moves to the newest version every :data:`IDLE_REFRESH_S` seconds, letting
+go of the old one (``docs/decisions/0018-store-lifecycle.md``). Either way it opens the version
+through :func:`open_store`. The graphs a worker allows are looked up again every
+:data:`GRAPHS_TTL_S` seconds, or when its version changes (publishing may add graphs to a server).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -86,6 +90,8 @@ _WORKER_RECURSION_LIMIT = 50_000
 _MIB = 1024 * 1024
 #: Seconds a worker trusts its list of the store's graphs (publishing may add graphs to a server).
 GRAPHS_TTL_S = 30.0
+#: Seconds between an idle worker's checks for a new store version.
+IDLE_REFRESH_S = 1.0
 #: The engine aborts its process when an allocation fails (Rust's default): the worker's exit code.
 _ABORTED = -signal.SIGABRT
 
@@ -103,6 +109,7 @@ class _Request:
     max_rows: int = 0
     max_bytes: int | None = None
     check_only: bool = False
+    version: str | None = None  # the store version to answer from (None: the newest)
 
 
 class QuerySandbox:
@@ -151,6 +158,7 @@ class QuerySandbox:
         named_graph_uris: Sequence[str] = (),
         base_iri: str | None = None,
         client: str = "",
+        version: str | None = None,
     ) -> RawAnswer:
         """Check ``query``, run it and write its answer, in one worker within one time budget.
 
@@ -163,7 +171,7 @@ class QuerySandbox:
         chosen = (tuple((form, media_type) for form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"))
                   if isinstance(media_type, str) else tuple(media_type.items()))
         request = _Request(query, max_length, tuple(default_graph_uris), tuple(named_graph_uris), base_iri,
-                           chosen, self.max_rows, self.max_bytes)
+                           chosen, self.max_rows, self.max_bytes, version=version)
         answer: RawAnswer = self._call(request, client)
         return answer
 
@@ -176,10 +184,11 @@ class QuerySandbox:
         named_graph_uris: Sequence[str] = (),
         base_iri: str | None = None,
         client: str = "",
+        version: str | None = None,
     ) -> QueryInfo:
         """Only check ``query`` with :func:`inspect_query` in a worker, allowing the store's graphs."""
         request = _Request(query, max_length, tuple(default_graph_uris), tuple(named_graph_uris), base_iri,
-                           check_only=True)
+                           check_only=True, version=version)
         info: QueryInfo = self._call(request, client)
         return info
 
@@ -356,28 +365,54 @@ def _address_space() -> int:
     return 0
 
 
+def _held(opener: Callable[[], Backend], version: str | None = None) -> Backend:
+    """The store held on one version (the newest, or ``version``): a worker switches versions
+    only through :func:`open_store`."""
+    return opener().pin(version)
+
+
+def _switch(old: Backend, new: Backend) -> Backend:
+    """Answer from ``new`` from now on, and let go of ``old`` at once: objects of an earlier
+    request (a parser's cached frames) may hold it, and would keep its version from being pruned."""
+    old.close()
+    return new
+
+
 def _serve(conn: Connection, opener: Callable[[], Backend], memory_mb: int | None) -> None:
     try:
-        store = open_store(opener, memory_mb)
+        store = open_store(functools.partial(_held, opener), memory_mb)
     except Exception as exc:  # noqa: BLE001 - reported to the parent
         conn.send(("fatal", str(exc)))
         return
     conn.send(("ready", None))
-    known: list[Any] = [float("-inf"), set()]  # when the graphs were listed, and which
+    known: list[Any] = [float("-inf"), set(), None]  # when the graphs were listed, which, of which version
 
     def store_graphs() -> set[str]:
-        if time.monotonic() - known[0] > GRAPHS_TTL_S:
-            known[:] = [time.monotonic(), {g.value for g in store.graphs() if isinstance(g, ox.NamedNode)}]
+        if time.monotonic() - known[0] > GRAPHS_TTL_S or known[2] != store.version():
+            known[:] = [time.monotonic(), {g.value for g in store.graphs() if isinstance(g, ox.NamedNode)},
+                        store.version()]
         return known[1]
 
     while True:
         try:
+            while not conn.poll(IDLE_REFRESH_S):
+                if store.stale():  # a new version is linked: let go of the old one
+                    try:
+                        store = _switch(store, open_store(functools.partial(_held, opener), memory_mb))
+                    except ClaimgraphError as exc:
+                        log.warning("a /sparql worker could not open the new store version: %s", exc)
             request = conn.recv()
         except (EOFError, OSError):  # the parent went away
             return
         if request is None:
             return
         try:
+            if request.version is not None and request.version != store.version():
+                try:
+                    store = _switch(store, open_store(functools.partial(_held, opener, request.version), memory_mb))
+                except ClaimgraphError as exc:
+                    conn.send(("error", (type(exc).__name__, str(exc))))
+                    continue
             conn.send(_answer(store, store_graphs, request))
         except MemoryError:
             # Past the memory limit: say so, and exit so that the parent starts a fresh worker.

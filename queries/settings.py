@@ -20,6 +20,7 @@ The command line, the API, ingestion and publishing all take their defaults from
 | ``CLAIMGRAPH_SPARQL_MAX_REQUESTS`` | `/sparql` requests in flight from all clients | ``64`` |
 | ``CLAIMGRAPH_SPARQL_QUEUE_TIMEOUT`` | seconds a `/sparql` query may wait for a free worker | ``5`` |
 | ``CLAIMGRAPH_PUBLISH_TIMEOUT`` | seconds each request of ``claimgraph publish`` may take | ``120`` |
+| ``CLAIMGRAPH_INGEST_LOCK_TIMEOUT`` | seconds an ingest waits for another one writing the same store, then fails (exit 2) | ``600`` |
 | ``CLAIMGRAPH_DOCS_DIR`` | where ``make docs`` writes the ontology documentation, and the API looks for it | ``build/docs`` |
 | ``CLAIMGRAPH_BASE_URL`` | the deployment's URL that ``https://w3id.org/claimgraph/`` maps to in pages and ``Link`` headers (e.g. ``https://claims.example.org/``) | unset: links relative to the server |
 | ``CLAIMGRAPH_CORS_ORIGINS`` | origins allowed to call the API from a browser, comma-separated; ``*`` any; ``none`` switches CORS off | ``*`` |
@@ -83,6 +84,7 @@ class Settings(BaseSettings):
     sparql_queue_timeout: float = Field(5.0, ge=0)
     publish_timeout: float = Field(120.0, gt=0)
     docs_dir: Path = Path("build/docs")
+    ingest_lock_timeout: float = Field(600.0, ge=0)
     base_url: str | None = None
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ("*",)
     cache_max_age: int = Field(60, ge=0)

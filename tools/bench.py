@@ -28,6 +28,7 @@ import logging
 import os
 import platform
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -384,6 +385,154 @@ def bench_size(size: int, seed: int, repeat: int, workdir: Path, backends: list[
     return result
 
 
+# -- ingestion -----------------------------------------------------------------------------------
+
+
+def _tree_rss_kib(pid: int) -> int:
+    """The resident memory of a process and all its descendants, KiB (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        child = int(entry.name)
+        children.setdefault(int(fields.get("PPid", "0").strip() or 0), []).append(child)
+        rss[child] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += rss.get(current, 0)
+        todo.extend(children.get(current, []))
+    return total
+
+
+def run_ingest(corpus: Path, store: Path, *extra: str) -> dict[str, Any]:
+    """``claimgraph ingest`` as a separate process, as an operator runs it: wall time, CPU time
+    (with its worker processes), the peak resident memory of the process tree, what it did."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with tempfile.TemporaryFile("w+") as err_file:
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "claimgraph.api.cli", "ingest", str(corpus), "--store",
+                                    str(store), *extra], stdout=subprocess.DEVNULL, stderr=err_file, text=True)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _tree_rss_kib(process.pid))
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        err_file.seek(0)
+        err = err_file.read()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if process.returncode != 0:
+        raise RuntimeError(f"claimgraph ingest exited {process.returncode}: {err[-500:]}")
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"seconds": seconds, "peak_rss_mib": peak / 1024, "cpu_s": cpu,
+            "log": err.strip().splitlines()[-1] if err.strip() else ""}
+
+
+def _floor_bulk_load(store: Path, workdir: Path) -> float:
+    """The engine's own time for the same quads: pyoxigraph's bulk loader into an empty store,
+    from one N-Quads file of everything the store holds."""
+    import pyoxigraph as ox
+    dump = workdir / "floor.nq"
+    EmbeddedBackend(store).dump(dump)
+    target = workdir / "floor-store"
+    shutil.rmtree(target, ignore_errors=True)
+    started = time.perf_counter()
+    db = ox.Store(str(target))
+    db.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+    db.flush()
+    seconds = time.perf_counter() - started
+    del db
+    shutil.rmtree(target, ignore_errors=True)
+    dump.unlink()
+    return seconds
+
+
+def _startup_floor(repeat: int = 5) -> float:
+    """What any `claimgraph` command costs before it does anything: the interpreter and imports."""
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import claimgraph.ingest.pipeline, claimgraph.api.cli"], check=True)
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
+
+
+def bench_ingest(size: int, seed: int, workdir: Path, repeat: int = 5) -> dict[str, Any]:
+    """Full ingest claims/s and peak memory, then one 50-claim article added, edited and deleted
+    incrementally (``repeat`` times each), each run as its own `claimgraph ingest` process."""
+    from tools.synthetic import write_corpus
+    corpus, store = workdir / f"ingest-corpus-{size}-seed{seed}", workdir / f"ingest-store-{size}-seed{seed}" / "store"
+    if not (corpus / "articles").is_dir():
+        write_corpus(corpus, claims=size, seed=seed)
+    for leftover in corpus.glob("articles/bench-*.yaml"):
+        leftover.unlink()
+    shutil.rmtree(store.parent, ignore_errors=True)
+    log(f"{size} claims: full ingest (claimgraph ingest --force, every core)")
+    full = run_ingest(corpus, store, "--force")
+    full["claims_per_s"] = size / full["seconds"]
+    log(f"  {full['seconds']:.1f} s, {full['claims_per_s']:,.0f} claims/s, {full['cpu_s']:.1f} CPU-s, "
+        f"peak RSS {full['peak_rss_mib']:,.0f} MiB")
+    result: dict[str, Any] = {"size": size, "seed": seed, "full": full, "machine": machine(),
+                              "load": os.getloadavg()}
+    result["floor_bulk_load_s"] = _floor_bulk_load(store, workdir)
+    result["startup_s"] = _startup_floor()
+    articles = sorted((corpus / "articles").glob("*.yaml"))
+    source = articles[len(articles) // 2]
+    text = source.read_text(encoding="utf-8")
+    slug = re.search(r"^\s*slug:\s*(\S+)", text, re.M)[1]
+    added = corpus / "articles" / "bench-added.yaml"
+    changes: dict[str, list[dict[str, Any]]] = {"add": [], "edit": [], "delete": []}
+    for i in range(repeat):
+        added.write_text(text.replace(f"slug: {slug}", "slug: bench-added", 1), encoding="utf-8")
+        changes["add"].append(run_ingest(corpus, store))
+        edited = added.read_text(encoding="utf-8").replace("paragraph: 1\n", f"paragraph: {100 + i}\n", 1)
+        added.write_text(edited, encoding="utf-8")
+        changes["edit"].append(run_ingest(corpus, store))
+        added.unlink()
+        changes["delete"].append(run_ingest(corpus, store))
+    result["change"] = {kind: {"median_s": statistics.median(r["seconds"] for r in runs),
+                               "max_s": max(r["seconds"] for r in runs),
+                               "peak_rss_mib": max(r["peak_rss_mib"] for r in runs), "log": runs[-1]["log"]}
+                        for kind, runs in changes.items()}
+    for kind, m in result["change"].items():
+        log(f"  one article {kind}: median {m['median_s']:.2f} s (max {m['max_s']:.2f}), "
+            f"peak RSS {m['peak_rss_mib']:,.0f} MiB")
+    (workdir / f"ingest-{size}-seed{seed}.json").write_text(json.dumps(result, indent=1))
+    return result
+
+
+def ingest_markdown(results: list[dict[str, Any]]) -> list[str]:
+    """The ingestion section of the report."""
+    if not results:
+        return []
+    lines = ["## Ingestion", "",
+             "Each figure is one `claimgraph ingest` process, as an operator runs it (`--force` for the full "
+             "ingest, on every core; the changes are incremental). *Floor*: pyoxigraph's bulk loader alone, "
+             "loading the same quads from one N-Quads file into an empty store; *start-up*: the interpreter "
+             "and the imports every `claimgraph` command pays. Peak RSS is the process with its workers. "
+             f"Load average of the machine when measured (other work running): "
+             + ", ".join(f"{r['size']:,}: {r['load'][0]:.1f}" for r in results) + ".", "",
+             "| claims | full ingest | claims/s | CPU time | peak RSS | floor (bulk load) | add one 50-claim "
+             "article | edit it | delete it | peak RSS (change) | start-up |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in results:
+        c = r["change"]
+        lines.append(
+            f"| {r['size']:,} | {r['full']['seconds']:.1f} s | {r['full']['claims_per_s']:,.0f} | "
+            f"{r['full']['cpu_s']:.0f} s | "
+            f"{r['full']['peak_rss_mib']:,.0f} MiB | {r['floor_bulk_load_s']:.1f} s | "
+            f"{c['add']['median_s']:.2f} s | {c['edit']['median_s']:.2f} s | {c['delete']['median_s']:.2f} s | "
+            f"{max(m['peak_rss_mib'] for m in c.values()):,.0f} MiB | {r['startup_s']:.2f} s |")
+    lines.append("")
+    return lines
+
+
 # -- the report ---------------------------------------------------------------------------------
 
 
@@ -400,7 +549,8 @@ def _cell(m: dict[str, Any] | None) -> str:
     return f"{m['median']:.2f} / {m['p95']:.2f}"
 
 
-def markdown(results: list[dict[str, Any]], repeat: int, timeout_s: float = QUERY_TIMEOUT_S) -> str:
+def markdown(results: list[dict[str, Any]], repeat: int, timeout_s: float = QUERY_TIMEOUT_S,
+             ingests: list[dict[str, Any]] | None = None) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -416,6 +566,7 @@ def markdown(results: list[dict[str, Any]], repeat: int, timeout_s: float = QUER
         "holds an answer that differs from the embedded store's.",
         "",
     ]
+    lines += ingest_markdown(ingests or [])
     for r in results:
         lines += [f"## {r['size']:,} claims ({r['quads']:,} quads)", ""]
         reused = f" (store reused from {r['date']})" if r.get("reused") else ""
@@ -490,6 +641,11 @@ def main(argv: list[str] | None = None) -> int:
                              "default) or by `oxigraph load` with the server stopped (faster)")
     parser.add_argument("--keep-store", action="store_true",
                         help="reuse a store in --workdir even if the ingestion code or ontology changed since")
+    parser.add_argument("--ingest-only", action="store_true",
+                        help="only the ingestion benchmark (full ingest, one-article changes, peak memory)")
+    parser.add_argument("--no-ingest", action="store_true", help="skip the ingestion benchmark")
+    parser.add_argument("--changes", type=int, default=5,
+                        help="times each one-article change (add, edit, delete) is measured (default 5)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="claimgraph-bench-"))
@@ -497,14 +653,17 @@ def main(argv: list[str] | None = None) -> int:
     workdir = workdir.resolve()
     backends = [name for name in BACKENDS if name in args.backends]
     try:
-        results = [bench_size(size, size if args.seed is None else args.seed, args.repeat, workdir, backends,
-                              args.questions, args.timeout, args.keep_store, args.oxigraph_publish)
-                   for size in args.sizes]
+        ingests = [] if args.no_ingest else [
+            bench_ingest(size, size if args.seed is None else args.seed, workdir, args.changes) for size in args.sizes]
+        results = [] if args.ingest_only else [
+            bench_size(size, size if args.seed is None else args.seed, args.repeat, workdir, backends,
+                       args.questions, args.timeout, args.keep_store, args.oxigraph_publish)
+            for size in args.sizes]
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     from tools.load import keep_section
-    text = markdown(results, args.repeat, args.timeout)
+    text = markdown(results, args.repeat, args.timeout, ingests)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(keep_section(args.out, text), encoding="utf-8")  # tools/load.py writes its own section
     print(text)

@@ -20,6 +20,7 @@ from typing import Any
 import pyoxigraph as ox
 from fastapi import Request
 
+from claimgraph.api.deps import get_backend
 from claimgraph.api.web.render import Column, Links, Page, Table, first_label, iri_label, page_params, sliced
 from claimgraph.api.web.views import (CLAIM_COLUMNS, TIMELINE_COLUMNS, _claim_rows, article_name, timeline_data,
                                       timeline_rows, who)
@@ -100,7 +101,7 @@ def page(request: Request, iri: str, path: str, outgoing: list[dict[str, Any]], 
 def _claims_table(request: Request, links: Links, result: Page, question: str, caption: str, **params: Any
                   ) -> dict[str, Any]:
     offset, limit = page_params(request, "", 25)
-    answer = ask(question, {**params, "limit": limit, "offset": offset}, request.app.state.backend).as_json()
+    answer = ask(question, {**params, "limit": limit, "offset": offset}, get_backend(request)).as_json()
     result.add(Table("claims", caption, CLAIM_COLUMNS, _claim_rows(links, answer["results"]), total=answer["total"],
                      offset=offset, limit=limit))
     return answer
@@ -108,11 +109,11 @@ def _claims_table(request: Request, links: Links, result: Page, question: str, c
 
 def _claim(request: Request, links: Links, iri: str, result: Page) -> None:
     """The claim as every claim question shows it: chain, evidence, article, certainty, confidence."""
-    found = lookup([iri], request.app.state.backend).get(iri, [])
+    found = lookup([iri], get_backend(request)).get(iri, [])
     if not found or found[0]["facet"] != "claim":
         return
     record, rows = fold_claims(found)[iri]
-    describe(record, actors(actor_slugs(found), request.app.state.backend))
+    describe(record, actors(actor_slugs(found), get_backend(request)))
     first = record["root"]["as"]  # the first voice: the article's author, or its outlet
     chain = [{**link, "href": links.entity("actor", link["slug"]), "who": who(link)} for link in record["chain"]]
     answers = sorted({(r["linkProperty"], r["answered"]) for r in rows if r.get("answered")})
@@ -168,7 +169,7 @@ def _event(request: Request, links: Links, slug: str, result: Page) -> None:
 def _actor(request: Request, links: Links, slug: str, result: Page, *, is_outlet: bool) -> None:
     _claims_table(request, links, result, "speaker", "What this actor (or one of its parts) said", actor=slug)
     if is_outlet:
-        answer = ask("outlet", {"outlet": slug, "limit": 1}, request.app.state.backend).as_json()
+        answer = ask("outlet", {"outlet": slug, "limit": 1}, get_backend(request)).as_json()
         result.add(Table("quotes", "Whom this outlet quotes", (
             Column("speaker", "Speaker", "href"), Column("claims", "As original speaker", numeric=True),
             Column("relayed", "As a relay", numeric=True)),

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from claimgraph.api.deps import get_backend
 from claimgraph.api.negotiation import choose
 from claimgraph.api.web.render import Page, respond
 from claimgraph.queries.catalog import catalog
@@ -46,4 +47,4 @@ def editor(request: Request) -> Response | None:
         return None
     base = request.app.state.settings.base_url
     return respond(request, Page("sparql.html", "SPARQL editor", {
-        "examples": examples(request.app.state.backend), "endpoint": (base + "sparql") if base else None}))
+        "examples": examples(get_backend(request)), "endpoint": (base + "sparql") if base else None}))

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import escape
 
+from claimgraph.api.deps import get_backend
 from claimgraph.api.errors import status_for
 from claimgraph.api.web.render import Column, Links, Page, Table, page_params, respond, sliced
 from claimgraph.ontology import iris
@@ -41,7 +42,7 @@ def _links(request: Request) -> Links:
 
 def _answer(request: Request, name: str, **params: Any) -> dict[str, Any]:
     """The JSON answer of a question, as ``GET /questions/NAME`` gives it."""
-    return ask(name, {k: v for k, v in params.items() if v not in (None, "")}, request.app.state.backend).as_json()
+    return ask(name, {k: v for k, v in params.items() if v not in (None, "")}, get_backend(request)).as_json()
 
 
 def view(fn: Callable[..., Page]) -> Callable[..., Response]:
@@ -178,7 +179,7 @@ def attributions(request: Request) -> Page:
 
 def _label_of(request: Request, slug: str, kind: str) -> str:
     """The label of an entity by its slug (its resource's rdfs:label)."""
-    rows = resource_rows("resource", request.app.state.backend, {"resource": str(iris.entity(kind, slug))})  # type: ignore[arg-type]
+    rows = resource_rows("resource", get_backend(request), {"resource": str(iris.entity(kind, slug))})  # type: ignore[arg-type]
     return next((r["value"] for r in rows if r["property"].endswith("#label")), slug)
 
 

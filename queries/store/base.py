@@ -18,7 +18,8 @@ What the interface offers:
 * **writes** where the implementation allows them (:meth:`replace_graph`, :meth:`drop_graph`,
   :meth:`bulk_load`), :class:`~claimgraph.ontology.errors.WritesNotSupported` where not;
 * **version**: an identity that changes whenever what the store holds changes, for caches and
-  ETags, or None when the store cannot tell cheaply (see :meth:`Backend.version`);
+  ETags, or None when the store cannot tell cheaply (see :meth:`Backend.version`); **pin**: the
+  store held on one version for one request (:meth:`Backend.pin`);
 * **opener**: how to open the same store again in another process (the sandbox's workers).
 
 The default graph is the union of the named graphs on every implementation (one named graph per
@@ -146,6 +147,20 @@ class Backend(ABC):
     def version(self) -> str | None:
         """What the store holds, as a short text that changes whenever that changes; None when
         the store cannot tell cheaply (a cache must then not keep its answers)."""
+
+    def pin(self, version: str | None = None) -> Backend:
+        """This store held on one version for the life of the returned backend (the current
+        version, or ``version`` when given), so that everything one request asks sees the same
+        store. A store without versions (a server) returns itself."""
+        return self
+
+    def stale(self) -> bool:
+        """Whether a newer version than the one this backend holds is linked (never, on a store
+        without versions)."""
+        return False
+
+    def refresh(self) -> None:  # noqa: B027 - nothing to follow on a store without versions
+        """Follow the store to its newest version now (a backend otherwise does on its next call)."""
 
     @abstractmethod
     def describe(self) -> dict[str, Any]:

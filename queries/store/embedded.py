@@ -4,17 +4,22 @@ Named questions call :meth:`EmbeddedBackend.select` with the question's text and
 as RDF terms; they are handed to Oxigraph as substitutions, so a value can never change the
 query's structure. The store is opened read-only: ingestion replaces it whole, as a new version
 folder behind the store's link (:mod:`claimgraph.queries.store.versions`), and this backend's
-:meth:`~EmbeddedBackend.version` is the name of that folder. The link is resolved once, when the
-backend opens, and the version folder it named is what the backend opens: what it reads and the
-version it reports are the same even if ingestion swaps the link meanwhile (a new backend reads
-the new version). Why Oxigraph embedded is the default:
-``docs/decisions/0001-embedded-oxigraph-default.md``.
+:meth:`~EmbeddedBackend.version` is the name of that folder. Why Oxigraph embedded is the
+default: ``docs/decisions/0001-embedded-oxigraph-default.md``.
+
+**Following new versions.** The backend follows the store's link: before each call it reads the
+link (one ``readlink``) and, when ingestion has linked a new version, opens it and lets the old
+one go. :meth:`EmbeddedBackend.pin` gives a backend held on one version for its whole life, so
+that everything one request asks sees the same store; the API pins one per request. Each open
+version is held under a reader's lease (:class:`~claimgraph.queries.store.versions.Lease`), so
+ingestion never prunes a version that a reader still has open
+(``docs/decisions/0015-store-lifecycle.md``).
 """
 
 from __future__ import annotations
 
 import functools
-import os
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,44 +31,109 @@ from claimgraph.queries.store import formats, versions
 from claimgraph.queries.store.base import Backend, GraphName, QueryDataset, QueryForm, RawAnswer, Term
 
 
-def open_read_only(path: Path) -> tuple[ox.Store, Path, str | None]:
-    """The store at ``path`` opened read-only, the folder opened and its version: when ``path``
-    is a store link, the version folder it points at (resolved once) and that folder's name; a
-    plain folder has no version. StoreMissing (exit 2) when there is no store."""
+def open_read_only(path: Path) -> ox.Store:
+    """The store at ``path``, read-only; StoreMissing (exit 2) when there is none."""
     path = Path(path)
-    folder = Path(os.path.realpath(path))
-    if not folder.is_dir():
+    if not path.is_dir():
         raise StoreMissing(f"no store at {path}: run `claimgraph ingest` (or `make serve`) first")
     try:
-        store = ox.Store.read_only(str(folder))
+        return ox.Store.read_only(str(path))
     except OSError as exc:
         raise StoreMissing(f"cannot open the store at {path}: {exc}") from exc
-    return store, folder, folder.name if path.is_symlink() else None
+
+
+class _Opened:
+    """One version of the store, open read-only under its lease; both go when it is collected."""
+
+    __slots__ = ("store", "name", "link_target", "lease", "__weakref__")
+
+    def __init__(self, store: ox.Store, name: str | None, link_target: str | None,
+                 lease: versions.Lease | None = None) -> None:
+        self.store, self.name, self.link_target, self.lease = store, name, link_target, lease
+
+    @classmethod
+    def at(cls, path: Path, name: str | None = None) -> _Opened:
+        """The version ``name`` of the store at ``path``, or the one its link points at; a plain
+        folder (not a versioned store) as it is."""
+        if versions.target(path) is None:
+            return cls(open_read_only(path), None, None)  # a plain folder: nothing says when it changes
+        version, lease, store = versions.open_version(path, name)
+        return cls(store, version.name, version.name, lease)
 
 
 class EmbeddedBackend(Backend):
-    """The embedded Oxigraph store on disk, opened read-only (ingestion replaces it whole)."""
+    """The embedded Oxigraph store on disk, opened read-only, following the versions that
+    ingestion links (or held on one version: :meth:`pin`)."""
 
     def __init__(self, path: Path) -> None:
         self.path: Path | None = Path(path)
-        self.store, self.folder, self._version = open_read_only(self.path)
+        self._opened: _Opened | None = _Opened.at(self.path)
+        self._pinned = False
+        self._lock = threading.Lock()
 
     @classmethod
     def from_store(cls, store: ox.Store) -> EmbeddedBackend:
         """A backend over a pyoxigraph store already open (in memory, for instance); it has no
         version, and cannot be opened again in another process."""
         backend = cls.__new__(cls)
-        backend.path, backend.folder, backend._version, backend.store = None, None, None, store
+        backend.path, backend._opened, backend._pinned = None, _Opened(store, None, None), True
+        backend._lock = threading.Lock()
         return backend
 
     def __repr__(self) -> str:
         return f"EmbeddedBackend({str(self.path) if self.path else 'in memory'!r})"
 
+    # -- versions -------------------------------------------------------------------------------
+
+    def _current(self) -> _Opened:
+        """The open version to answer from: the linked one, opened anew if the link moved."""
+        opened = self._opened
+        if opened is None:
+            raise BackendError(f"{self!r} is closed")
+        if self._pinned or self.path is None or versions.target(self.path) == opened.link_target:
+            return opened
+        with self._lock:
+            if versions.target(self.path) != self._opened.link_target:
+                self._opened = _Opened.at(self.path)  # the old one closes with its last user
+            return self._opened
+
+    @property
+    def store(self) -> ox.Store:
+        """The pyoxigraph store of the version answering now."""
+        return self._current().store
+
+    def pin(self, version: str | None = None) -> EmbeddedBackend:
+        """This store held on one version (the linked one, or ``version``) for the life of the
+        returned backend; the version is not pruned until it is let go."""
+        if self.path is None:
+            return self
+        opened = self._current()
+        if version is not None and version != opened.name:
+            opened = _Opened.at(self.path, version)
+        pinned = EmbeddedBackend.__new__(EmbeddedBackend)
+        pinned.path, pinned._opened, pinned._pinned, pinned._lock = self.path, opened, True, self._lock
+        return pinned
+
+    def stale(self) -> bool:
+        opened = self._opened
+        return self.path is not None and opened is not None and versions.target(self.path) != opened.link_target
+
+    def refresh(self) -> None:
+        """Follow the link now (a backend otherwise follows it on its next call)."""
+        self._current()
+
+    def close(self) -> None:
+        """Let go of the open version now (its lease too, even if other objects still hold it:
+        close a backend only when nothing else answers from it); the backend no longer answers."""
+        opened, self._opened, self._pinned = self._opened, None, True
+        if opened is not None and opened.lease is not None:
+            opened.lease.release()
+
     # -- reading --------------------------------------------------------------------------------
 
-    def _run(self, query: str, bindings: Mapping[str, Term] | None) -> Any:
+    def _run(self, store: ox.Store, query: str, bindings: Mapping[str, Term] | None) -> Any:
         try:
-            return self.store.query(query, use_default_graph_as_union=True,
+            return store.query(query, use_default_graph_as_union=True,
                                     substitutions={ox.Variable(k): v for k, v in (bindings or {}).items()})
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
@@ -72,7 +142,8 @@ class EmbeddedBackend(Backend):
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None
                ) -> tuple[list[str], list[dict[str, Term]]]:
-        solutions = self._run(query, bindings)
+        opened = self._current()  # held until every row is read
+        solutions = self._run(opened.store, query, bindings)
         names = [v.value for v in solutions.variables]
         rows = []
         for solution in solutions:
@@ -80,10 +151,12 @@ class EmbeddedBackend(Backend):
         return names, rows
 
     def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
-        return bool(self._run(query, bindings))
+        opened = self._current()
+        return bool(self._run(opened.store, query, bindings))
 
     def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
-        return list(self._run(query, bindings))
+        opened = self._current()
+        return list(self._run(opened.store, query, bindings))
 
     def sparql(self, query: str, *, form: QueryForm, media_type: str, dataset: QueryDataset | None = None,
                union_default_graph: bool = True, prefixes: Mapping[str, str] | None = None,
@@ -94,7 +167,8 @@ class EmbeddedBackend(Backend):
             options["named_graphs"] = [ox.NamedNode(iri) for iri in dataset.named_graphs]
         else:
             options["use_default_graph_as_union"] = union_default_graph
-        result = self.store.query(query, **options)
+        opened = self._current()
+        result = opened.store.query(query, **options)
         if isinstance(result, ox.QueryTriples):
             return RawAnswer(*formats.write_triples(result, media_type, prefixes or {}, max_rows, max_bytes=max_bytes))
         if isinstance(result, ox.QueryBoolean):
@@ -104,35 +178,36 @@ class EmbeddedBackend(Backend):
         return RawAnswer(*formats.write_solutions(names, rows, media_type, max_rows, max_bytes=max_bytes))
 
     def graphs(self) -> list[GraphName]:
-        names: list[GraphName] = sorted((g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)),
+        store = self._current().store
+        names: list[GraphName] = sorted((g for g in store.named_graphs() if isinstance(g, ox.NamedNode)),
                                         key=lambda g: g.value)
-        has_default = next(iter(self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None)
+        has_default = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None)
         return [ox.DefaultGraph(), *names] if has_default is not None else names
 
     def quads(self, graph: GraphName | None = None) -> Iterator[ox.Quad]:
-        return iter(self.store.quads_for_pattern(None, None, None, graph))
+        opened = self._current()
+        return _holding(opened, opened.store.quads_for_pattern(None, None, None, graph))
 
     def dump(self, path: Path) -> None:
         """Every quad of the store, as one N-Quads file written by pyoxigraph."""
-        self.store.dump(str(path), format=ox.RdfFormat.N_QUADS)
+        opened = self._current()
+        opened.store.dump(str(path), format=ox.RdfFormat.N_QUADS)
 
     # -- identity -------------------------------------------------------------------------------
 
     def version(self) -> str | None:
-        """The name of the version folder this backend opened (the corpus digest is in it), read
-        when it opened the store's link; None for a plain folder that ingestion did not version
-        (nothing says when it changes) and for a store held in memory."""
-        return self._version
+        """The name of the version folder answering (the one the store's link points at, or the
+        pinned one; the corpus digest is in it); None for a plain folder that ingestion did not
+        version (nothing says when it changes) and for a store held in memory."""
+        return self._current().name
 
     def describe(self) -> dict[str, Any]:
         return {"backend": "embedded", "store": str(self.path) if self.path is not None else "(in memory)"}
 
     def opener(self) -> Callable[[], Backend]:
-        """Opens the version folder this backend reads, so that another process (a worker of the
-        ``/sparql`` sandbox) answers from the version :meth:`version` names."""
-        if self.folder is None:
+        if self.path is None:
             raise BackendError("a store held in memory cannot be opened again in another process")
-        return functools.partial(EmbeddedBackend, self.folder)
+        return functools.partial(EmbeddedBackend, self.path)
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -141,8 +216,11 @@ class EmbeddedBackend(Backend):
         reads it (readers holding the old version go on reading the old one)."""
         if self.path is None:
             raise WritesNotSupported("a store held in memory has no versions to write")
-        versions.replace_store(self.path, nquads, version)
-        self.store, self.folder, self._version = open_read_only(self.path)
+        with versions.VersionWriter(self.path) as writer:
+            build = writer.new_version()
+            build.store().bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+            build.commit(version)
+        self.refresh()
 
     def replace_graph(self, graph: str, triples: Sequence[ox.Triple]) -> None:
         raise self._whole()
@@ -153,3 +231,9 @@ class EmbeddedBackend(Backend):
     def _whole(self) -> WritesNotSupported:
         return WritesNotSupported(f"the embedded store at {self.path} is replaced whole, as a new version "
                                   "(`claimgraph ingest`), not graph by graph")
+
+
+def _holding(opened: _Opened, items: Iterator[Any]) -> Iterator[Any]:
+    """``items``, keeping the version they come from open until they are all read."""
+    yield from items
+    del opened

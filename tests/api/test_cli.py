@@ -7,6 +7,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from claimgraph.api.cli import main
 
 HEADLINE = ["ask", "attributions", "--event", "azal-crash", "--actor", "russia"]
@@ -62,3 +64,41 @@ def test_an_unexpected_error_exits_2_without_a_traceback(monkeypatch, capsys) ->
     err = capsys.readouterr().err
     assert "internal error (ZeroDivisionError: division by zero)" in err
     assert "Traceback" not in err
+
+
+def _ingest_output(corpus: Path, store: Path, *, terminal: bool) -> str:
+    """What `claimgraph ingest --force` writes on stderr: to a pipe, or to a terminal (a pty)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    command = [sys.executable, "-m", "claimgraph.api.cli", "ingest", str(corpus), "--store", str(store), "--force"]
+    if not terminal:
+        return subprocess.run(command, capture_output=True, text=True, timeout=300, check=True).stderr
+    parent, child = pty.openpty()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=child, env={**os.environ, "COLUMNS": "120"})
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(parent, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert process.wait(300) == 0
+    os.close(parent)
+    return b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.slow
+def test_ingest_shows_progress_on_a_terminal_and_stays_quiet_in_a_pipe(tmp_path: Path) -> None:
+    from tools.synthetic import write_corpus
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, claims=200, seed=2)
+    piped = _ingest_output(corpus, tmp_path / "data" / "store", terminal=False)
+    assert "\r" not in piped and "claims/s]" not in piped
+    assert "ingested 4 articles, 200 claims" in piped
+    shown = _ingest_output(corpus, tmp_path / "data" / "store", terminal=True)
+    assert "article" in shown and "claims/s" in shown and "\r" in shown

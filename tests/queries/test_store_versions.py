@@ -1,21 +1,28 @@
-"""The embedded backend reads the version it opened, and says so: its ``version()`` (what ETags and
-caches key on) and its data stay together when ingestion swaps the store's link."""
+"""The embedded backend's version (what ETags and caches key on) and its data stay together when
+ingestion links a new version: a backend follows the link, and one pinned (one request) keeps the
+version it pinned, whatever is linked meanwhile."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from claimgraph.queries.store.embedded import EmbeddedBackend
-from claimgraph.queries.store.versions import replace_store
+from claimgraph.queries.store.versions import VersionWriter
 
 ASK = "ASK { ?s <https://example.org/p> ?o }"
 
 
-def _nquads(value: str) -> bytes:
-    return f'<https://example.org/s> <https://example.org/p> "{value}" <https://example.org/g> .\n'.encode()
+def replace_store(store: Path, value: str, digest: str) -> str:
+    """A new version holding one quad, linked; its name."""
+    nquads = f'<https://example.org/s> <https://example.org/p> "{value}" <https://example.org/g> .\n'.encode()
+    with VersionWriter(store) as writer:
+        build = writer.new_version()
+        build.store().load(nquads, format=ox.RdfFormat.N_QUADS)
+        return build.commit(digest).name
 
 
 def _value(backend: EmbeddedBackend) -> str:
@@ -24,22 +31,23 @@ def _value(backend: EmbeddedBackend) -> str:
 
 
 @pytest.mark.slow
-def test_an_open_backend_keeps_the_version_it_opened(tmp_path: Path) -> None:
+def test_a_backend_follows_the_link_and_a_pinned_one_keeps_its_version(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    replace_store(store, _nquads("one"), "aaa")
-    first = EmbeddedBackend(store)
-    assert first.version() == ".store.v-aaa" == os.path.basename(os.path.realpath(store))
-    replace_store(store, _nquads("two"), "bbb")  # the link now points at the new version
-    assert first.version() == ".store.v-aaa" and _value(first) == "one"  # what it reads, what it says
-    assert _value(first.opener()()) == "one"  # so do the /sparql workers it opens
-    second = EmbeddedBackend(store)
-    assert second.version() == ".store.v-bbb" and _value(second) == "two"
+    one = replace_store(store, "one", "aaa")
+    backend = EmbeddedBackend(store)
+    pinned = backend.pin()
+    assert backend.version() == pinned.version() == one == os.readlink(store)
+    two = replace_store(store, "two", "bbb")  # the link now points at the new version
+    assert pinned.version() == one and _value(pinned) == "one"  # what it reads, what it says
+    assert backend.version() == two and _value(backend) == "two"  # the next call follows
+    assert backend.pin(one).version() == one and _value(backend.pin(one)) == "one"  # a /sparql worker's
+    assert _value(backend.opener()()) == "two"
 
 
 @pytest.mark.slow
 def test_a_plain_folder_or_a_store_in_memory_has_no_version(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    replace_store(store, _nquads("one"), "aaa")
+    replace_store(store, "one", "aaa")
     plain = EmbeddedBackend(Path(os.path.realpath(store)))
     assert plain.version() is None and plain.ask(ASK)
     assert EmbeddedBackend.from_store(plain.store).version() is None
