@@ -63,7 +63,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import anyio.to_thread
 import pyoxigraph as ox
@@ -94,6 +94,23 @@ GRAPHS_TTL_S = 30.0
 IDLE_REFRESH_S = 1.0
 #: The engine aborts its process when an allocation fails (Rust's default): the worker's exit code.
 _ABORTED = -signal.SIGABRT
+
+
+class QueryOptions(TypedDict, total=False):
+    """The options of :meth:`QuerySandbox.run` and :meth:`QuerySandbox.inspect`, all keyword-only.
+
+    ``max_length``: the longest query text accepted. ``default_graph_uris`` /
+    ``named_graph_uris``: the protocol's dataset, when given (they must name the store's graphs).
+    ``base_iri``: to resolve relative IRIs. ``client``: whom the query is counted against for
+    fairness. ``version``: the store version to answer from (None: the newest).
+    """
+
+    max_length: int
+    default_graph_uris: Sequence[str]
+    named_graph_uris: Sequence[str]
+    base_iri: str | None
+    client: str
+    version: str | None
 
 
 @dataclass(frozen=True)
@@ -148,49 +165,30 @@ class QuerySandbox:
 
     # -- public API ---------------------------------------------------------------------------
 
-    def run(
-        self,
-        query: str,
-        *,
-        media_type: str | Mapping[str, str | None],
-        max_length: int = sys.maxsize,
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        base_iri: str | None = None,
-        client: str = "",
-        version: str | None = None,
-    ) -> RawAnswer:
+    def run(self, query: str, *, media_type: str | Mapping[str, str | None],
+            **options: Unpack[QueryOptions]) -> RawAnswer:
         """Check ``query``, run it and write its answer, in one worker within one time budget.
 
         ``media_type`` is the type to answer in, or the type chosen for each query form
         (``SELECT``, ``ASK``, ``CONSTRUCT``, ``DESCRIBE``; None or missing: the client accepts
-        none, :class:`NotAcceptable`). The protocol's ``default_graph_uris`` /
-        ``named_graph_uris``, when given, set the dataset (they must name the store's graphs).
-        ``client`` is whom the query is counted against for fairness.
+        none, :class:`NotAcceptable`). The options are those of :class:`QueryOptions`.
         """
         chosen = (tuple((form, media_type) for form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"))
                   if isinstance(media_type, str) else tuple(media_type.items()))
-        request = _Request(query, max_length, tuple(default_graph_uris), tuple(named_graph_uris), base_iri,
-                           chosen, self.max_rows, self.max_bytes, version=version)
-        answer: RawAnswer = self._call(request, client)
+        answer: RawAnswer = self._ask(query, options, media_types=chosen, max_rows=self.max_rows,
+                                      max_bytes=self.max_bytes)
         return answer
 
-    def inspect(
-        self,
-        query: str,
-        *,
-        max_length: int = sys.maxsize,
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        base_iri: str | None = None,
-        client: str = "",
-        version: str | None = None,
-    ) -> QueryInfo:
+    def inspect(self, query: str, **options: Unpack[QueryOptions]) -> QueryInfo:
         """Only check ``query`` with :func:`inspect_query` in a worker, allowing the store's graphs."""
-        request = _Request(query, max_length, tuple(default_graph_uris), tuple(named_graph_uris), base_iri,
-                           check_only=True, version=version)
-        info: QueryInfo = self._call(request, client)
+        info: QueryInfo = self._ask(query, options, check_only=True)
         return info
+
+    def _ask(self, query: str, options: QueryOptions, **request: Any) -> Any:
+        return self._call(_Request(query, options.get("max_length", sys.maxsize),
+                                   tuple(options.get("default_graph_uris", ())),
+                                   tuple(options.get("named_graph_uris", ())), options.get("base_iri"),
+                                   version=options.get("version"), **request), options.get("client", ""))
 
     async def inspect_async(self, query: str, **kwargs: Any) -> QueryInfo:
         """:meth:`inspect` in a worker thread, so the event loop keeps serving."""

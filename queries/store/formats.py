@@ -59,20 +59,22 @@ def media_types(form: str) -> tuple[str, ...]:
     return BOOLEAN_MEDIA_TYPES if form == "ASK" else RESULTS_MEDIA_TYPES
 
 
+def _format(media_types: Sequence[str], formats: Sequence[Any], media_type: str, forms: str) -> Any:
+    chosen = dict(zip(media_types, formats)).get(media_type)
+    if chosen is None:
+        raise BackendError(f"{media_type} is not a format for {forms} answers")
+    return chosen
+
+
 def results_format(media_type: str) -> Any:
-    formats = dict(zip(RESULTS_MEDIA_TYPES, (ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML,
-                                             ox.QueryResultsFormat.CSV, ox.QueryResultsFormat.TSV)))
-    if media_type not in formats:
-        raise BackendError(f"{media_type} is not a format for SELECT or ASK answers")
-    return formats[media_type]
+    return _format(RESULTS_MEDIA_TYPES, (ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML,
+                                         ox.QueryResultsFormat.CSV, ox.QueryResultsFormat.TSV),
+                   media_type, "SELECT or ASK")
 
 
 def rdf_format(media_type: str) -> Any:
-    formats = dict(zip(GRAPH_MEDIA_TYPES, (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES,
-                                           ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML)))
-    if media_type not in formats:
-        raise BackendError(f"{media_type} is not a format for CONSTRUCT or DESCRIBE answers")
-    return formats[media_type]
+    return _format(GRAPH_MEDIA_TYPES, (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.JSON_LD,
+                                       ox.RdfFormat.RDF_XML), media_type, "CONSTRUCT or DESCRIBE")
 
 
 def term_json(term: Any) -> dict[str, Any]:
