@@ -572,6 +572,10 @@ def markdown(results: list[dict[str, Any]], repeat: int, timeout_s: float = QUER
         f"loopback, queried over HTTP. A run over {timeout_s:g} s counts as a timeout on every backend. "
         f"Virtuoso runs with {VIRTUOSO_BUFFERS:,} buffers and no 10,000-row cap. A cell marked ≠ "
         "holds an answer that differs from the embedded store's.",
+        "*First page over HTTP* (`tools/bench_pages.py`): each question's first page from a real uvicorn server; "
+        "*first* the first request after the server started, *cold* requests the answer cache has not seen "
+        "(each with its own `Accept`), *repeated* the same request answered from the answer cache, *floor* the "
+        "question's own query with `LIMIT 100` in process on the same store, *peak RSS* the server's `VmHWM`.",
         "",
     ]
     lines += ingest_markdown(ingests or [])
