@@ -4,7 +4,9 @@ This is the one definition of each question that the CLI, the API and the benchm
 :func:`prepare` turns the parameters a user typed into the question's SPARQL (its ``#if`` blocks
 resolved), the RDF terms to bind, the options of its layout and the page; :func:`ask` runs that
 through :meth:`Backend.select` and lays the rows out. Paging applies to the laid-out list, so an
-answer says how many results there are in all (``total``) besides the page it holds (``count``).
+answer says how many results there are in all (``total``) besides the page it holds (``count``);
+a claim question whose layout allows it looks up full details for the page's claims only
+(:mod:`claimgraph.queries.pages`), with the same answer.
 """
 
 from __future__ import annotations
