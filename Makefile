@@ -64,7 +64,9 @@ test-servers: install
 	$(BIN)/python -m pytest tests/servers
 
 # Benchmarks (not tests): synthetic corpora of 10k and 100k claims through the real ingestion path,
-# every question on each store; then the load benchmark. Figures go to docs/benchmarks.md. Takes a while.
+# every question on each store (each one's first page over HTTP, cold and repeated, beside the
+# minimal engine query; then engine and product on every backend); then the load benchmark.
+# Figures go to docs/benchmarks.md. Takes a while.
 bench: install
 	$(BIN)/python -m tools.bench --sizes 10000 100000 --repeat 30 --out docs/benchmarks.md
 	$(BIN)/python -m tools.load --clients 50 --seconds 60 --out docs/benchmarks.md
@@ -77,9 +79,12 @@ bench-load: install
 bench-ingest: install
 	$(BIN)/python -m tools.bench --sizes 10000 100000 --ingest-only --out docs/benchmarks-ingest.md
 
-# Ingestion at 1M claims (long, and memory-hungry: run on a quiet machine).
+# 1M claims (long, and memory-hungry: run on a quiet machine): ingestion (full, one-article changes,
+# peak RSS), then each question's first page over HTTP, cold and repeated, beside the minimal engine
+# query, and the server's peak RSS (no per-backend runs at this size).
 bench-1m: install
-	$(BIN)/python -m tools.bench --sizes 1000000 --ingest-only --changes 3 --out docs/benchmarks-1m.md
+	$(BIN)/python -m tools.bench --sizes 1000000 --changes 3 --http-only --backends embedded --repeat 10 \
+		--out docs/benchmarks-1m.md
 
 # Regenerate claimgraph.owl and namespace.py from ontology/claimgraph.ttl. A file that Protégé
 # saved elsewhere becomes the source with ONTOLOGY_SOURCE=path/to/saved.owl (generate --adopt).

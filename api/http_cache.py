@@ -23,10 +23,12 @@ version known, a matching ``If-None-Match`` gets 304 without running anything. E
 an ``ETag``. ``/health`` (live by definition) and ``/static`` (files with their own validators)
 are left alone.
 
-**An answer cache** (kept in the process, for repeats) plugs in where the version is known
-(:meth:`HttpCacheMiddleware._known`): its entries keyed by :func:`request_key`, a hit answered
-from it, a miss stored from the response. The key already holds the store version, so a new
-version is a new key and nothing needs invalidating; with no version there is nothing to keep.
+**The answer cache** (kept in the process, for repeats: :mod:`claimgraph.api.answer_cache`)
+plugs in where the version is known (:meth:`HttpCacheMiddleware._known`): its entries keyed by
+:func:`request_key`, a hit answered from it, a 200 response on a miss stored (streamed paths
+excepted). Each response says which (``X-Answer-Cache: hit`` or ``miss``). The key already holds
+the store version, so a new version is a new key; the cache also drops the old version's entries
+when it sees a new one. With no version there is nothing to keep, and no such header.
 
 >>> key = request_key("v1", "code", "/questions/search", b"text=kreml&limit=5", "*/*")
 >>> key == request_key("v1", "code", "/questions/search", b"limit=5&text=kreml", "*/*")
@@ -49,6 +51,7 @@ from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, MutableHeaders
 
+from claimgraph.api.answer_cache import AnswerCache
 from claimgraph.api.deps import pinned_backend
 
 logger = logging.getLogger(__name__)
@@ -63,6 +66,8 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 UNCACHED = ("/health", "/static/")
 #: Paths whose bodies stream and are too large to hold for a body digest.
 STREAMED = ("/export", "/sparql")  # /sparql: its answers go out in chunks that wait for the client
+#: The header that says whether the answer cache answered (``hit``) or not (``miss``).
+CACHE_HEADER = "X-Answer-Cache"
 _PACKAGES = ("claimgraph.ontology", "claimgraph.ingest", "claimgraph.queries", "claimgraph.api")
 _SOURCES = (".py", ".rq", ".html", ".js", ".css", ".ttl", ".json")
 
@@ -108,10 +113,11 @@ class HttpCacheMiddleware:
     """Adds ``ETag``, ``Cache-Control`` and ``Vary: Accept`` to 200 answers to GET and HEAD, and
     answers a matching ``If-None-Match`` with 304."""
 
-    def __init__(self, app: App, *, max_age: int, code: str) -> None:
+    def __init__(self, app: App, *, max_age: int, code: str, cache: AnswerCache | None = None) -> None:
         self.app = app
         self.max_age = max_age
         self.code = code
+        self.cache = cache if cache is not None else AnswerCache(entries=0, max_bytes=0)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -125,14 +131,16 @@ class HttpCacheMiddleware:
         headers = Headers(scope=scope)
         if version is not None:
             key = request_key(version, self.code, path, scope.get("query_string", b""), headers.get("accept"))
-            await self._known(scope, receive, send, f'"{key}"', headers.get("if-none-match"))
+            await self._known(scope, receive, send, f'"{key}"', headers.get("if-none-match"), version)
         elif path.startswith(STREAMED):
             await self.app(scope, receive, send)
         else:
             await self._digest(scope, receive, send, headers.get("if-none-match"))
 
-    def _stamp(self, headers: MutableHeaders, tag: str, *, known: bool) -> None:
+    def _stamp(self, headers: MutableHeaders, tag: str, *, known: bool, cached: str | None = None) -> None:
         headers["ETag"] = tag
+        if cached is not None:
+            headers[CACHE_HEADER] = cached
         headers["Cache-Control"] = f"public, max-age={self.max_age}" if known else "no-cache"
         vary = [v.strip() for v in headers.get("vary", "").split(",") if v.strip()]
         if "accept" not in (v.lower() for v in vary):
@@ -146,15 +154,38 @@ class HttpCacheMiddleware:
         await send({"type": "http.response.start", "status": 304, "headers": headers.raw})
         await send({"type": "http.response.body", "body": b""})
 
-    async def _known(self, scope: Scope, receive: Receive, send: Send, tag: str, if_none_match: str | None) -> None:
-        """The version is known: the key is the tag, before anything runs."""
+    async def _known(self, scope: Scope, receive: Receive, send: Send, tag: str, if_none_match: str | None,
+                     version: str) -> None:
+        """The version is known: the key is the tag, before anything runs; a repeat comes from the
+        answer cache."""
         if matches(if_none_match, tag):
             await self._not_modified(send, tag, known=True)
             return
+        cache = self.cache if self.cache.enabled and not scope.get("path", "").startswith(STREAMED) else None
+        if cache is not None:
+            cache.follow(version)
+            stored = cache.get(tag)
+            if stored is not None:
+                headers = MutableHeaders(raw=list(stored.headers))
+                self._stamp(headers, tag, known=True, cached="hit")
+                await send({"type": "http.response.start", "status": stored.status, "headers": headers.raw})
+                await send({"type": "http.response.body", "body": stored.body})
+                return
+        start: Message | None = None
+        chunks: list[bytes] = []
 
         async def stamped(message: Message) -> None:
+            nonlocal start
             if message["type"] == "http.response.start" and message["status"] == 200:
-                self._stamp(MutableHeaders(scope=message), tag, known=True)
+                if cache is not None:
+                    start = {**message, "headers": list(message.get("headers", []))}
+                self._stamp(MutableHeaders(scope=message), tag, known=True, cached="miss" if cache is not None else None)
+            elif message["type"] == "http.response.body" and start is not None:
+                chunks.append(message.get("body", b""))
+                if sum(map(len, chunks)) > cache.max_bytes:  # type: ignore[union-attr]
+                    start, chunks[:] = None, []  # too large to keep: let it through only
+                elif not message.get("more_body", False):
+                    cache.put(tag, version, start["status"], start["headers"], b"".join(chunks))  # type: ignore[union-attr]
             await send(message)
 
         await self.app(scope, receive, stamped)
@@ -203,5 +234,8 @@ def _headers_only(send: Send) -> Send:
 
 
 def install(app: Any, settings: Any) -> None:
-    """Add the middleware to ``app``; the store version is that of the request's pinned backend."""
-    app.add_middleware(HttpCacheMiddleware, max_age=settings.cache_max_age, code=code_version(settings))
+    """Add the middleware to ``app``; the store version is that of the request's pinned backend.
+    The answer cache, bounded by the settings, is ``app.state.answer_cache``."""
+    cache = app.state.answer_cache = AnswerCache(entries=settings.answer_cache_entries,
+                                                 max_bytes=settings.answer_cache_bytes)
+    app.add_middleware(HttpCacheMiddleware, max_age=settings.cache_max_age, code=code_version(settings), cache=cache)

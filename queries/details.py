@@ -37,6 +37,7 @@ from claimgraph.queries.terms import to_python
 
 DETAILS_FILE = Path(__file__).parent / "parts" / "claim-details.rq"
 ACTORS_FILE = Path(__file__).parent / "parts" / "actor-details.rq"
+KEYS_FILE = Path(__file__).parent / "parts" / "claim-keys.rq"
 CHUNK = 200
 _VALUES = "VALUES ?claim { }"
 # Controlled values come back as IRIs; the answer names them by their slugs.
@@ -55,7 +56,7 @@ def slug_of(iri: str | None) -> str | None:
     return None if iri is None else _slugs().get(iri, iri.rsplit("#", 1)[-1])
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def details_query(path: Path = DETAILS_FILE, values: str = _VALUES) -> str:
     """The query text without its comments, with the empty VALUES line to fill."""
     lines = [line for line in path.read_text(encoding="utf-8").splitlines()
@@ -71,10 +72,10 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start:start + size]
 
 
-def lookup(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict[str, list[dict[str, Any]]]:
-    """The detail rows of each claim, the row of what every claim has first."""
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    template = details_query(DETAILS_FILE, _VALUES)
+def _rows_of(claims: Sequence[str], backend: Backend, path: Path, chunk: int) -> Iterator[dict[str, Any]]:
+    """The rows of the part query at ``path`` about these claims, a page of IRIs at a time, its
+    controlled values named by their slugs."""
+    template = details_query(path, _VALUES)
     for page in chunks(claims, chunk):
         values = "VALUES ?claim { " + " ".join(str(ox.NamedNode(iri)) for iri in page) + " }"
         _, rows = backend.select(template.replace(_VALUES, values))
@@ -83,8 +84,37 @@ def lookup(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> di
             for column, name in CONTROLLED.items():
                 if column in plain:
                     plain[name] = slug_of(plain.pop(column))
-            found[plain["claim"]].append(plain)
+            yield plain
+
+
+def lookup(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict[str, list[dict[str, Any]]]:
+    """The detail rows of each claim, the row of what every claim has first."""
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for plain in _rows_of(claims, backend, DETAILS_FILE, chunk):
+        found[plain["claim"]].append(plain)
     return {claim: _card_first(rows) for claim, rows in found.items()}
+
+
+def keys(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict[str, dict[str, Any]]:
+    """One ``claim`` row per claim with what orders claims and what summaries count
+    (``parts/claim-keys.rq``): the columns of :func:`lookup`'s claim row that these need, with the
+    same speaker (the one whose slug sorts first) and ``voice`` (reported when a relay with a named
+    speaker passes it on). Claims :func:`lookup` leaves out are left out."""
+    cards: dict[str, dict[str, Any]] = {}
+    facts: dict[str, dict[str, Any]] = defaultdict(dict)
+    reported: set[str] = set()
+    for plain in _rows_of(claims, backend, KEYS_FILE, chunk):
+        claim, facet = plain["claim"], plain.pop("facet")
+        values = {k: v for k, v in plain.items() if v is not None}
+        if facet == "relay":
+            reported.add(claim)
+        elif facet != "claim":
+            facts[claim].update(values)
+        elif claim not in cards or values.get("speakerSlug", "") < cards[claim].get("speakerSlug", ""):
+            cards[claim] = values
+    for claim, row in cards.items():
+        row.update(facts.get(claim, {}), facet="claim", voice="reported" if claim in reported else "own")
+    return cards
 
 
 CARD = ("claim", "article", "speaker", "proposition")
@@ -138,6 +168,13 @@ def with_details(rows: list[dict[str, Any]], backend: Backend) -> list[dict[str,
                 continue
             merged.append({**detail, **row})
     return merged
+
+
+def with_keys(rows: list[dict[str, Any]], backend: Backend) -> list[dict[str, Any]]:
+    """The question's rows joined with their claims' key rows (:func:`keys`), in the question's
+    row order; a claim without one is left out, as :func:`with_details` leaves it out."""
+    found = keys(list(dict.fromkeys(row["claim"] for row in rows if row.get("claim") is not None)), backend)
+    return [{**found[row["claim"]], **row} for row in rows if row.get("claim") in found]
 
 
 SIDE_FIELDS = ("speakerSlug", "speakerLabel", "outletSlug", "outletLabel", "articleSlug", "illocution", "polarity",
@@ -261,5 +298,5 @@ def describe(obj: Any, cards: dict[str, dict[str, Any]]) -> Any:
     return obj
 
 
-__all__ = ["ACTORS_FILE", "CHUNK", "DETAILS_FILE", "actor_slugs", "actors", "describe", "details_query", "lookup",
-           "slug_of", "with_details", "with_sides"]
+__all__ = ["ACTORS_FILE", "CHUNK", "DETAILS_FILE", "KEYS_FILE", "actor_slugs", "actors", "describe", "details_query",
+           "keys", "lookup", "slug_of", "with_details", "with_keys", "with_sides"]

@@ -4,7 +4,9 @@ This is the one definition of each question that the CLI, the API and the benchm
 :func:`prepare` turns the parameters a user typed into the question's SPARQL (its ``#if`` blocks
 resolved), the RDF terms to bind, the options of its layout and the page; :func:`ask` runs that
 through :meth:`Backend.select` and lays the rows out. Paging applies to the laid-out list, so an
-answer says how many results there are in all (``total``) besides the page it holds (``count``).
+answer says how many results there are in all (``total``) besides the page it holds (``count``);
+a claim question whose layout allows it looks up full details for the page's claims only
+(:mod:`claimgraph.queries.pages`), with the same answer.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from claimgraph.queries.catalog import DATE_PATTERN, MAX_SLUG, MAX_TEXT, PERIODS
 from claimgraph.queries.details import actor_slugs, actors, describe, with_details, with_sides
 from claimgraph.ontology.errors import NotFound, ParameterError
 from claimgraph.queries.layouts import LAYOUTS, Whole
+from claimgraph.queries.pages import build as build_page
+from claimgraph.queries.pages import pages_by_keys
 from claimgraph.queries.terms import to_python
 
 SLUG = re.compile(SLUG_PATTERN)
@@ -63,11 +67,14 @@ class Answer:
     limit: int | None = None
     offset: int = 0
     actors: dict[str, dict[str, Any]] = field(default_factory=dict)  # who the named actors are, by slug
+    built: Whole | None = None  # laid out already, the page's records in full (claimgraph.queries.pages)
 
     @cached_property
     def whole(self) -> Whole:
         """The whole laid-out answer, before paging, every actor it names described (kind, role,
         affiliations)."""
+        if self.built is not None:
+            return self.built
         layout = LAYOUTS[self.question.layout]
         whole = layout.build(self.rows, **self.options, **({"actors": self.actors} if layout.uses_actors else {}))
         describe(whole.items, self.actors)
@@ -238,34 +245,53 @@ def check_slugs(prepared: Prepared, backend: Backend) -> None:
             raise NotFound(f"no {param.type} with slug {shown(value)}")
 
 
-def fetch_rows(prepared: Prepared, backend: Backend) -> tuple[list[str], list[dict[str, Any]]]:
+def fetch_rows(prepared: Prepared, backend: Backend, found: tuple[list[str], list[dict[str, Any]]] | None = None
+               ) -> tuple[list[str], list[dict[str, Any]]]:
     """The question's own queries, run on the backend: its variables and rows, not laid out.
 
     A question with ``details: claims`` finds its claims, then looks them up by IRI
-    (:mod:`claimgraph.queries.details`); its rows then carry the details' columns too.
+    (:mod:`claimgraph.queries.details`); its rows then carry the details' columns too. ``found``:
+    the question's own rows (:func:`question_rows`), when they were asked for already.
     """
-    variables, rows = backend.select(prepared.query, prepared.bindings)
-    if not rows:
-        check_slugs(prepared, backend)
-    plain = [{k: to_python(v) for k, v in row.items()} for row in rows]
+    variables, plain = found or question_rows(prepared, backend)
     if prepared.question.details:
         plain = (with_details if prepared.question.details == "claims" else with_sides)(plain, backend)
         variables = list(dict.fromkeys([*variables, *(k for row in plain for k in row)]))
     return variables, plain
 
 
-def fetch(prepared: Prepared, backend: Backend
+def fetch(prepared: Prepared, backend: Backend, found: tuple[list[str], list[dict[str, Any]]] | None = None
           ) -> tuple[list[str], list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """Every query the question needs, run on the backend: its rows (:func:`fetch_rows`), then who
     the actors its rows name are (by slug), so that every answer shows each one's role and
     affiliation."""
-    variables, plain = fetch_rows(prepared, backend)
+    variables, plain = fetch_rows(prepared, backend, found)
     rollup = LAYOUTS[prepared.question.layout].uses_actors  # layouts that roll actors up to states
     return variables, plain, actors(actor_slugs(plain), backend, rollup=rollup)
 
 
+def question_rows(prepared: Prepared, backend: Backend) -> tuple[list[str], list[dict[str, Any]]]:
+    """The question's own query (which claims, for a claim question), its rows as Python values;
+    NotFound for an unknown slug when there are none."""
+    variables, rows = backend.select(prepared.query, prepared.bindings)
+    if not rows:
+        check_slugs(prepared, backend)
+    return variables, [{k: to_python(v) for k, v in row.items()} for row in rows]
+
+
 def run(prepared: Prepared, backend: Backend) -> Answer:
-    variables, rows, cards = fetch(prepared, backend)
+    """The answer. A claim question whose layout pages by keys, with more claims than a page,
+    looks the full details up for the page's claims only (:mod:`claimgraph.queries.pages`); the
+    others, the whole answer's."""
+    found = None
+    if pages_by_keys(prepared):
+        found = question_rows(prepared, backend)
+        if len({row.get("claim") for row in found[1]}) > prepared.limit:
+            built = build_page(prepared, backend, found[1])
+            if built is not None:
+                return Answer(prepared.question, prepared.params, found[0], found[1], prepared.options,
+                              prepared.limit, prepared.offset, built=built)
+    variables, rows, cards = fetch(prepared, backend, found)
     return Answer(prepared.question, prepared.params, variables, rows, prepared.options,
                   prepared.limit, prepared.offset, cards)
 

@@ -25,6 +25,8 @@ The command line, the API, ingestion and publishing all take their defaults from
 | ``CLAIMGRAPH_BASE_URL`` | the deployment's URL that ``https://w3id.org/claimgraph/`` maps to in pages and ``Link`` headers (e.g. ``https://claims.example.org/``) | unset: links relative to the server |
 | ``CLAIMGRAPH_CORS_ORIGINS`` | origins allowed to call the API from a browser, comma-separated; ``*`` any; ``none`` switches CORS off | ``*`` |
 | ``CLAIMGRAPH_CACHE_MAX_AGE`` | seconds a client may reuse an answer or page of a known store version (``Cache-Control: max-age``) | ``60`` |
+| ``CLAIMGRAPH_ANSWER_CACHE_ENTRIES`` | answers (and pages) the API keeps in memory per process for repeats on the same store version; ``0`` keeps none | ``512`` |
+| ``CLAIMGRAPH_ANSWER_CACHE_BYTES`` | bytes of response bodies that cache holds at most (a larger answer is not kept) | ``67108864`` (64 MiB) |
 | ``CLAIMGRAPH_CORPUS_MAX_FILE_BYTES`` | bytes a corpus file may have; a larger one is refused unread | ``16777216`` (16 MiB) |
 | ``CLAIMGRAPH_CORPUS_MAX_DEPTH`` | levels of nesting (mappings and lists) a corpus file may have | ``32`` |
 | ``CLAIMGRAPH_CORPUS_PARSE_SECONDS`` | seconds the YAML of one corpus file may take to parse | ``10`` |
@@ -88,6 +90,8 @@ class Settings(BaseSettings):
     base_url: str | None = None
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ("*",)
     cache_max_age: int = Field(60, ge=0)
+    answer_cache_entries: int = Field(512, ge=0)
+    answer_cache_bytes: int = Field(64 * 2**20, ge=0)
 
     @field_validator("base_url")
     @classmethod

@@ -13,8 +13,9 @@ loader), and every named question is asked ``--repeat`` times on every backend: 
 SPARQL query the question needs, rows not laid out) and for the product path (parameter checks,
 binding, the layout and JSON encoding, as the API does). A question that fails or times out on a
 backend is reported as such in its cell. The headline is also measured over HTTP against a
-real uvicorn server on the embedded store. This is a benchmark, not a test: it asserts nothing
-and prints figures.
+real uvicorn server on the embedded store, and so is each question's first page, cold and
+repeated, beside the minimal engine query (:mod:`tools.bench_pages`; ``--http-only``: that alone).
+This is a benchmark, not a test: it asserts nothing and prints figures.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ from claimgraph.queries import run as runner
 from claimgraph.queries.catalog import Question, catalog
 from claimgraph.queries.run import ask, prepare
 from claimgraph.queries.store import Backend, EmbeddedBackend, RemoteBackend
+from tools import bench_pages
+from tools.bench_pages import measure_http_pages
 
 Opener = Callable[[], Backend]
 
@@ -336,9 +339,14 @@ def publish_progress(message: str) -> None:
 
 def bench_size(size: int, seed: int, repeat: int, workdir: Path, backends: list[str],
                only: list[str] | None = None, timeout_s: float = QUERY_TIMEOUT_S,
-               keep_store: bool = False, oxigraph_publish: str = "put") -> dict[str, Any]:
+               keep_store: bool = False, oxigraph_publish: str = "put", http_only: bool = False) -> dict[str, Any]:
     store, built = build_store(size, seed, workdir, keep_store)
     result: dict[str, Any] = {**built, "backends": {}, "publish": {}, "timeout_s": timeout_s}
+    if "embedded" in backends:
+        log("  each question's first page over HTTP (uvicorn, embedded store), cold and repeated")
+        result["http_pages"] = measure_http_pages(store, repeat, timeout_s, only)
+    if http_only:
+        backends = []
     if "embedded" in backends:
         log("  embedded store:")
         result["backends"]["embedded"] = measure_questions(functools.partial(EmbeddedBackend, store), repeat,
@@ -564,6 +572,10 @@ def markdown(results: list[dict[str, Any]], repeat: int, timeout_s: float = QUER
         f"loopback, queried over HTTP. A run over {timeout_s:g} s counts as a timeout on every backend. "
         f"Virtuoso runs with {VIRTUOSO_BUFFERS:,} buffers and no 10,000-row cap. A cell marked ≠ "
         "holds an answer that differs from the embedded store's.",
+        "*First page over HTTP* (`tools/bench_pages.py`): each question's first page from a real uvicorn server; "
+        "*first* the first request after the server started, *cold* requests the answer cache has not seen "
+        "(each with its own `Accept`), *repeated* the same request answered from the answer cache, *floor* the "
+        "question's own query with `LIMIT 100` in process on the same store, *peak RSS* the server's `VmHWM`.",
         "",
     ]
     lines += ingest_markdown(ingests or [])
@@ -580,6 +592,8 @@ def markdown(results: list[dict[str, Any]], repeat: int, timeout_s: float = QUER
                              f"{p['graphs']:,} graphs, {p['triples']:,} triples "
                              f"({p['triples'] / p['seconds']:,.0f} triples/s).")
         lines.append("")
+        if r.get("http_pages"):
+            lines += bench_pages.markdown(r["size"], r["http_pages"])
         names = list(r["backends"])
         if not names:
             continue
@@ -644,6 +658,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ingest-only", action="store_true",
                         help="only the ingestion benchmark (full ingest, one-article changes, peak memory)")
     parser.add_argument("--no-ingest", action="store_true", help="skip the ingestion benchmark")
+    parser.add_argument("--http-only", action="store_true",
+                        help="of the question benchmarks, only each question's first page over HTTP "
+                             "(cold, repeated, floor, peak RSS): no per-backend engine and product runs")
     parser.add_argument("--changes", type=int, default=5,
                         help="times each one-article change (add, edit, delete) is measured (default 5)")
     args = parser.parse_args(argv)
@@ -657,7 +674,7 @@ def main(argv: list[str] | None = None) -> int:
             bench_ingest(size, size if args.seed is None else args.seed, workdir, args.changes) for size in args.sizes]
         results = [] if args.ingest_only else [
             bench_size(size, size if args.seed is None else args.seed, args.repeat, workdir, backends,
-                       args.questions, args.timeout, args.keep_store, args.oxigraph_publish)
+                       args.questions, args.timeout, args.keep_store, args.oxigraph_publish, args.http_only)
             for size in args.sizes]
     finally:
         if args.workdir is None:

@@ -108,6 +108,8 @@ def test_every_route_answers_from_the_new_version_within_a_second(served) -> Non
     assert first["version"] == os.readlink(store)
     assert {sparql_count(client) for _ in range(6)} == {5}
     assert client.get("/questions/article-claims", params={"article": NEW}).status_code == 404
+    cached = [client.get("/questions/articles").headers.get("x-answer-cache") for _ in range(2)]
+    assert cached == ["miss", "hit"]  # the answer cache serves the repeat
 
     seen: list[int] = []
     errors: list[str] = []
@@ -130,6 +132,8 @@ def test_every_route_answers_from_the_new_version_within_a_second(served) -> Non
         stop.set()
         watcher.join(30)
     assert late == []  # every route answered from the new version at once (so within a second)
+    after = client.get("/questions/articles")  # not from the cache: a new version, a new answer
+    assert after.headers["x-answer-cache"] == "miss" and after.json()["total"] == 6
     assert errors == []
     assert 5 in seen and 6 in seen and seen == sorted(seen), seen[-40:]
 

@@ -111,6 +111,10 @@ def test_answers_from_a_server_get_a_body_etag_and_no_cache(served: TestClient) 
     assert r.headers["etag"] == f'"{hashlib.sha256(r.content).hexdigest()[:32]}"'
     again = served.get("/questions/attributions", params=HEADLINE, headers={"If-None-Match": r.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
+    # Nor does the answer cache keep anything: the server's data may change under us.
+    repeat = served.get("/questions/attributions", params=HEADLINE)
+    assert repeat.status_code == 200 and "x-answer-cache" not in repeat.headers
+    assert len(served.app.state.answer_cache) == 0 and served.app.state.answer_cache.hits == 0
 
 
 def test_sparql_over_a_remote_server_answers_as_the_store(served: TestClient, client: TestClient) -> None:

@@ -1,0 +1,78 @@
+"""The page's details only: a claim question whose layout pages by keys looks every claim's full
+details up only for the claims of the page asked for.
+
+:func:`claimgraph.queries.run.fetch` looks up what the answer shows about *every* claim the
+question found (``parts/claim-details.rq``, some twenty lookups per claim), and the layout then
+builds the whole answer before a page is cut from it: at 100k claims, 4,000 claims about one
+event cost seconds for a page of 100. Here instead:
+
+1. the question's own ``.rq`` finds its claims (unchanged);
+2. ``parts/claim-keys.rq`` gives, for each, one row with what orders the answer and what its
+   summaries count (article and its dates, speaker, outlet, stance, voice, paragraph, time),
+   and the layout builds the whole answer from those rows: the order, ``total`` and the summaries
+   (``by_stance``, ``by_speaker`` ...) are computed by the layout's own code, from the same values
+   the full rows hold;
+3. ``parts/claim-details.rq`` looks up the page's claims only, and the layout builds their full
+   records, which take the page's place in the whole answer.
+
+So the answer is the one :func:`~claimgraph.queries.run.run` gives without this (a test compares
+every page of every question on the corpus); what a record shows beyond the keys (quote, cue,
+roles, chain, article title, authors ...) is looked up for the page only.
+
+Which layouts page by keys (:data:`PAGED`): those whose order and summaries read only the keys
+(``claims``, ``event-claims``, ``speaker`` without ``affiliated``). The others need more than the
+keys of every claim for their order or summaries, and build the whole answer as before:
+``outlet`` (whom it quotes needs every claim's chain; its articles need titles and authors),
+``speaker`` with ``affiliated`` (the affiliated claims are shown whole), ``attributions`` and
+``accusations`` (a page item is an outlet or a charge holding all its claims, and their summaries
+span all of them), ``contradictions`` (both sides of every pair).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from claimgraph.queries.details import actor_slugs, actors, describe, with_details, with_keys
+from claimgraph.queries.layouts import LAYOUTS, Whole
+from claimgraph.queries.store import Backend
+
+if TYPE_CHECKING:
+    from claimgraph.queries.run import Prepared
+
+#: Layouts whose order and summaries read only what ``parts/claim-keys.rq`` gives.
+PAGED = ("claims", "event-claims", "speaker")
+#: The key columns that name actors the summaries show (who is described with kind and role).
+_NAMED = ("speakerSlug", "outletSlug")
+
+
+def pages_by_keys(prepared: Prepared) -> bool:
+    """Does this question, with these parameters, page by keys? (And then only with more claims
+    than a page holds: :func:`claimgraph.queries.run.run`.)"""
+    question = prepared.question
+    return (question.details == "claims" and question.layout in PAGED and prepared.limit is not None
+            and not (question.layout == "speaker" and prepared.params.get("affiliated")))
+
+
+def build(prepared: Prepared, backend: Backend, plain: list[dict[str, Any]]) -> Whole | None:
+    """The whole answer with the page's records in full and the others as their keys, every actor
+    the page and the summaries name described; None when the page's claims did not come back as
+    the keys said (the caller then builds the whole answer)."""
+    layout = LAYOUTS[prepared.question.layout]
+    keyed = with_keys(plain, backend)
+    light = layout.build(keyed, **prepared.options)
+    end = prepared.offset + prepared.limit
+    page = light.items[prepared.offset:end]
+    claims = {item["claim"] for item in page}
+    full_rows = with_details([row for row in plain if row.get("claim") in claims], backend)
+    full = {item["claim"]: item for item in layout.build(full_rows, **prepared.options).items}
+    if set(full) != claims:
+        return None
+    items = [full[item["claim"]] for item in page]
+    named = [{k: row[k] for k in _NAMED if k in row} for row in keyed]
+    cards = actors(actor_slugs([*full_rows, *named]), backend)
+    describe(items, cards)
+    describe(light.extra, cards)
+    return Whole([*light.items[:prepared.offset], *items, *light.items[end:]], light.extra, light.key)
+
+
+__all__ = ["PAGED", "build", "pages_by_keys"]

@@ -1,0 +1,162 @@
+"""Each question's first page over HTTP, cold and repeated, beside the minimal engine query.
+
+Part of ``make bench`` (:mod:`tools.bench`), on the embedded store of each size. A real uvicorn
+server (``claimgraph serve``, :mod:`tools.live_server`) answers; per question, with the
+benchmark's parameters (:func:`tools.bench.params_for`) and its first page (``limit=100``):
+
+- **first**: the very first request for it after the server started;
+- **cold**: requests the answer cache has not seen (each carries an ``Accept`` header of its own,
+  which the key holds and the question ignores), so the answer is computed each time; the
+  store's own caches are warm;
+- **repeated**: the same request again, answered from the answer cache (``X-Answer-Cache: hit``
+  is checked on every one);
+- **floor**: the minimal engine query, in process on pyoxigraph over the same store: the
+  question's own ``.rq``, bound as the API binds it, with ``LIMIT 100`` appended (the rows of the
+  page's claims, or the page's aggregate rows, without any details); the cold figure is also
+  given as a ratio to it;
+- **peak RSS**: the server process's peak resident memory (``VmHWM``) after every question.
+
+This is a benchmark, not a test: it asserts nothing but that the repeats were cache hits.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from claimgraph.queries.catalog import Question, catalog
+from claimgraph.queries.run import prepare
+from claimgraph.queries.store import EmbeddedBackend
+
+logger = logging.getLogger(__name__)
+
+PAGE = 100
+
+
+def peak_rss_mib(pid: int) -> float:
+    """A process's peak resident memory (``VmHWM``), MiB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
+def floor_query(question: Question, params: dict[str, str], backend: EmbeddedBackend) -> tuple[str, dict[str, Any]]:
+    """The question's own query as the API runs it, limited to one page of rows."""
+    prepared = prepare(question, params, backend)
+    return prepared.query.rstrip() + f"\nLIMIT {PAGE}\n", prepared.bindings
+
+
+def _median(runs: list[float]) -> float:
+    ordered = sorted(runs)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _timed_ms(fn: Any) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def measure_floor(question: Question, params: dict[str, str], store: Path, repeat: int) -> dict[str, Any]:
+    backend = EmbeddedBackend(store)
+    try:
+        query, bindings = floor_query(question, params, backend)
+        backend.select(query, bindings)  # warm, as the cold HTTP runs are
+        runs = [_timed_ms(lambda: backend.select(query, bindings)) for _ in range(repeat)]
+        return {"median": _median(runs), "runs": len(runs)}
+    except Exception as exc:  # noqa: BLE001 - reported in the table
+        return {"error": f"{type(exc).__name__}: {str(exc)[:120]}"}
+    finally:
+        backend.close()
+
+
+def measure_http_pages(store: Path, repeat: int, timeout_s: float, only: list[str] | None = None,
+                       params_for: Any = None) -> dict[str, Any]:
+    """Per question: first, cold and repeated latency (ms, medians) of its first page over HTTP,
+    the floor, and the server's peak RSS; ``{"questions": [...], "peak_rss_mib": ...}``."""
+    from tools.bench import params_for as default_params
+    from tools.live_server import live_server
+    params_for = params_for or default_params
+    rows: list[dict[str, Any]] = []
+    peak = 0.0
+    with tempfile.TemporaryDirectory(prefix="claimgraph-bench-http-") as folder, \
+            live_server(store, Path(folder), env={"CLAIMGRAPH_SPARQL_WORKERS": "1"}) as server, \
+            server.client(timeout=timeout_s) as client:
+        for question in catalog().values():
+            if only and question.name not in only:
+                continue
+            params = {**params_for(question), "limit": str(PAGE)}
+            url = f"/questions/{question.name}"
+            row: dict[str, Any] = {"question": question.name, "params": params}
+            try:
+                started = time.perf_counter()
+                first = client.get(url, params=params)
+                row["first"] = (time.perf_counter() - started) * 1000
+                if first.status_code != 200:
+                    raise RuntimeError(f"HTTP {first.status_code}: {first.text[:120]}")
+                row["total"] = first.json().get("total")
+                cold = []
+                for n in range(max(1, repeat // 3)):  # cold runs cost the whole answer each: fewer
+                    took = _timed_ms(lambda: client.get(url, params=params,
+                                                        headers={"Accept": f"application/json, text/x-run-{n};q=0.1"}
+                                                        ).raise_for_status())
+                    cold.append(took)
+                    if sum(cold) > timeout_s * 3:
+                        break
+                row["cold"] = {"median": _median(cold), "runs": len(cold)}
+                hits = []
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    again = client.get(url, params=params)
+                    hits.append((time.perf_counter() - started) * 1000)
+                    if again.headers.get("x-answer-cache") != "hit":
+                        raise RuntimeError("a repeat was not answered from the answer cache")
+                row["repeated"] = {"median": _median(hits), "runs": len(hits)}
+            except Exception as exc:  # noqa: BLE001 - reported in the table
+                row["error"] = f"{type(exc).__name__}: {str(exc)[:160]}"
+            row["floor"] = measure_floor(question, {k: v for k, v in params.items() if k != "limit"}, store,
+                                         max(3, repeat // 3))
+            peak = max(peak, peak_rss_mib(server.process.pid))
+            row["peak_rss_mib"] = peak
+            rows.append(row)
+            logger.info("  %-18s %s", question.name, cells(row))
+    return {"questions": rows, "peak_rss_mib": peak, "page": PAGE}
+
+
+def _ms(m: dict[str, Any] | None) -> str:
+    if not m:
+        return "–"
+    return f"{m['median']:.1f}" if "median" in m else "error"
+
+
+def cells(row: dict[str, Any]) -> str:
+    """One question's cells: total, first, cold, repeated, floor, cold / floor, peak RSS."""
+    if "error" in row:
+        return f"| {row['question']} | – | error: {row['error'][:80]} | | | {_ms(row.get('floor'))} | | |"
+    floor = row["floor"]
+    ratio = (f"{row['cold']['median'] / floor['median']:.1f}×" if "median" in floor and floor["median"] > 0
+             else "–")
+    return (f"| {row['question']} | {row['total']} | {row['first']:.1f} | {_ms(row['cold'])} | "
+            f"{_ms(row['repeated'])} | {_ms(floor)} | {ratio} | {row['peak_rss_mib']:.0f} |")
+
+
+def markdown(size: int, result: dict[str, Any]) -> list[str]:
+    """The table of one size."""
+    lines = [f"First page of {result['page']} over HTTP (uvicorn, embedded store, {size:,} claims): ms, medians; "
+             "*cold* not in the answer cache, *repeated* from it, *floor* the question's own query with "
+             f"`LIMIT {result['page']}` in process; peak RSS of the server so far, MiB.", "",
+             "| question | total | first | cold | repeated | floor | cold / floor | peak RSS |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines += [cells(row) for row in result["questions"]]
+    return [*lines, ""]
+
+
+__all__ = ["PAGE", "floor_query", "markdown", "measure_http_pages", "peak_rss_mib"]
