@@ -62,8 +62,10 @@ class CG(_rdflib_namespace.DefinedNamespace):
     # Object properties
     aboutEvent: URIRef  # about event
     accused: URIRef  # accused
+    accuses: URIRef  # accuses
     addressee: URIRef  # addressee
     affiliatedWith: URIRef  # affiliated with
+    affirmsCore: URIRef  # affirms core
     agent: URIRef  # agent
     analystConfidence: URIRef  # analyst confidence
     author: URIRef  # author
@@ -80,6 +82,7 @@ class CG(_rdflib_namespace.DefinedNamespace):
     country: URIRef  # country
     curation: URIRef  # curation
     deed: URIRef  # deed
+    deniesCore: URIRef  # denies core
     eventType: URIRef  # event type
     followsFrom: URIRef  # follows from
     illocution: URIRef  # illocution

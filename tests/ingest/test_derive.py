@@ -46,7 +46,14 @@ JOINS = {
     "stance": """?claim cg:content ?p ; cg:illocution ?i ; cg:polarity ?pol .
                  BIND(IF(?i = cg:illocution-questions, 'questioning',
                          IF(?pol = cg:polarity-negative, 'denying', 'affirming')) AS ?value)""",
-    "speaksFor": "?claim cg:content ?p ; cg:speaker ?s . ?s (cg:partOf|cg:represents)* ?value .",
+    "speaksFor": "?claim cg:speaker ?s . ?s (cg:partOf|cg:represents)* ?value .",
+    "affirmsCore": """?claim cg:content/cg:core ?value ; cg:polarity cg:polarity-positive ; cg:illocution ?i .
+                      FILTER(?i != cg:illocution-questions)""",
+    "deniesCore": """?claim cg:content/cg:core ?value ; cg:polarity cg:polarity-negative ; cg:illocution ?i .
+                     FILTER(?i != cg:illocution-questions)""",
+    "accuses": """?claim cg:content ?p ; cg:polarity cg:polarity-positive ; cg:illocution ?i .
+                  { ?p a cg:ResponsibilityProposition ; cg:agent ?value } UNION { ?p a cg:AccusationProposition ; cg:accused ?value }
+                  FILTER(?i != cg:illocution-questions)""",
     "chargesWithin": """?claim cg:content ?p . ?p cg:agent|cg:accused ?a . ?a (cg:partOf|cg:represents)* ?value .
                         ?p a ?class . FILTER(?class IN (cg:ResponsibilityProposition, cg:AccusationProposition))""",
     "concernsEvent": """?claim (cg:content/(cg:aboutEvent|cg:subject|cg:object|cg:causeEvent))|cg:mentionOf ?value .
