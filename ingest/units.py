@@ -301,7 +301,7 @@ def compile_article(context: UnitContext, path: Path, root: Path, data: bytes) -
     unit.nquads = nquads(own, article_graph)
     unit.shared = nquads(shared, iris.SHARED_GRAPH)
     if unit.ok:  # the derived graph, after the article's own (ontology/rules/)
-        unit.nquads += context.deriver.derive(unit.slug, [*own, *shared])
+        unit.nquads += context.deriver.derive(unit.slug, unit.nquads + unit.shared)
     by_subject: dict[str, list[bytes]] = {}
     for line, (s, _, _) in zip(unit.shared.splitlines(), shared):
         by_subject.setdefault(str(s), []).append(line)
