@@ -61,6 +61,12 @@ def median_ms(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(runs)
 
 
+def _rows(rows: list[dict]) -> list[str]:
+    """Rows compared as sets of values, a GROUP_CONCAT's items in any order."""
+    return sorted(str(sorted((k, " ".join(sorted(getattr(v, "value", str(v)).split(" ")))) for k, v in row.items()))
+                  for row in rows)
+
+
 def old_question(name: str, base: str, folder: Path):  # type: ignore[no-untyped-def]
     text = subprocess.run(["git", "show", f"{base}:queries/questions/{name}.rq"], check=True,
                           capture_output=True, text=True).stdout
@@ -85,7 +91,7 @@ def questions(store: Path, names: list[str], base: str, repeat: int) -> list[str
                 rows[label] = backend.select(prepared.query, prepared.bindings)[1]
                 cells[label] = median_ms(lambda: backend.select(prepared.query, prepared.bindings), repeat)
                 cells[label + "-engine"] = median_ms(lambda: fetch(prepared, backend), max(3, repeat // 2))
-            if sorted(map(str, rows["old"])) != sorted(map(str, rows["new"])):
+            if _rows(rows["old"]) != _rows(rows["new"]):
                 raise SystemExit(f"{name}: the rows differ before and after")
             minimal = ""
             if name in MINIMAL:
