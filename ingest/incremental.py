@@ -3,10 +3,12 @@
 What changed is found by comparing every corpus file's digest with those recorded beside the
 current version (:mod:`claimgraph.ingest.manifest`):
 
-* an article file added, changed or deleted: its graph is built again, or dropped (a rename is a
-  deletion and an addition);
+* an article file added, changed or deleted: its graph and its derived graph are built again,
+  or dropped (a rename is a deletion and an addition);
 * a registry file changed: the registry graph is built again, and so is every article one of
-  whose registry lookups (recorded when it was built) now finds something else;
+  whose registry lookups (recorded when it was built) now finds something else; among those
+  lookups are the actors its speakers and charged actors roll up to, which its derived facts
+  read (:func:`claimgraph.ingest.derive.record_rollups`);
 * the shared graph (propositions, curators) keeps exactly the triples that some article in the
   store adds: a triple the articles built again no longer add is removed unless another article
   adds it too (its record says so);
@@ -259,6 +261,7 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
             for path in todo.drop:
                 if path in recorded:
                     store.remove_graph(ox.NamedNode(recorded[path][1]))
+                    store.remove_graph(ox.NamedNode(str(iris.derived_graph(recorded[path][0]))))
                 manifest.drop_file(path)
             if todo.registry_changed:
                 store.remove_graph(ox.NamedNode(str(iris.REGISTRY_GRAPH)))

@@ -40,6 +40,7 @@ from rdflib import Graph, URIRef
 from claimgraph import ontology
 from claimgraph.ontology import iris
 from claimgraph.ingest.build import Built, TextRef, build
+from claimgraph.ingest.derive import derive_dataset
 from claimgraph.ingest.files import display, layout_problems, read_bytes, root_problems
 from claimgraph.ingest.integrity import corpus_problems
 from claimgraph.ingest.load import corpus_files, read_articles, read_registry
@@ -92,10 +93,11 @@ BUILDERS = tuple(Path(ontology.__file__).parent / name for name in ("iris.py", "
 
 
 def store_builders() -> list[Path]:
-    """Every file besides the corpus that decides what the store holds: the ontology and its
-    shapes, the ingestion code, and the naming and validation code it uses. Exporting,
+    """Every file besides the corpus that decides what the store holds: the ontology, its
+    shapes and its derivation rules, the ingestion code, and the naming and validation code it uses. Exporting,
     publishing and tooling are not among them: changing them does not mean re-ingesting."""
-    return [ontology.SOURCE, ontology.SHAPES, *BUILDERS, *sorted(Path(__file__).parent.glob("*.py"))]
+    return [ontology.SOURCE, ontology.SHAPES, *BUILDERS, *sorted(ontology.RULES_DIR.glob("*.rq")),
+            *sorted(Path(__file__).parent.glob("*.py"))]
 
 
 def builders_digest() -> str:
@@ -172,6 +174,7 @@ def compile_corpus(corpus: Path, *, progress: Progress = logger.info) -> Built:
     violations = check(built.dataset, built.origins)
     if violations:
         raise ShapeViolation(problems=violations)
+    derive_dataset(built.dataset)
     onto = built.dataset.graph(iris.ONTOLOGY_GRAPH)
     for triple in _skolemized(Graph().parse(ontology.SOURCE, format="turtle")):
         onto.add(triple)

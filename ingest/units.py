@@ -33,6 +33,7 @@ from rdflib.term import Node
 
 from claimgraph import ontology
 from claimgraph.ingest.build import TextRef, build_article, build_registry
+from claimgraph.ingest.derive import Deriver, record_rollups
 from claimgraph.ingest.files import display
 from claimgraph.ingest.integrity import article_problems, registry_problems
 from claimgraph.ingest.load import SourcedArticle, corpus_files, read_file, read_registry
@@ -63,6 +64,11 @@ def _term(term: Node) -> str:
     if kind is Literal:
         return _quoteLiteral(term)
     return term.n3()
+
+
+def ntriples(triples: Iterable[Triple]) -> bytes:
+    """``triples`` as N-Triples, written as :func:`nquads` writes them."""
+    return "".join(f"{_term(s)} {_term(p)} {_term(o)} .\n" for s, p, o in triples).encode("utf-8", "_rdflib_nt_escape")
 
 
 def nquads(triples: Iterable[Triple], graph: URIRef) -> bytes:
@@ -214,6 +220,14 @@ class UnitContext:
     def registry_nquads(self) -> bytes:
         return nquads(self.registry_triples, iris.REGISTRY_GRAPH)
 
+    @property
+    def deriver(self) -> Deriver:
+        """The rules of ``ontology/rules/`` with this registry loaded (made on first use)."""
+        deriver = self.__dict__.get("_deriver")
+        if deriver is None:
+            deriver = self.__dict__["_deriver"] = Deriver(self.registry_triples)
+        return deriver
+
 
 def registry_files(root: Path) -> dict[Path, bytes]:
     return {path: path.read_bytes() for path in corpus_files(root, "registry")}
@@ -266,6 +280,7 @@ def compile_article(context: UnitContext, path: Path, root: Path, data: bytes) -
     unit.slug_line = source.line("article", "slug")
     unit.problems.extend(article_problems(source, recording))  # type: ignore[arg-type]
     built = build_article(source, recording)  # type: ignore[arg-type]
+    record_rollups(recording, context.registry.entries)  # what the derived facts read besides
     unit.uses = recording.uses
     unit.claim_ids = [claim.id for claim in model.claims]
     unit.deferred = built.deferred
@@ -285,6 +300,8 @@ def compile_article(context: UnitContext, path: Path, root: Path, data: bytes) -
         unit.shape_problems = {str(node): problems for node, problems in found.items()}
     unit.nquads = nquads(own, article_graph)
     unit.shared = nquads(shared, iris.SHARED_GRAPH)
+    if unit.ok:  # the derived graph, after the article's own (ontology/rules/)
+        unit.nquads += context.deriver.derive(unit.slug, unit.nquads + unit.shared)
     by_subject: dict[str, list[bytes]] = {}
     for line, (s, _, _) in zip(unit.shared.splitlines(), shared):
         by_subject.setdefault(str(s), []).append(line)
@@ -309,4 +326,4 @@ def ontology_nquads() -> bytes:
 
 
 __all__ = ["FOUND", "ArticleUnit", "RecordingRegistry", "UnitContext", "compile_article", "digest", "is_text_call",
-           "nquads", "ontology_nquads", "registry_files", "replay", "text_target"]
+           "nquads", "ntriples", "ontology_nquads", "registry_files", "replay", "text_target"]

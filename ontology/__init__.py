@@ -16,6 +16,8 @@ SOURCE: Path = ONTOLOGY_DIR / "claimgraph.ttl"
 OWL_FILE: Path = ONTOLOGY_DIR / "claimgraph.owl"
 NAMESPACE_FILE: Path = ONTOLOGY_DIR / "namespace.py"
 SHAPES: Path = ONTOLOGY_DIR / "shapes.ttl"
+#: The rules that derive facts at ingestion (SPARQL CONSTRUCT, one file per derived fact).
+RULES_DIR: Path = ONTOLOGY_DIR / "rules"
 CATALOG: Path = ONTOLOGY_DIR / "catalog-v001.xml"
 IMPORTS_DIR: Path = ONTOLOGY_DIR / "imports"
 #: The modules beside the core: the alignment (generated from its SSSOM mapping set) and the
@@ -60,6 +62,7 @@ __all__ = [
     "PROV_O_FILE",
     "PROV_O_IRI",
     "PROV_O_SOURCE",
+    "RULES_DIR",
     "SCHEMA_FILE",
     "SEM_FILE",
     "SHAPES",

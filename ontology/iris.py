@@ -35,6 +35,15 @@ def entity(kind: EntityKind, slug: str) -> URIRef:
     return URIRef(f"{ID}{kind}/{slug}")
 
 
+def derived_graph(article_slug: str) -> URIRef:
+    """The graph of what the rules of ``ontology/rules/`` derive from one article's graph.
+
+    >>> str(derived_graph("a1"))
+    'https://w3id.org/claimgraph/graph/derived/a1'
+    """
+    return URIRef(f"{GRAPH}derived/{article_slug}")
+
+
 def article(slug: str) -> URIRef:
     return URIRef(f"{ID}article/{slug}")
 

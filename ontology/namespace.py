@@ -62,20 +62,27 @@ class CG(_rdflib_namespace.DefinedNamespace):
     # Object properties
     aboutEvent: URIRef  # about event
     accused: URIRef  # accused
+    accuses: URIRef  # accuses
     addressee: URIRef  # addressee
     affiliatedWith: URIRef  # affiliated with
+    affirmsCore: URIRef  # affirms core
     agent: URIRef  # agent
     analystConfidence: URIRef  # analyst confidence
     author: URIRef  # author
     beneficiary: URIRef  # beneficiary
     causeEvent: URIRef  # cause event
     certainty: URIRef  # certainty
+    charges: URIRef  # charges
+    chargesWithin: URIRef  # charges within
+    claimOutlet: URIRef  # claim outlet
+    concernsEvent: URIRef  # concerns event
     content: URIRef  # content
     contradicts: URIRef  # contradicts
     core: URIRef  # core
     country: URIRef  # country
     curation: URIRef  # curation
     deed: URIRef  # deed
+    deniesCore: URIRef  # denies core
     eventType: URIRef  # event type
     followsFrom: URIRef  # follows from
     illocution: URIRef  # illocution
@@ -93,6 +100,7 @@ class CG(_rdflib_namespace.DefinedNamespace):
     respondsTo: URIRef  # responds to
     revises: URIRef  # revises
     speaker: URIRef  # speaker
+    speaksFor: URIRef  # speaks for
     statusValue: URIRef  # status value
     subEventOf: URIRef  # sub-event of
     subject: URIRef  # subject
@@ -118,15 +126,22 @@ class CG(_rdflib_namespace.DefinedNamespace):
     predicate: URIRef  # predicate
     quote: URIRef  # quote
     role: URIRef  # role
+    saidEarliest: URIRef  # said earliest
+    saidLatest: URIRef  # said latest
     searchKey: URIRef  # search key
     seedFile: URIRef  # seed file
     slug: URIRef  # slug
     sourceFile: URIRef  # source file
     sourceLine: URIRef  # source line
+    stance: URIRef  # stance
     stateAffiliated: URIRef  # state affiliated
     timeLabel: URIRef  # time label
     title: URIRef  # title
     url: URIRef  # URL
+    voice: URIRef  # voice
+
+    # Annotation properties
+    derivedBy: URIRef  # derived by
 
     # Terms whose local names are not Python identifiers: CG["name"]
     _extras = [

@@ -100,6 +100,15 @@ def test_edits_additions_renames_and_deletions_give_the_full_rebuilds_quads(corp
     step(corpus, store, tmp_path)
     set_field(actors, "aliases: [Russian Federation]", "aliases: [Russian Federation, RF-test-alias]")
     step(corpus, store, tmp_path)
+    # A roll-up two steps away: an article quotes Mikhail Galuzin (who represents the foreign
+    # ministry) and never names the ministry, whose own part_of changes. Its derived facts (whom its
+    # claims speak for, rolled up) follow: the lookups recorded for it reach up the chain.
+    derived = "<https://w3id.org/claimgraph/graph/derived/unidentified-2025-02-12-russia-losing-azerbaijan>"
+    kremlin = "<https://w3id.org/claimgraph/id/actor/kremlin>"
+    before = {q for q in quads(store) if q.endswith(f"{kremlin} {derived}")}
+    set_field(actors, "Russian MFA]\n    part_of: [russian-government]", "Russian MFA]\n    part_of: [kremlin]")
+    step(corpus, store, tmp_path)
+    assert {q for q in quads(store) if q.endswith(f"{kremlin} {derived}")} > before
     # Lines move in the registry (an entry written above the others): no article's graph changes.
     text = actors.read_text(encoding="utf-8")
     actors.write_text(text.replace("actors:\n", "actors:\n  - slug: zz-new-actor\n    kind: person\n"

@@ -17,9 +17,12 @@ def test_no_triple_is_stored_in_two_graphs(corpus_store: Path) -> None:
 
 
 def test_one_named_graph_per_article_plus_registry_shared_and_ontology(corpus_store: Path) -> None:
+    """And beside each article graph, its derived graph (ontology/rules/)."""
     store = ox.Store.read_only(str(corpus_store))
     graphs = sorted(g.value.rsplit("/graph/", 1)[1] for g in store.named_graphs())
     assert graphs.count("registry") == graphs.count("shared") == graphs.count("ontology") == 1
     articles = [g for g in graphs if g.startswith("article/")]
     assert len(articles) == len(list((Path(__file__).parents[2] / "corpus" / "articles").glob("*.yaml")))
-    assert len(graphs) == len(articles) + 3
+    derived = [g for g in graphs if g.startswith("derived/")]
+    assert sorted(g.removeprefix("derived/") for g in derived) == sorted(g.removeprefix("article/") for g in articles)
+    assert len(graphs) == 2 * len(articles) + 3

@@ -47,17 +47,22 @@ OBJECT_PROPERTIES = {
     "respondsTo", "revises", "aboutEvent", "agent", "accused", "beneficiary", "deed", "statusValue",
     "addressee", "subject", "object", "causeEvent", "core", "mentionOf", "subEventOf", "followsFrom",
     "translationOf",
+    # derived at ingestion (ontology/rules/)
+    "claimOutlet", "speaksFor", "charges", "chargesWithin", "concernsEvent", "affirmsCore", "deniesCore", "accuses",
 }
 DATA_PROPERTIES = {
     "slug", "searchKey", "mechanism", "causeText", "intentText", "outcome", "action", "predicate", "objectText",
     "detail", "paraphrase", "quote", "cue", "role", "timeLabel", "title", "language", "sourceFile",
     "seedFile", "paragraph", "sourceLine", "deaths", "earliest", "latest", "stateAffiliated", "url",
     "curatedOn",
+    # derived at ingestion (ontology/rules/)
+    "voice", "stance", "saidEarliest", "saidLatest",
 }
 # Not cg:speaker (a joint statement has several speakers) nor cg:reportedIn (an act can reach an
 # article through two relays): functional only where the world is.
 FUNCTIONAL = {"content", "illocution", "polarity", "certainty", "inArticle", "outlet", "curation",
-              "analystConfidence", "slug", "core"}
+              "analystConfidence", "slug", "core",
+              "claimOutlet", "voice", "stance", "saidEarliest", "saidLatest"}
 SCHEMES = {
     "illocution": "asserts accuses acknowledges announces predicts suggests warns questions calls-for demands "
                   "advises threatens expresses apologizes criticizes praises recognizes",

@@ -69,6 +69,22 @@ def test_publish_from_the_corpus_folder_gives_the_same_graphs(remote: RemoteBack
     assert remote.graph_sizes() == local_sizes
 
 
+def test_a_published_server_holds_the_derived_graphs(remote: RemoteBackend, corpus_store: Path,
+                                                     local_sizes: dict[str, int]) -> None:
+    """The facts derived at ingestion (ontology/rules/) go to the server with the rest: one derived
+    graph per article, each with the store's triples, and the same answer to a derived fact."""
+    from claimgraph.queries.store import EmbeddedBackend
+    derived = {iri: n for iri, n in local_sizes.items() if iri.startswith(GRAPH_PREFIX + "derived/")}
+    articles = [iri for iri in local_sizes if iri.startswith(GRAPH_PREFIX + "article/")]
+    assert len(derived) == len(articles) and all(derived.values())
+    assert {iri: remote.graph_sizes().get(iri) for iri in derived} == derived
+    query = ("PREFIX cg: <https://w3id.org/claimgraph/ontology#> SELECT ?claim ?stance WHERE { "
+             "?claim cg:speaksFor <https://w3id.org/claimgraph/id/actor/russia> ; cg:stance ?stance } "
+             "ORDER BY STR(?claim)")
+    local = EmbeddedBackend(corpus_store).select(query, {})[1]
+    assert local and remote.select(query, {})[1] == local
+
+
 def test_publish_refuses_a_store_and_a_corpus_at_once(remote: RemoteBackend, corpus_store: Path) -> None:
     done = publish_cli(remote.endpoint, str(CORPUS), "--store", str(corpus_store))
     assert done.returncode == 1 and "not both" in done.stderr
