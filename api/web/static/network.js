@@ -21,7 +21,7 @@
       elements: elements,
       wheelSensitivity: 0.3,
       style: [
-        { selector: "node", style: { "label": "data(label)", "font-size": 11, "text-wrap": "wrap", "text-max-width": 120,
+        { selector: "node", style: { "label": "data(label)", "font-size": 10, "text-wrap": "wrap", "text-max-width": 110,
           "background-color": "#dfe8f0", "border-color": "#15324a", "border-width": 1.5, "width": 26, "height": 26,
           "color": "#1b1b1b", "text-valign": "bottom", "text-margin-y": 3 } },
         { selector: "node[kind = 'news-outlet']", style: { "background-color": "#15324a" } },
@@ -32,8 +32,12 @@
       ].concat(Object.keys(SHAPES).map(function (k) {
         return { selector: "node[kind = '" + k + "']", style: { "shape": SHAPES[k] } };
       })),
-      layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: function () { return 9000; },
-                idealEdgeLength: function () { return 90; }, padding: 20 }
+      // Room for the labels: cose keeps them apart only when it counts them in a node's size; the
+      // box's own shape bounds the layout, so a wide screen gets a wide graph.
+      layout: { name: "cose", animate: false, randomize: false, nodeDimensionsIncludeLabels: true,
+                boundingBox: { x1: 0, y1: 0, w: box.clientWidth, h: box.clientHeight },
+                nodeRepulsion: function () { return 150000; }, idealEdgeLength: function () { return 100; },
+                nodeOverlap: 20, componentSpacing: 60, gravity: 0.5, numIter: 2500, padding: 24 }
     });
     cy.on("tap", "node", function (evt) {
       var href = evt.target.data("href");
