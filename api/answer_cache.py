@@ -89,6 +89,8 @@ class AnswerCache:
         if not self.enabled or len(body) > self.max_bytes:
             return
         with self._lock:
+            if self._version is not None and version != self._version:
+                return  # answered from a version the store has left while it ran: never asked again
             old = self._items.pop(key, None)
             if old is not None:
                 self.size -= len(old.body)
