@@ -385,6 +385,7 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
     if build is None or manifest is None:
         return _report(totals, 0, version_digest(builders, files), False, started, progress)
     quads = len(build.store())
+    compact(build, progress)
     target = version_digest(builders, files)
     for path, file_digest in scan.registry_files().items():
         manifest.set_file(path, file_digest)
@@ -394,6 +395,16 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
     progress(f"writing {quads} quads to {writer.store if writer else ''}")
     build.commit(target)
     return _report(totals, quads, target, True, started, progress, rebuilt=totals["articles"])
+
+
+def compact(build: VersionBuild, progress: Progress) -> None:
+    """Compact a version before it is linked (:meth:`VersionBuild.compact`): a few seconds at
+    100k claims, and every lookup of every reader after it about four times faster."""
+    before, started = build.files(), time.perf_counter()
+    progress(f"compacting the store ({before} files)")
+    build.compact()
+    build.close()
+    progress(f"compacted the store: {before} files to {build.files()}, {time.perf_counter() - started:.1f} s")
 
 
 def _report(totals: dict[str, int], quads: int, digest: str, written: bool, started: float, progress: Progress,

@@ -38,6 +38,8 @@ from claimgraph.queries.terms import to_python
 DETAILS_FILE = Path(__file__).parent / "parts" / "claim-details.rq"
 ACTORS_FILE = Path(__file__).parent / "parts" / "actor-details.rq"
 KEYS_FILE = Path(__file__).parent / "parts" / "claim-keys.rq"
+ARTICLE_KEYS_FILE = Path(__file__).parent / "parts" / "article-keys.rq"
+NAMES_FILE = Path(__file__).parent / "parts" / "names.rq"
 CHUNK = 200
 _VALUES = "VALUES ?claim { }"
 # Controlled values come back as IRIs; the answer names them by their slugs.
@@ -72,13 +74,15 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start:start + size]
 
 
-def _rows_of(claims: Sequence[str], backend: Backend, path: Path, chunk: int) -> Iterator[dict[str, Any]]:
-    """The rows of the part query at ``path`` about these claims, a page of IRIs at a time, its
-    controlled values named by their slugs."""
-    template = details_query(path, _VALUES)
-    for page in chunks(claims, chunk):
-        values = "VALUES ?claim { " + " ".join(str(ox.NamedNode(iri)) for iri in page) + " }"
-        _, rows = backend.select(template.replace(_VALUES, values))
+def _rows_of(items: Sequence[str], backend: Backend, path: Path, chunk: int, variable: str = "claim"
+             ) -> Iterator[dict[str, Any]]:
+    """The rows of the part query at ``path`` about these IRIs (bound to ``?variable`` by its
+    VALUES line), a page of IRIs at a time, its controlled values named by their slugs."""
+    empty = f"VALUES ?{variable} {{ }}"
+    template = details_query(path, empty)
+    for page in chunks(items, chunk):
+        values = f"VALUES ?{variable} {{ " + " ".join(str(ox.NamedNode(iri)) for iri in page) + " }"
+        _, rows = backend.select(template.replace(empty, values))
         for row in rows:
             plain = {k: to_python(v) for k, v in row.items()}
             for column, name in CONTROLLED.items():
@@ -96,25 +100,52 @@ def lookup(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> di
 
 
 def keys(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict[str, dict[str, Any]]:
-    """One ``claim`` row per claim with what orders claims and what summaries count
-    (``parts/claim-keys.rq``): the columns of :func:`lookup`'s claim row that these need, with the
-    same speaker (the one whose slug sorts first) and ``voice`` (reported when a relay with a named
-    speaker passes it on). Claims :func:`lookup` leaves out are left out."""
-    cards: dict[str, dict[str, Any]] = {}
+    """One ``claim`` row per claim with what orders claims and what summaries count: the columns
+    of :func:`lookup`'s claim row that these need, with the same speaker (the one whose slug sorts
+    first) and ``voice``. Three part queries: ``parts/claim-keys.rq`` per claim, then
+    ``parts/article-keys.rq`` per article and ``parts/names.rq`` per speaker, each once. Claims
+    :func:`lookup` leaves out are left out."""
+    acts: dict[str, dict[str, Any]] = {}
+    speakers: dict[str, set[str]] = defaultdict(set)
     facts: dict[str, dict[str, Any]] = defaultdict(dict)
-    reported: set[str] = set()
     for plain in _rows_of(claims, backend, KEYS_FILE, chunk):
-        claim, facet = plain["claim"], plain.pop("facet")
+        claim, facet = plain.pop("claim"), plain.pop("facet")
         values = {k: v for k, v in plain.items() if v is not None}
-        if facet == "relay":
-            reported.add(claim)
-        elif facet != "claim":
+        if facet == "claim":
+            speakers[claim].add(values.pop("speaker"))
+            acts.setdefault(claim, values)
+        else:
             facts[claim].update(values)
-        elif claim not in cards or values.get("speakerSlug", "") < cards[claim].get("speakerSlug", ""):
-            cards[claim] = values
-    for claim, row in cards.items():
-        row.update(facts.get(claim, {}), facet="claim", voice="reported" if claim in reported else "own")
+    articles = _article_keys(sorted({act["article"] for act in acts.values()}), backend, chunk)
+    names = {row["entity"]: row for row in _rows_of(sorted(set().union(*speakers.values())), backend, NAMES_FILE,
+                                                    chunk, "entity")}
+    cards: dict[str, dict[str, Any]] = {}
+    for claim, act in acts.items():
+        named = sorted((names[s]["slug"], names[s]["label"]) for s in speakers[claim] if s in names)
+        article = articles.get(act["article"])
+        if not named or article is None:
+            continue
+        cards[claim] = {**{k: v for k, v in act.items() if k != "article"}, **article,
+                        "speakerSlug": named[0][0], "speakerLabel": named[0][1], **facts.get(claim, {}),
+                        "claim": claim, "facet": "claim"}
     return cards
+
+
+def _article_keys(articles: Sequence[str], backend: Backend, chunk: int) -> dict[str, dict[str, Any]]:
+    """Each article's key columns (``parts/article-keys.rq``), by IRI; an article without its
+    required row is left out."""
+    found: dict[str, dict[str, Any]] = {}
+    labels: dict[str, str] = {}
+    for plain in _rows_of(articles, backend, ARTICLE_KEYS_FILE, chunk, "article"):
+        article, facet = plain.pop("article"), plain.pop("facet")
+        if facet == "published":
+            labels[article] = plain["publishedLabel"]
+        else:
+            found.setdefault(article, {k: v for k, v in plain.items() if v is not None})
+    for article, label in labels.items():
+        if article in found:
+            found[article]["publishedLabel"] = label
+    return found
 
 
 CARD = ("claim", "article", "speaker", "proposition")

@@ -145,9 +145,9 @@ class EmbeddedBackend(Backend):
         opened = self._current()  # held until every row is read
         solutions = self._run(opened.store, query, bindings)
         names = [v.value for v in solutions.variables]
-        rows = []
-        for solution in solutions:
-            rows.append({name: solution[name] for name in names if solution[name] is not None})
+        # A solution iterates over its values in the order of the variables: zipping them is
+        # several times faster than asking the solution for each variable by name.
+        rows = [{name: value for name, value in zip(names, solution) if value is not None} for solution in solutions]
         return names, rows
 
     def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:

@@ -355,6 +355,20 @@ class VersionBuild:
                 raise BackendError(f"could not write the store at {self.writer.store}: {exc}") from exc
         return self._store
 
+    def compact(self) -> None:
+        """Merge the store's files into as few as the store's levels allow
+        (:meth:`pyoxigraph.Store.optimize`).
+
+        A bulk load writes many small sorted files that overlap, and every lookup then looks in
+        each: on a 100k-claim store just built, 152 files and 50 µs a lookup; compacted, 33 files
+        and 12 µs (docs/decisions/0029-compacted-versions.md). Versions are read-only once linked,
+        so a version is compacted here, before it is linked, or never."""
+        self.store().optimize()
+
+    def files(self) -> int:
+        """How many table files the version's store has now (what a lookup may have to look in)."""
+        return sum(1 for path in self.path.glob("*.sst"))
+
     def close(self) -> None:
         """Flush and close the store: it closes when its last reference goes, so callers must
         hold none (``del`` their own) before a commit."""
