@@ -7,8 +7,10 @@ builds the whole answer before a page is cut from it: at 100k claims, 4,000 clai
 event cost seconds for a page of 100. Here instead:
 
 1. the question's own ``.rq`` finds its claims (unchanged);
-2. ``parts/claim-keys.rq`` gives, for each, one row with what orders the answer and what its
-   summaries count (article and its dates, speaker, outlet, stance, voice, paragraph, time),
+2. ``parts/claim-keys.rq`` gives, for each, what orders the answer and what its summaries count
+   (stance, certainty, voice, paragraph, time; its article and speaker, which
+   ``parts/article-keys.rq`` and ``parts/names.rq`` then look up once each: dates, slugs, outlet),
+   joined into one key row per claim (:func:`claimgraph.queries.details.keys`),
    and the layout builds the whole answer from those rows: the order, ``total`` and the summaries
    (``by_stance``, ``by_speaker`` ...) are computed by the layout's own code, from the same values
    the full rows hold;
