@@ -40,6 +40,8 @@ ACTORS_FILE = Path(__file__).parent / "parts" / "actor-details.rq"
 KEYS_FILE = Path(__file__).parent / "parts" / "claim-keys.rq"
 ARTICLE_KEYS_FILE = Path(__file__).parent / "parts" / "article-keys.rq"
 NAMES_FILE = Path(__file__).parent / "parts" / "names.rq"
+TEXTS_FILE = Path(__file__).parent / "parts" / "article-texts.rq"
+CHAINS_FILE = Path(__file__).parent / "parts" / "claim-chains.rq"
 CHUNK = 200
 _VALUES = "VALUES ?claim { }"
 # Controlled values come back as IRIs; the answer names them by their slugs.
@@ -125,7 +127,7 @@ def keys(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict
         article = articles.get(act["article"])
         if not named or article is None:
             continue
-        cards[claim] = {**{k: v for k, v in act.items() if k != "article"}, **article,
+        cards[claim] = {**act, **article,
                         "speakerSlug": named[0][0], "speakerLabel": named[0][1], **facts.get(claim, {}),
                         "claim": claim, "facet": "claim"}
     return cards
@@ -201,11 +203,36 @@ def with_details(rows: list[dict[str, Any]], backend: Backend) -> list[dict[str,
     return merged
 
 
-def with_keys(rows: list[dict[str, Any]], backend: Backend) -> list[dict[str, Any]]:
+def with_keys(rows: list[dict[str, Any]], backend: Backend, *, chains: bool = False) -> list[dict[str, Any]]:
     """The question's rows joined with their claims' key rows (:func:`keys`), in the question's
-    row order; a claim without one is left out, as :func:`with_details` leaves it out."""
+    row order; a claim without one is left out, as :func:`with_details` leaves it out.
+
+    With ``chains``, each claim's key row is followed by rows of the facts that summaries showing
+    whom a claim is relayed through and its articles whole need (:func:`key_extras`)."""
     found = keys(list(dict.fromkeys(row["claim"] for row in rows if row.get("claim") is not None)), backend)
-    return [{**found[row["claim"]], **row} for row in rows if row.get("claim") in found]
+    extras = key_extras(found, backend) if chains else {}
+    merged = []
+    for row in rows:
+        if row.get("claim") in found:
+            merged.append({**found[row["claim"]], **row})
+            merged.extend({**extra, **row} for extra in extras.get(row["claim"], ()))
+    return merged
+
+
+def key_extras(cards: dict[str, dict[str, Any]], backend: Backend, *, chunk: int = CHUNK
+               ) -> dict[str, list[dict[str, Any]]]:
+    """Per claim of ``cards`` (:func:`keys`), the rows :func:`lookup` gives it that name its
+    article's printed title, description and authors (``parts/article-texts.rq``, each article
+    once) and, for a reported claim, each relay of its chain (``parts/claim-chains.rq``)."""
+    articles: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for plain in _rows_of(sorted({card["article"] for card in cards.values()}), backend, TEXTS_FILE, chunk, "article"):
+        articles[plain.pop("article")].append({k: v for k, v in plain.items() if v is not None})
+    extras: dict[str, list[dict[str, Any]]] = {claim: [{**fact, "claim": claim} for fact in articles.get(card["article"], ())]
+                                               for claim, card in cards.items()}
+    reported = [claim for claim, card in cards.items() if card.get("voice") == "reported"]
+    for plain in _rows_of(reported, backend, CHAINS_FILE, chunk):
+        extras[plain["claim"]].append({k: v for k, v in plain.items() if v is not None})
+    return extras
 
 
 SIDE_FIELDS = ("speakerSlug", "speakerLabel", "outletSlug", "outletLabel", "articleSlug", "illocution", "polarity",
@@ -330,4 +357,4 @@ def describe(obj: Any, cards: dict[str, dict[str, Any]]) -> Any:
 
 
 __all__ = ["ACTORS_FILE", "CHUNK", "DETAILS_FILE", "KEYS_FILE", "actor_slugs", "actors", "describe", "details_query",
-           "keys", "lookup", "slug_of", "with_details", "with_keys", "with_sides"]
+           "key_extras", "keys", "lookup", "slug_of", "with_details", "with_keys", "with_sides"]

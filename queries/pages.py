@@ -22,9 +22,11 @@ every page of every question on the corpus); what a record shows beyond the keys
 roles, chain, article title, authors ...) is looked up for the page only.
 
 Which layouts page by keys (:data:`PAGED`): those whose order and summaries read only the keys
-(``claims``, ``event-claims``, ``speaker`` without ``affiliated``). The others need more than the
-keys of every claim for their order or summaries, and build the whole answer as before:
-``outlet`` (whom it quotes needs every claim's chain; its articles need titles and authors),
+(``claims``, ``event-claims``, ``speaker`` without ``affiliated``), and ``outlet``, whose
+summaries (whom it quotes, who speaks in its own voice, its articles with titles and authors) read
+the keys with each reported claim's chain and each article's texts besides
+(:func:`~claimgraph.queries.details.key_extras`: :data:`CHAINED`). The others need more than that
+for their order or summaries, and build the whole answer as before:
 ``speaker`` with ``affiliated`` (the affiliated claims are shown whole), ``attributions`` and
 ``accusations`` (a page item is an outlet or a charge holding all its claims, and their summaries
 span all of them), ``contradictions`` (both sides of every pair).
@@ -41,10 +43,13 @@ from claimgraph.queries.store import Backend
 if TYPE_CHECKING:
     from claimgraph.queries.run import Prepared
 
-#: Layouts whose order and summaries read only what ``parts/claim-keys.rq`` gives.
-PAGED = ("claims", "event-claims", "speaker")
+#: Layouts whose order and summaries read only what ``parts/claim-keys.rq`` gives (and, for those
+#: of :data:`CHAINED`, the chains and article texts of :func:`~claimgraph.queries.details.key_extras`).
+PAGED = ("claims", "event-claims", "speaker", "outlet")
+#: Layouts whose summaries show whom claims are relayed through and their articles whole.
+CHAINED = ("outlet",)
 #: The key columns that name actors the summaries show (who is described with kind and role).
-_NAMED = ("speakerSlug", "outletSlug")
+_NAMED = ("speakerSlug", "outletSlug", "authorSlug", "relaySpeakerSlug")
 
 
 def pages_by_keys(prepared: Prepared) -> bool:
@@ -60,7 +65,7 @@ def build(prepared: Prepared, backend: Backend, plain: list[dict[str, Any]]) -> 
     the page and the summaries name described; None when the page's claims did not come back as
     the keys said (the caller then builds the whole answer)."""
     layout = LAYOUTS[prepared.question.layout]
-    keyed = with_keys(plain, backend)
+    keyed = with_keys(plain, backend, chains=prepared.question.layout in CHAINED)
     light = layout.build(keyed, **prepared.options)
     end = prepared.offset + prepared.limit
     page = light.items[prepared.offset:end]
@@ -77,4 +82,4 @@ def build(prepared: Prepared, backend: Backend, plain: list[dict[str, Any]]) -> 
     return Whole([*light.items[:prepared.offset], *items, *light.items[end:]], light.extra, light.key)
 
 
-__all__ = ["PAGED", "build", "pages_by_keys"]
+__all__ = ["CHAINED", "PAGED", "build", "pages_by_keys"]
