@@ -60,7 +60,7 @@ def slug_of(iri: str | None) -> str | None:
     return None if iri is None else _slugs().get(iri, iri.rsplit("#", 1)[-1])
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=None)  # one entry per part file (seven): read once per process, not per request
 def details_query(path: Path = DETAILS_FILE, values: str = _VALUES) -> str:
     """The query text without its comments, with the empty VALUES line to fill."""
     lines = [line for line in path.read_text(encoding="utf-8").splitlines()
