@@ -41,6 +41,7 @@ from claimgraph.ontology import iris
 from claimgraph.ontology.namespace import CG
 from claimgraph.ontology.errors import Problem
 from claimgraph.queries.store.versions import Version, VersionWriter
+from claimgraph.queries.tally import TallyWriter
 
 logger = logging.getLogger(__name__)
 
@@ -248,6 +249,10 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
         manifest = Manifest.open(build.meta)
         if manifest is None:  # pragma: no cover - copied from the current version just now
             raise RuntimeError("the copied record of the store is unreadable")
+        tallies = TallyWriter.open(build.meta)
+        if tallies is None:
+            logger.warning("the store's version %s keeps no tallies (made before them): the questions that read "
+                           "them count from the store instead; `claimgraph ingest --force` makes them", current.name)
         try:
             store = build.store()
             recorded = manifest.articles()
@@ -262,6 +267,8 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
                 if path in recorded:
                     store.remove_graph(ox.NamedNode(recorded[path][1]))
                     store.remove_graph(ox.NamedNode(str(iris.derived_graph(recorded[path][0]))))
+                    if tallies is not None:
+                        tallies.drop(recorded[path][0])
                 manifest.drop_file(path)
             if todo.registry_changed:
                 store.remove_graph(ox.NamedNode(str(iris.REGISTRY_GRAPH)))
@@ -278,6 +285,8 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
             for unit in units:
                 manifest.put_article(unit.path, unit.digest, unit.slug or "", unit.graph or "", unit.claims,
                                      unit.shared, unit.subjects, unit.uses)
+                if tallies is not None:
+                    tallies.put(unit.slug or "", unit.tallies)
             manifest.drop_unused_calls()
             target = version_digest(builders, manifest.files())
             manifest.set_info(corpus=target)
@@ -285,8 +294,12 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
             del store  # closed before the version is renamed
         except BaseException:
             manifest.close(save=False)
+            if tallies is not None:
+                tallies.close(save=False)
             raise
         manifest.close()
+        if tallies is not None:
+            tallies.close()
     except BaseException:
         build.abort()
         raise

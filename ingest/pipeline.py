@@ -45,6 +45,7 @@ from claimgraph.ingest.files import display, layout_problems, read_bytes, root_p
 from claimgraph.ingest.integrity import corpus_problems
 from claimgraph.ingest.load import corpus_files, read_articles, read_registry
 from claimgraph.ingest.manifest import Manifest
+from claimgraph.queries.tally import TallyWriter
 from claimgraph.ingest.parallel import compile_articles
 from claimgraph.ingest.shapes import UnitChecker, check, triples_of
 from claimgraph.ingest.units import ArticleUnit, UnitContext, digest, ontology_nquads, relative
@@ -342,6 +343,7 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
     progress(f"read {len(context.registry.entries)} registry entries; compiling {len(paths)} article files")
     build: VersionBuild | None = writer.new_version() if writer is not None else None
     manifest = Manifest.create(build.meta) if build is not None else None
+    tallies = TallyWriter.create(build.meta) if build is not None else None
     files = dict(scan.registry_files())
     totals = {"articles": 0, "claims": 0}
 
@@ -358,6 +360,7 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
             if manifest is not None and unit.ok and unit.slug is not None and outcome.slugs[unit.slug] == unit.path:
                 manifest.put_article(unit.path, unit.digest, unit.slug, unit.graph or "", unit.claims, unit.shared,
                                      unit.subjects, unit.uses)
+                tallies.put(unit.slug, unit.tallies)  # type: ignore[union-attr]
             yield unit.nquads + unit.shared
         meter.close()
 
@@ -375,6 +378,8 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
     except BaseException:
         if manifest is not None:
             manifest.close(save=False)
+        if tallies is not None:
+            tallies.close(save=False)
         if build is not None:
             build.abort()
         raise
@@ -382,7 +387,7 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
         if scratch is not None:
             gc.collect()
             scratch.cleanup()
-    if build is None or manifest is None:
+    if build is None or manifest is None or tallies is None:
         return _report(totals, 0, version_digest(builders, files), False, started, progress)
     quads = len(build.store())
     compact(build, progress)
@@ -391,6 +396,8 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
         manifest.set_file(path, file_digest)
     manifest.set_info(builders=builders, corpus=target)
     manifest.close()
+    tallies.finish()
+    tallies.close()
     context.save(build.meta, context_key(scan, builders))
     progress(f"writing {quads} quads to {writer.store if writer else ''}")
     build.commit(target)

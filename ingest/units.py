@@ -257,6 +257,7 @@ class ArticleUnit:
     shape_problems: dict[str, list[Problem]] = field(default_factory=dict)
     claim_ids: list[str] = field(default_factory=list)
     deferred: list[TextRef] = field(default_factory=list)  # references to other articles, for the ingest to check
+    tallies: dict[str, list[tuple]] = field(default_factory=dict)  # its rows of the store's tallies (queries/tally.py)
 
     @property
     def ok(self) -> bool:
@@ -301,7 +302,8 @@ def compile_article(context: UnitContext, path: Path, root: Path, data: bytes) -
     unit.nquads = nquads(own, article_graph)
     unit.shared = nquads(shared, iris.SHARED_GRAPH)
     if unit.ok:  # the derived graph, after the article's own (ontology/rules/)
-        unit.nquads += context.deriver.derive(unit.slug, unit.nquads + unit.shared)
+        derived, unit.tallies = context.deriver.derive_and_tally(unit.slug, unit.nquads + unit.shared)
+        unit.nquads += derived
     by_subject: dict[str, list[bytes]] = {}
     for line, (s, _, _) in zip(unit.shared.splitlines(), shared):
         by_subject.setdefault(str(s), []).append(line)

@@ -18,6 +18,9 @@ Rules for the SPARQL of a question, so that every backend gives the same answer:
   given; ``#if a !b``: all must hold; blocks do not nest). A boolean parameter counts as given
   only when it is true (``related=false`` drops its ``#if related`` blocks). The blocks are SPARQL
   comments, so the file as it stands still parses.
+- A question with ``tallied: true`` (``timeline``, ``network``) reads its counts from the store's
+  tallies where the store keeps them (:mod:`claimgraph.queries.tally`): its ``#if !tallied``
+  blocks, what the tallies replace, are then dropped; on a server they stay.
 - Parameters with ``bind: false`` are not in the query: the layout step applies them to the
   answer (a filter on the laid-out list). ``limit`` and ``offset`` are such parameters, added to
   every question: answers are paged after the layout, and say how many results there are in all.
@@ -77,7 +80,11 @@ TEXT_PATTERN = r"\S"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 #: Pairs of date parameters that bound a period: the first may not be after the second.
 PERIODS: tuple[tuple[str, str], ...] = (("since", "until"),)
-_HEADER_KEYS = {"summary", "description", "params", "layout", "shape", "aliases", "details"}
+_HEADER_KEYS = {"summary", "description", "params", "layout", "shape", "aliases", "details", "tallied"}
+#: The layouts that can read their counts from the store's tallies (:mod:`claimgraph.queries.tallied`).
+TALLIED = ("timeline", "network")
+#: The ``#if`` name that holds when the store's tallies answer: ``#if !tallied`` blocks are what they replace.
+TALLIED_BLOCK = "tallied"
 DETAILS = ("claims", "pairs")
 _PARAM_KEYS = {"type", "description", "example", "required", "default", "minimum", "maximum", "choices", "bind",
                "fold"}
@@ -141,6 +148,7 @@ class Question:
     aliases: tuple[str, ...] = ()
     paging: tuple[Param, ...] = field(default=PAGING)
     details: str | None = None  # the rows' claims (?claim; "pairs": ?a and ?b) are looked up by parts/claim-details.rq
+    tallied: bool = False  # counts read from the store's tallies where it keeps them (queries/tally.py)
 
     @property
     def all_params(self) -> tuple[Param, ...]:
@@ -223,7 +231,13 @@ def parse_question(path: Path) -> Question:
             raise ValueError(f"{path}: parameter {p.name!r} must be projected: SELECT ?{p.name} ...")
         if not p.required and p.name not in blocks:
             raise ValueError(f"{path}: optional parameter {p.name!r} must be used inside `#if {p.name}` blocks")
+    tallied = bool(meta.get("tallied", False))
+    layout = meta.get("layout", meta.get("shape", "rows"))
+    if tallied and layout not in TALLIED:
+        raise ValueError(f"{path}: `tallied` goes with the layouts {TALLIED}, not {layout!r}")
     for name in {name.lstrip("!") for names in conditions for name in names}:
+        if tallied and name == TALLIED_BLOCK:
+            continue
         if not any(p.name == name and not p.required and p.bind for p in params):
             raise ValueError(f"{path}: `#if {name}` names no optional query parameter")
     if "layout" in meta and "shape" in meta:
@@ -236,7 +250,7 @@ def parse_question(path: Path) -> Question:
     if details is not None and (details not in DETAILS or not needs[details] <= projected):
         raise ValueError(f"{path}: `details` is `claims` (with a projected ?claim) or `pairs` (?a and ?b)")
     return Question(path.stem, meta["summary"], " ".join(str(meta.get("description", "")).split()),
-                    params, layout, text, path, tuple(meta.get("aliases") or ()), details=details)
+                    params, layout, text, path, tuple(meta.get("aliases") or ()), details=details, tallied=tallied)
 
 
 @lru_cache(maxsize=1)

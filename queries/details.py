@@ -76,7 +76,7 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start:start + size]
 
 
-def _rows_of(items: Sequence[str], backend: Backend, path: Path, chunk: int, variable: str = "claim"
+def rows_of(items: Sequence[str], backend: Backend, path: Path, chunk: int, variable: str = "claim"
              ) -> Iterator[dict[str, Any]]:
     """The rows of the part query at ``path`` about these IRIs (bound to ``?variable`` by its
     VALUES line), a page of IRIs at a time, its controlled values named by their slugs."""
@@ -96,7 +96,7 @@ def _rows_of(items: Sequence[str], backend: Backend, path: Path, chunk: int, var
 def lookup(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict[str, list[dict[str, Any]]]:
     """The detail rows of each claim, the row of what every claim has first."""
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for plain in _rows_of(claims, backend, DETAILS_FILE, chunk):
+    for plain in rows_of(claims, backend, DETAILS_FILE, chunk):
         found[plain["claim"]].append(plain)
     return {claim: _card_first(rows) for claim, rows in found.items()}
 
@@ -110,7 +110,7 @@ def keys(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict
     acts: dict[str, dict[str, Any]] = {}
     speakers: dict[str, set[str]] = defaultdict(set)
     facts: dict[str, dict[str, Any]] = defaultdict(dict)
-    for plain in _rows_of(claims, backend, KEYS_FILE, chunk):
+    for plain in rows_of(claims, backend, KEYS_FILE, chunk):
         claim, facet = plain.pop("claim"), plain.pop("facet")
         values = {k: v for k, v in plain.items() if v is not None}
         if facet == "claim":
@@ -119,7 +119,7 @@ def keys(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict
         else:
             facts[claim].update(values)
     articles = _article_keys(sorted({act["article"] for act in acts.values()}), backend, chunk)
-    names = {row["entity"]: row for row in _rows_of(sorted(set().union(*speakers.values())), backend, NAMES_FILE,
+    names = {row["entity"]: row for row in rows_of(sorted(set().union(*speakers.values())), backend, NAMES_FILE,
                                                     chunk, "entity")}
     cards: dict[str, dict[str, Any]] = {}
     for claim, act in acts.items():
@@ -138,7 +138,7 @@ def _article_keys(articles: Sequence[str], backend: Backend, chunk: int) -> dict
     required row is left out."""
     found: dict[str, dict[str, Any]] = {}
     labels: dict[str, str] = {}
-    for plain in _rows_of(articles, backend, ARTICLE_KEYS_FILE, chunk, "article"):
+    for plain in rows_of(articles, backend, ARTICLE_KEYS_FILE, chunk, "article"):
         article, facet = plain.pop("article"), plain.pop("facet")
         if facet == "published":
             labels[article] = plain["publishedLabel"]
@@ -225,12 +225,12 @@ def key_extras(cards: dict[str, dict[str, Any]], backend: Backend, *, chunk: int
     article's printed title, description and authors (``parts/article-texts.rq``, each article
     once) and, for a reported claim, each relay of its chain (``parts/claim-chains.rq``)."""
     articles: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for plain in _rows_of(sorted({card["article"] for card in cards.values()}), backend, TEXTS_FILE, chunk, "article"):
+    for plain in rows_of(sorted({card["article"] for card in cards.values()}), backend, TEXTS_FILE, chunk, "article"):
         articles[plain.pop("article")].append({k: v for k, v in plain.items() if v is not None})
     extras: dict[str, list[dict[str, Any]]] = {claim: [{**fact, "claim": claim} for fact in articles.get(card["article"], ())]
                                                for claim, card in cards.items()}
     reported = [claim for claim, card in cards.items() if card.get("voice") == "reported"]
-    for plain in _rows_of(reported, backend, CHAINS_FILE, chunk):
+    for plain in rows_of(reported, backend, CHAINS_FILE, chunk):
         extras[plain["claim"]].append({k: v for k, v in plain.items() if v is not None})
     return extras
 
@@ -357,4 +357,4 @@ def describe(obj: Any, cards: dict[str, dict[str, Any]]) -> Any:
 
 
 __all__ = ["ACTORS_FILE", "CHUNK", "DETAILS_FILE", "KEYS_FILE", "actor_slugs", "actors", "describe", "details_query",
-           "key_extras", "keys", "lookup", "slug_of", "with_details", "with_keys", "with_sides"]
+           "key_extras", "keys", "lookup", "rows_of", "slug_of", "with_details", "with_keys", "with_sides"]

@@ -60,6 +60,10 @@ class Whole:
     items: list[Row]
     extra: dict[str, Any] = field(default_factory=dict)
     key: str = "results"
+    #: For an answer built for its page only (``network`` from the store's tallies): how many
+    #: results there are in all, and the offset of ``items``' first. None: ``items`` are all.
+    total: int | None = None
+    start: int = 0
 
 
 # ----------------------------------------------------------------------------------------- parts

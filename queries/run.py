@@ -24,9 +24,10 @@ from claimgraph import ontology
 from claimgraph.ontology import iris
 from claimgraph.ontology.folding import search_key
 from claimgraph.queries.store import Backend
-from claimgraph.queries.catalog import DATE_PATTERN, MAX_SLUG, MAX_TEXT, PERIODS, SLUG_PATTERN, Param, Question, get
+from claimgraph.queries import tallied, tally
+from claimgraph.queries.catalog import TALLIED_BLOCK, DATE_PATTERN, MAX_SLUG, MAX_TEXT, PERIODS, SLUG_PATTERN, Param, Question, get
 from claimgraph.queries.details import actor_slugs, actors, describe, with_details, with_sides
-from claimgraph.ontology.errors import NotFound, ParameterError
+from claimgraph.ontology.errors import BackendError, NotFound, ParameterError
 from claimgraph.queries.layouts import LAYOUTS, Whole
 from claimgraph.queries.pages import build as build_page
 from claimgraph.queries.pages import pages_by_keys
@@ -55,6 +56,7 @@ class Prepared:
     limit: int
     offset: int
     slugs: tuple[tuple[Param, str, ox.NamedNode | ox.Literal], ...] = ()  # checked by check_slugs
+    tallied: bool = False  # counts from the store's tallies (claimgraph.queries.tallied), its query without them
 
 
 @dataclass(frozen=True)
@@ -83,13 +85,15 @@ class Answer:
 
     @property
     def total(self) -> int:
-        return len(self.whole.items)
+        whole = self.whole
+        return len(whole.items) if whole.total is None else whole.total
 
     @property
     def page(self) -> list[dict[str, Any]]:
         """The page of laid-out results."""
-        end = None if self.limit is None else self.offset + self.limit
-        return self.whole.items[self.offset:end]
+        whole = self.whole
+        start = self.offset - whole.start
+        return whole.items[start:None if self.limit is None else start + self.limit]
 
     @property
     def extra(self) -> dict[str, Any]:
@@ -230,7 +234,11 @@ def prepare(question: Question | str, params: Mapping[str, Any], backend: Backen
     # A boolean parameter's `#if` block holds when it is true: `related=false` is as if not given.
     holding = [name for name, term in bindings.items()
                if not (question.param(name).type == "boolean" and term.value == "false")]
-    return Prepared(question, question.query(holding), bindings, options, given, limit, offset, tuple(slugs))
+    tallied = question.tallied and backend.side_file(tally.FILE) is not None
+    if tallied:
+        holding.append(TALLIED_BLOCK)
+    return Prepared(question, question.query(holding), bindings, options, given, limit, offset, tuple(slugs),
+                    tallied)
 
 
 def check_slugs(prepared: Prepared, backend: Backend) -> None:
@@ -276,13 +284,27 @@ def question_rows(prepared: Prepared, backend: Backend) -> tuple[list[str], list
     variables, rows = backend.select(prepared.query, prepared.bindings)
     if not rows:
         check_slugs(prepared, backend)
-    return variables, [{k: to_python(v) for k, v in row.items()} for row in rows]
+    plain = [{k: to_python(v) for k, v in row.items()} for row in rows]
+    if prepared.tallied:
+        plain = tallied.fill_timeline(plain, _tallies(prepared, backend))
+    return variables, plain
+
+
+def _tallies(prepared: Prepared, backend: Backend) -> tally.Tallies:
+    found = tally.tallies_of(backend)
+    if found is None:  # the store moved to a version without tallies since the question was prepared
+        raise BackendError(f"the store's tallies, which {prepared.question.name} was prepared to read, are gone; ask again")
+    return found
 
 
 def run(prepared: Prepared, backend: Backend) -> Answer:
     """The answer. A claim question whose layout pages by keys, with more claims than a page,
     looks the full details up for the page's claims only (:mod:`claimgraph.queries.pages`); the
     others, the whole answer's."""
+    if prepared.tallied and prepared.question.layout == "network":
+        built = tallied.network(prepared, backend, _tallies(prepared, backend))
+        return Answer(prepared.question, prepared.params, [], [], prepared.options, prepared.limit, prepared.offset,
+                      built=built)
     found = None
     if pages_by_keys(prepared):
         found = question_rows(prepared, backend)

@@ -31,6 +31,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import pyoxigraph as ox
@@ -158,6 +159,12 @@ class Backend(ABC):
         """Whether a newer version than the one this backend holds is linked (never, on a store
         without versions)."""
         return False
+
+    def side_file(self, name: str) -> Path | None:
+        """A file that ingestion kept beside the version answering now (in its record folder,
+        as immutable as the version), when there is one: the store's tallies
+        (:mod:`claimgraph.queries.tally`). None for a store without versions, a server included."""
+        return None
 
     def refresh(self) -> None:  # noqa: B027 - nothing to follow on a store without versions
         """Follow the store to its newest version now (a backend otherwise does on its next call)."""

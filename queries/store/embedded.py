@@ -114,6 +114,13 @@ class EmbeddedBackend(Backend):
         pinned.path, pinned._opened, pinned._pinned, pinned._lock = self.path, opened, True, self._lock
         return pinned
 
+    def side_file(self, name: str) -> Path | None:
+        opened = self._current()
+        if self.path is None or opened.name is None:
+            return None
+        found = self.path.parent / (opened.name + versions.META) / name
+        return found if found.is_file() else None
+
     def stale(self) -> bool:
         opened = self._opened
         return self.path is not None and opened is not None and versions.target(self.path) != opened.link_target

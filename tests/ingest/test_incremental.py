@@ -12,6 +12,7 @@ import os
 import random
 import re
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,6 +20,7 @@ import pytest
 
 from claimgraph.ingest.pipeline import ingest
 from claimgraph.ontology.errors import CorpusError
+from claimgraph.queries.tally import FILE
 from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.slow
@@ -45,17 +47,34 @@ def fingerprint(store: Path) -> tuple[str, dict[str, str]]:
     return os.readlink(store), files
 
 
-def full(corpus: Path, tmp: Path) -> set[str]:
+def tallies(store: Path) -> dict[str, list[tuple]]:
+    """Every row of every table of the version's tallies (queries/tally.py), sorted."""
+    version = store.parent / os.readlink(store)
+    db = sqlite3.connect(f"file:{version.with_name(version.name + '.meta') / FILE}?mode=ro", uri=True)
+    try:
+        tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                                  "AND name NOT LIKE 'sqlite%'")]
+        return {table: sorted(db.execute(f"SELECT * FROM {table}")) for table in tables}
+    finally:
+        db.close()
+
+
+def full(corpus: Path, tmp: Path) -> tuple[set[str], dict[str, list[tuple]]]:
     store = tmp / "full" / "store"
     shutil.rmtree(store.parent, ignore_errors=True)
     ingest(corpus, store=store, force=True, workers=1, **quiet)
-    return quads(store)
+    return quads(store), tallies(store)
 
 
 def step(corpus: Path, store: Path, tmp: Path, mode: str = "incremental") -> None:
+    """Ingest the corpus as it now is into ``store``: the store's quads, and its tallies row for
+    row (the edges' totals included), are those a full rebuild gives."""
     report = ingest(corpus, store=store, **quiet)
     assert report.mode == mode
-    assert quads(store) == full(corpus, tmp)
+    rebuilt_quads, rebuilt_tallies = full(corpus, tmp)
+    assert quads(store) == rebuilt_quads
+    assert tallies(store) == rebuilt_tallies
+    assert rebuilt_tallies["edges"] and rebuilt_tallies["event_claims"]
 
 
 def set_field(path: Path, old: str, new: str, count: int = 1) -> None:

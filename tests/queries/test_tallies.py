@@ -1,0 +1,84 @@
+"""The store's tallies (``queries/tally.py``, ``queries/tallied.py``): a question that reads its
+counts from them gives exactly the answer its own query gives on the same store without them.
+
+The same version is opened twice: through its link (the tallies beside it are found) and as a
+plain folder (nothing beside it: the question's own query answers). Every case of the
+identical-answers test for the tallied questions is asked both ways, with pages across the
+answer, on the real corpus and on a synthetic one whose edges and events span many articles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from claimgraph.ontology.errors import ClaimgraphError
+from claimgraph.queries import run
+from claimgraph.queries.catalog import TALLIED, catalog, get
+from claimgraph.queries.store.embedded import EmbeddedBackend
+from tests.servers.test_same_answers import CASES
+
+pytestmark = pytest.mark.slow
+
+TALLIED_CASES = [case for case in CASES if get(case.values[0]).tallied]
+PAGES = ((None, None), ("1", "0"), ("2", "1"), ("3", "4"), ("5", "70"), ("1000", "0"), ("10", "100000"))
+
+
+def answer(name: str, params: dict[str, str], backend: Any, *, tallied: bool) -> Any:
+    try:
+        prepared = run.prepare(name, params, backend)
+        assert prepared.tallied is tallied
+        return json.loads(json.dumps(run.run(prepared, backend).as_json()))
+    except ClaimgraphError as exc:
+        return {"error": type(exc).__name__, "detail": str(exc)}
+
+
+def without_tallies(store: Path) -> EmbeddedBackend:
+    """The version the store's link points at, opened as a plain folder: no tallies beside it."""
+    return EmbeddedBackend(store.parent / os.readlink(store))
+
+
+def both_ways(name: str, params: dict[str, str], tallied: Any, plain: Any) -> None:
+    for limit, offset in PAGES:
+        asked = {**params, **({"limit": limit, "offset": offset} if limit else {})}
+        got = answer(name, asked, tallied, tallied=True)
+        assert got == answer(name, asked, plain, tallied=False), asked
+        if "error" not in got:
+            assert got["count"] == len(got["edges" if name == "network" else "results"])
+
+
+def test_the_tallied_questions() -> None:
+    assert {q.name for q in catalog().values() if q.tallied} == {"timeline", "network"}
+    assert {q.layout for q in catalog().values() if q.tallied} == set(TALLIED)
+
+
+@pytest.mark.parametrize(("name", "params"), TALLIED_CASES)
+def test_the_tallies_give_the_questions_answer(name: str, params: dict[str, str], corpus_store: Path,
+                                               backend: Any) -> None:
+    both_ways(name, params, backend, without_tallies(corpus_store))
+
+
+@pytest.fixture(scope="module")
+def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from claimgraph.ingest.pipeline import ingest
+    from tools.synthetic import write_corpus
+    folder = tmp_path_factory.mktemp("synthetic")
+    write_corpus(folder / "corpus", claims=2000, seed=11)
+    ingest(folder / "corpus", store=folder / "store", progress=lambda message: None)
+    return folder / "store"
+
+
+@pytest.mark.parametrize("params", [{}, {"kind": "voice"}, {"kind": "accuses"}, {"since": "2025-01-01"},
+                                    {"until": "2025-03-01"}])
+def test_on_a_synthetic_corpus(params: dict[str, str], synthetic_store: Path) -> None:
+    tallied, plain = EmbeddedBackend(synthetic_store), without_tallies(synthetic_store)
+    for name in ("network", "timeline"):
+        own = {p.name for p in get(name).params}
+        if set(params) <= own:
+            both_ways(name, params, tallied, plain)
+    network = answer("network", {}, tallied, tallied=True)
+    assert any(edge["articles"] > 1 for edge in network["edges"])  # totals summed over articles
