@@ -41,7 +41,7 @@ from claimgraph.ontology import iris
 from claimgraph.ontology.namespace import CG
 from claimgraph.ontology.errors import Problem
 from claimgraph.queries.store.versions import Version, VersionWriter
-from claimgraph.queries.tally import TallyWriter
+from claimgraph.queries.tally import TallyWriter, article_rows
 
 logger = logging.getLogger(__name__)
 
@@ -257,6 +257,12 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
             store = build.store()
             recorded = manifest.articles()
             dropping = set(todo.drop)
+            if tallies is not None:  # what the articles going away gave, read before their graphs go
+                for path in todo.drop:
+                    if path in recorded:
+                        slug, graph = recorded[path]
+                        tallies.take(article_rows(store, [ox.NamedNode(graph), ox.NamedNode(str(iris.derived_graph(slug))),
+                                                          ox.NamedNode(str(iris.SHARED_GRAPH))]))
             # The shared triples that the articles going away added and the new ones do not.
             added = set().union(*(_lines(u.shared) for u in units)) if units else set()
             gone = set().union(*(_lines(d) for d in removed_shared.values())) - added if removed_shared else set()
@@ -267,8 +273,6 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
                 if path in recorded:
                     store.remove_graph(ox.NamedNode(recorded[path][1]))
                     store.remove_graph(ox.NamedNode(str(iris.derived_graph(recorded[path][0]))))
-                    if tallies is not None:
-                        tallies.drop(recorded[path][0])
                 manifest.drop_file(path)
             if todo.registry_changed:
                 store.remove_graph(ox.NamedNode(str(iris.REGISTRY_GRAPH)))
@@ -286,7 +290,7 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
                 manifest.put_article(unit.path, unit.digest, unit.slug or "", unit.graph or "", unit.claims,
                                      unit.shared, unit.subjects, unit.uses)
                 if tallies is not None:
-                    tallies.put(unit.slug or "", unit.tallies)
+                    tallies.put(unit.tallies)
             manifest.drop_unused_calls()
             target = version_digest(builders, manifest.files())
             manifest.set_info(corpus=target)

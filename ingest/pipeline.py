@@ -360,7 +360,7 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
             if manifest is not None and unit.ok and unit.slug is not None and outcome.slugs[unit.slug] == unit.path:
                 manifest.put_article(unit.path, unit.digest, unit.slug, unit.graph or "", unit.claims, unit.shared,
                                      unit.subjects, unit.uses)
-                tallies.put(unit.slug, unit.tallies)  # type: ignore[union-attr]
+                tallies.put(unit.tallies)  # type: ignore[union-attr]
             yield unit.nquads + unit.shared
         meter.close()
 
@@ -396,7 +396,6 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
         manifest.set_file(path, file_digest)
     manifest.set_info(builders=builders, corpus=target)
     manifest.close()
-    tallies.finish()
     tallies.close()
     context.save(build.meta, context_key(scan, builders))
     progress(f"writing {quads} quads to {writer.store if writer else ''}")

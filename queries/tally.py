@@ -1,17 +1,19 @@
-"""The store's tallies: per-article counts that whole-corpus questions add up instead of joining
-every claim at each request (``docs/decisions/0031-tallies.md``).
+"""The store's tallies: counts that whole-corpus questions read instead of joining every claim
+at each request, kept up to date per changed article (``docs/decisions/0031-tallies.md``).
 
 ``timeline`` counts, for every event, the claims about it, their articles and outlets and when
 they were said; ``network`` counts, for every edge (who is given voice by which outlet, who
-accuses whom), its claims and articles. Both are sums over articles: a claim belongs to one
-article. So ingestion runs the queries of ``tallies/`` on each article alone (in the worker that
-builds it, beside the rules of ``ontology/rules/``: :func:`article_rows`), and keeps their rows,
-per article, in an SQLite file beside the version (:data:`FILE` in the version's record folder,
-as immutable as the version once linked). A one-article change deletes that article's rows and
-adds its new ones; the edges' totals (:data:`SCHEMA`, table ``edges``) are kept up to date the
-same way, so that a page of the network is one indexed read.
+accuses whom), its claims and articles, with its outlets, deeds and events. Each is a sum over
+articles (a claim belongs to one article): ingestion runs the queries of ``tallies/`` on each
+article alone, in the worker that builds it, beside the rules of ``ontology/rules/``
+(:func:`article_rows`), and adds what each article gives to the totals (:data:`TABLES`), kept in
+an SQLite file beside the version (:data:`FILE` in the version's record folder, as immutable as
+the version once linked). A change takes a changed or deleted article's old contribution out
+(its rows read from the version it changes, before its graphs go) and adds its new one; only
+totals are kept, so the file stays small (what a new version copies). A page of the network is one
+indexed read of ``edges``; the timeline's counts one read of each event table.
 
-A question whose header names ``tallied`` reads its counts here on a store that has them
+A question whose header says ``tallied: true`` reads its counts here on a store that has them
 (:mod:`claimgraph.queries.tallied`); on any other (a server, a store made before tallies) it
 answers from its own query alone. Both give the same answer: ``tests/queries/test_tallies.py``.
 
@@ -40,16 +42,23 @@ FILE = "tallies.sqlite"
 FOLDER = Path(__file__).parent / "tallies"
 _ACTOR = f"{iris.ID}actor/"
 
-SCHEMA = """
-CREATE TABLE event_claims (article TEXT NOT NULL, event TEXT NOT NULL, outlet TEXT NOT NULL,
-                           claims INTEGER NOT NULL, said_min TEXT, said_max TEXT);
-CREATE INDEX event_claims_article ON event_claims (article);
-CREATE TABLE edge_claims (article TEXT NOT NULL, kind TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
-                          claims INTEGER NOT NULL, outlets TEXT NOT NULL, deeds TEXT NOT NULL, events TEXT NOT NULL);
-CREATE INDEX edge_claims_article ON edge_claims (article);
-CREATE INDEX edge_claims_edge ON edge_claims (kind, source, target);
-CREATE TABLE edges (kind TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
-                    claims INTEGER NOT NULL, articles INTEGER NOT NULL, PRIMARY KEY (kind, source, target)) WITHOUT ROWID;
+#: The tables: their key columns and their count columns. Every count is a sum over articles of
+#: what each gives, so a change takes an article's old contribution out and puts its new one in; a
+#: row whose ``articles`` falls to 0 goes. The sets (an event's outlets, an edge's outlets, deeds
+#: and events) are rows counting the articles that give each member.
+TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "event_counts": (("event",), ("claims", "articles")),
+    "event_outlets": (("event", "outlet"), ("articles",)),
+    "event_said": (("event", "said_min", "said_max"), ("articles",)),
+    "edges": (("kind", "source", "target"), ("claims", "articles")),
+    "edge_outlets": (("kind", "source", "target", "outlet"), ("articles",)),
+    "edge_deeds": (("kind", "source", "target", "deed"), ("articles",)),
+    "edge_events": (("kind", "source", "target", "event"), ("articles",)),
+}
+SCHEMA = "".join(
+    f"CREATE TABLE {table} ({', '.join(f'{c} TEXT NOT NULL' for c in keys)}, "
+    f"{', '.join(f'{c} INTEGER NOT NULL' for c in counts)}, PRIMARY KEY ({', '.join(keys)})) WITHOUT ROWID;\n"
+    for table, (keys, counts) in TABLES.items()) + """
 CREATE INDEX edges_order ON edges (claims DESC, kind, source, target);
 CREATE INDEX edges_kind_order ON edges (kind, claims DESC, source, target);
 """
@@ -79,30 +88,74 @@ def slug_of_actor(iri: str) -> str:
 ArticleRows = dict[str, list[tuple[Any, ...]]]
 
 
-def article_rows(store: ox.Store) -> ArticleRows:
-    """The tallies' rows of the one article ``store`` holds (with its derived facts), by table,
-    as the tables keep them (without the article's slug)."""
-    rows: ArticleRows = {}
-    for row in store.query(QUERIES["event_claims"], use_default_graph_as_union=True):  # type: ignore[union-attr]
+def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) -> ArticleRows:
+    """The tallies' rows of one article, by table: from ``store`` holding that article alone (with
+    its derived facts), or, with ``graphs``, from those graphs of a whole store (the article's
+    graph, its derived graph and the shared graph: its contribution to a version it is in)."""
+    dataset: dict[str, Any] = ({"use_default_graph_as_union": True} if graphs is None
+                               else {"default_graph": list(graphs)})
+    rows: ArticleRows = {"event_claims": [], "edge_claims": []}
+    for row in store.query(QUERIES["event_claims"], **dataset):  # type: ignore[union-attr]
         event, outlet, claims, said_min, said_max = row
-        rows.setdefault("event_claims", []).append(
-            (event.value, slug_of_actor(outlet.value), int(claims.value),
-             None if said_min is None else said_min.value, None if said_max is None else said_max.value))
-    for row in store.query(QUERIES["edge_claims"], use_default_graph_as_union=True):  # type: ignore[union-attr]
+        rows["event_claims"].append((event.value, slug_of_actor(outlet.value), int(claims.value),
+                                     said_min.value, said_max.value))
+    for row in store.query(QUERIES["edge_claims"], **dataset):  # type: ignore[union-attr]
         kind, source, target, claims, outlets, deeds, events = row
-        rows.setdefault("edge_claims", []).append(
+        rows["edge_claims"].append(
             (kind.value, slug_of_actor(source.value), slug_of_actor(target.value), int(claims.value),
-             " ".join(sorted(slug_of_actor(o) for o in outlets.value.split())),
-             " ".join(sorted(deeds.value.split())), " ".join(sorted(events.value.split()))))
+             tuple(sorted(slug_of_actor(o) for o in outlets.value.split())), tuple(sorted(deeds.value.split())),
+             tuple(sorted(events.value.split()))))
     return rows
 
 
-class TallyWriter:
-    """The tallies of a version being made: created empty for a full build (the edges' totals
-    made at :meth:`finish`), or the copy of the version it is made from, changed per article."""
+class Delta:
+    """What articles add to (or, with ``sign`` -1, take from) every table's counts, by key."""
 
-    def __init__(self, db: sqlite3.Connection, *, full: bool) -> None:
-        self.db, self.full = db, full
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[tuple[str, ...], list[int]]] = {table: {} for table in TABLES}
+
+    def __len__(self) -> int:
+        return sum(map(len, self.tables.values()))
+
+    def _add(self, table: str, key: tuple[str, ...], *counts: int) -> None:
+        found = self.tables[table].get(key)
+        if found is None:
+            self.tables[table][key] = list(counts)
+        else:
+            for i, n in enumerate(counts):
+                found[i] += n
+
+    def add(self, rows: ArticleRows, sign: int = 1) -> None:
+        """One article's rows (:func:`article_rows`)."""
+        events: dict[str, list[Any]] = {}
+        for event, outlet, claims, said_min, said_max in rows.get("event_claims", ()):
+            seen = events.setdefault(event, [0, set(), said_min, said_max])
+            seen[0] += claims
+            seen[1].add(outlet)
+            seen[2], seen[3] = min(seen[2], said_min), max(seen[3], said_max)
+        for event, (claims, outlets, said_min, said_max) in events.items():
+            self._add("event_counts", (event,), sign * claims, sign)
+            for outlet in outlets:
+                self._add("event_outlets", (event, outlet), sign)
+            self._add("event_said", (event, said_min, said_max), sign)
+        for kind, source, target, claims, outlets, deeds, events_ in rows.get("edge_claims", ()):
+            edge = (kind, source, target)
+            self._add("edges", edge, sign * claims, sign)
+            for table, values in (("edge_outlets", outlets), ("edge_deeds", deeds), ("edge_events", events_)):
+                for value in values:
+                    self._add(table, (*edge, value), sign)
+
+
+class TallyWriter:
+    """The tallies of a version being made: created empty for a full build, or the copy of the
+    version it is made from; articles' contributions are added (:meth:`put`) and taken out
+    (:meth:`take`), and written in batches."""
+
+    #: Keys held in memory before they are written (a full build's memory stays bounded).
+    BATCH = 200_000
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db, self.delta = db, Delta()
         self.db.execute("BEGIN")
 
     @classmethod
@@ -111,7 +164,7 @@ class TallyWriter:
         path.unlink(missing_ok=True)
         db = sqlite3.connect(path, isolation_level=None)
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
-        return cls(db, full=True)
+        return cls(db)
 
     @classmethod
     def open(cls, meta: Path) -> TallyWriter | None:
@@ -122,40 +175,36 @@ class TallyWriter:
             return None
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("PRAGMA synchronous=OFF")
-        return cls(db, full=False)
+        return cls(db)
 
-    def put(self, article: str, rows: ArticleRows) -> None:
-        """Add one article's rows (after :meth:`drop` of its old ones, for an article that changed)."""
-        self.db.executemany("INSERT INTO event_claims VALUES (?, ?, ?, ?, ?, ?)",
-                            ((article, *row) for row in rows.get("event_claims", ())))
-        edges = rows.get("edge_claims", ())
-        self.db.executemany("INSERT INTO edge_claims VALUES (?, ?, ?, ?, ?, ?, ?, ?)", ((article, *row) for row in edges))
-        if not self.full:
-            self.db.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, 1) ON CONFLICT DO UPDATE SET "
-                                "claims = claims + excluded.claims, articles = articles + 1",
-                                (row[:4] for row in edges))
+    def put(self, rows: ArticleRows) -> None:
+        """Add one article's contribution (its rows: :func:`article_rows`)."""
+        self.delta.add(rows)
+        if len(self.delta) >= self.BATCH:
+            self.flush()
 
-    def drop(self, article: str) -> None:
-        """Take one article's rows out, and what they added to the edges' totals."""
-        old = self.db.execute("SELECT kind, source, target, claims FROM edge_claims WHERE article = ?",
-                              (article,)).fetchall()
-        self.db.executemany("UPDATE edges SET claims = claims - ?, articles = articles - 1 "
-                            "WHERE kind = ? AND source = ? AND target = ?", ((n, k, s, t) for k, s, t, n in old))
-        self.db.executemany("DELETE FROM edges WHERE kind = ? AND source = ? AND target = ? AND articles <= 0",
-                            ((k, s, t) for k, s, t, _ in old))
-        self.db.execute("DELETE FROM edge_claims WHERE article = ?", (article,))
-        self.db.execute("DELETE FROM event_claims WHERE article = ?", (article,))
+    def take(self, rows: ArticleRows) -> None:
+        """Take out the contribution of an article as the version held it (a changed or deleted
+        article's rows, read from the version before it changes)."""
+        self.delta.add(rows, -1)
 
-    def finish(self) -> None:
-        """Make the edges' totals of a full build from every article's rows."""
-        if self.full:
-            self.db.execute("INSERT INTO edges SELECT kind, source, target, SUM(claims), COUNT(*) "
-                            "FROM edge_claims GROUP BY kind, source, target")
+    def flush(self) -> None:
+        for table, found in self.delta.tables.items():
+            if not found:
+                continue
+            keys, counts = TABLES[table]
+            sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in counts)
+            self.db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * (len(keys) + len(counts)))}) "
+                                f"ON CONFLICT DO UPDATE SET {sets}", ((*k, *v) for k, v in found.items()))
+            where = " AND ".join(f"{c} = ?" for c in keys)
+            self.db.executemany(f"DELETE FROM {table} WHERE {where} AND articles <= 0",
+                                (k for k, v in found.items() if v[-1] < 0))
+        self.delta = Delta()
 
     def close(self, *, save: bool = True) -> None:
+        if save:
+            self.flush()
         self.db.execute("COMMIT" if save else "ROLLBACK")
-        if save and self.full:
-            self.db.execute("ANALYZE")
         self.db.close()
 
 
@@ -172,9 +221,11 @@ class Tallies:
 
     def event_counts(self) -> dict[str, tuple[int, int, int, str | None, str | None]]:
         """Per event IRI: claims, articles, outlets, the earliest and latest time they were said."""
-        return {event: (claims, articles, outlets, first, last) for event, claims, articles, outlets, first, last
-                in self.db.execute("SELECT event, SUM(claims), COUNT(DISTINCT article), COUNT(DISTINCT outlet), "
-                                   "MIN(said_min), MAX(said_max) FROM event_claims GROUP BY event")}
+        outlets = dict(self.db.execute("SELECT event, COUNT(*) FROM event_outlets GROUP BY event"))
+        said = {e: (first, last) for e, first, last in
+                self.db.execute("SELECT event, MIN(said_min), MAX(said_max) FROM event_said GROUP BY event")}
+        return {event: (claims, articles, outlets.get(event, 0), *said.get(event, (None, None)))
+                for event, claims, articles in self.db.execute("SELECT event, claims, articles FROM event_counts")}
 
     def edges(self, *, kind: str | None, limit: int | None, offset: int
               ) -> tuple[int, list[tuple[str, str, str, int, int]]]:
@@ -188,15 +239,13 @@ class Tallies:
         return total, page
 
     def edge_sets(self, edges: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], tuple[set[str], ...]]:
-        """For each edge, the outlets, deeds and events (IRIs for the last two) of its claims."""
+        """For each edge, the outlets (slugs), deeds and events (IRIs) of its claims."""
         found: dict[tuple[str, str, str], tuple[set[str], ...]] = {}
         for edge in edges:
-            sets: tuple[set[str], ...] = (set(), set(), set())
-            for row in self.db.execute("SELECT outlets, deeds, events FROM edge_claims "
-                                       "WHERE kind = ? AND source = ? AND target = ?", edge):
-                for values, text in zip(sets, row):
-                    values.update(text.split())
-            found[tuple(edge)] = sets  # type: ignore[index]
+            found[tuple(edge)] = tuple(  # type: ignore[index]
+                {value for (value,) in self.db.execute(
+                    f"SELECT {column} FROM {table} WHERE kind = ? AND source = ? AND target = ?", edge)}
+                for table, column in (("edge_outlets", "outlet"), ("edge_deeds", "deed"), ("edge_events", "event")))
         return found
 
 
@@ -206,4 +255,5 @@ def tallies_of(backend: Any) -> Tallies | None:
     return None if path is None else Tallies(path)
 
 
-__all__ = ["FILE", "QUERIES", "SCHEMA", "Tallies", "TallyWriter", "article_rows", "slug_of_actor", "tallies_of"]
+__all__ = ["FILE", "QUERIES", "SCHEMA", "TABLES", "Delta", "Tallies", "TallyWriter", "article_rows", "slug_of_actor",
+           "tallies_of"]
