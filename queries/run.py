@@ -301,8 +301,8 @@ def run(prepared: Prepared, backend: Backend) -> Answer:
     """The answer. A claim question whose layout pages by keys, with more claims than a page,
     looks the full details up for the page's claims only (:mod:`claimgraph.queries.pages`); the
     others, the whole answer's."""
-    if prepared.tallied and prepared.question.layout == "network":
-        built = tallied.network(prepared, backend, _tallies(prepared, backend))
+    if prepared.tallied and prepared.question.layout in ("network", "contradictions"):
+        built = getattr(tallied, prepared.question.layout)(prepared, backend, _tallies(prepared, backend))
         return Answer(prepared.question, prepared.params, [], [], prepared.options, prepared.limit, prepared.offset,
                       built=built)
     found = None

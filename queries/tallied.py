@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from claimgraph.ontology import iris
-from claimgraph.queries.details import CHUNK, rows_of, actors, describe
-from claimgraph.queries.layouts import LAYOUTS, Whole
+from claimgraph.queries.details import CHUNK, actor_slugs, actors, describe, rows_of, with_sides
+from claimgraph.queries.layouts import LAYOUTS, Whole, natural
 from claimgraph.queries.store import Backend
 from claimgraph.queries.tally import Tallies
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from claimgraph.queries.run import Prepared
 
 NAMES_FILE = Path(__file__).parent / "parts" / "entity-names.rq"
+PARTNERS_FILE = Path(__file__).parent / "parts" / "contradiction-partners.rq"
 
 
 def fill_timeline(rows: list[dict[str, Any]], tallies: Tallies) -> list[dict[str, Any]]:
@@ -81,4 +82,92 @@ def network(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
     return whole
 
 
-__all__ = ["fill_timeline", "network"]
+#: Status values that cannot hold together for one subject (questions/contradictions.rq), each
+#: unordered pair of values once: "any" objects, "different" objects or the "same" object.
+_CG = "https://w3id.org/claimgraph/ontology#status-"
+INCOMPATIBLE = {
+    frozenset((_CG + "disputed-territory", _CG + "part-of")): "any",
+    frozenset((_CG + "disputed-territory", _CG + "sovereign-territory-of")): "any",
+    frozenset((_CG + "part-of", _CG + "sovereign-territory-of")): "different",
+    frozenset((_CG + "sovereign-territory-of",)): "different",
+    frozenset((_CG + "ally-of", _CG + "adversary-of")): "same",
+}
+
+
+def status_pairs(groups: Sequence[tuple[str, str, str, int]]) -> int:
+    """Pairs of claims affirming incompatible statuses of one subject, from the claims counted
+    per (subject, value, object); object "" when none."""
+    by_subject: dict[str, list[tuple[str, str, int]]] = {}
+    for subject, value, object_, claims in groups:
+        by_subject.setdefault(subject, []).append((value, object_, claims))
+    pairs = 0
+    for found in by_subject.values():
+        for i, (value, object_, n) in enumerate(found):
+            for other, other_object, m in found[i + 1:]:
+                rule = INCOMPATIBLE.get(frozenset((value, other)))
+                both = bool(object_) and bool(other_object)
+                if rule == "any" or (rule == "different" and both and object_ != other_object) or \
+                        (rule == "same" and both and object_ == other_object):
+                    pairs += n * m
+    return pairs
+
+
+def _partners(articles: Sequence[str], backend: Backend) -> dict[tuple[str, str], set[str]]:
+    """The pairs whose left claim (the one whose IRI sorts first) is one of these articles', with
+    their reasons."""
+    pairs: dict[tuple[str, str], set[str]] = {}
+    for row in rows_of(list(articles), backend, PARTNERS_FILE, CHUNK, variable="article"):
+        claim, partner = row["claim"], row["partner"]
+        if claim < partner:
+            pairs.setdefault((claim, partner), set()).add(row["reason"])
+    return pairs
+
+
+def _explicit_only(backend: Backend) -> int:
+    """Pairs a curator linked (explicit) that conflict in no other way: what the counts of the
+    tallies leave out."""
+    _, rows = backend.select(EXPLICIT)
+    articles = sorted({row[side].value for row in rows for side in ("aArticle", "bArticle")})
+    linked = {tuple(sorted((row["a"].value, row["b"].value))) for row in rows}
+    if not linked:
+        return 0
+    reasons = _partners(articles, backend)
+    return sum(1 for pair in linked if pair[0] != pair[1] and reasons.get(pair, set()) <= {"explicit"})
+
+
+EXPLICIT = """PREFIX cg: <https://w3id.org/claimgraph/ontology#>
+SELECT ?a ?b ?aArticle ?bArticle WHERE {
+  ?a cg:contradicts ?b .
+  ?a cg:illocution ?aIllocution ; cg:inArticle ?aArticle .
+  ?b cg:illocution ?bIllocution ; cg:inArticle ?bArticle .
+  FILTER(?aIllocution != cg:illocution-questions && ?bIllocution != cg:illocution-questions)
+}"""
+
+
+def contradictions(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
+    """The page of conflicting pairs, in the answer's order (left claim, then right, each in
+    natural order), found by walking the articles in the order of their claims, a group at a
+    time, until the page is full; ``total`` from the tallies' counts."""
+    total = tallies.opposite_pairs() + status_pairs(tallies.status_groups()) + _explicit_only(backend)
+    start, end = prepared.offset, None if prepared.limit is None else prepared.offset + prepared.limit
+    seen, page = 0, []
+    for group in tallies.article_groups():
+        if end is not None and seen >= end:
+            break
+        pairs = _partners(group, backend)
+        if seen + len(pairs) <= start:
+            seen += len(pairs)
+            continue
+        for pair in sorted(pairs, key=lambda p: (natural(p[0]), natural(p[1]))):
+            if start <= seen and (end is None or seen < end):
+                page.append((pair, pairs[pair]))
+            seen += 1
+    rows = [{"a": a, "b": b, "reason": reason} for (a, b), reasons in page for reason in sorted(reasons)]
+    sided = with_sides(rows, backend)
+    whole = LAYOUTS["contradictions"].build(sided)
+    describe(whole.items, actors(actor_slugs(sided), backend))
+    whole.total, whole.start = total, prepared.offset
+    return whole
+
+
+__all__ = ["contradictions", "fill_timeline", "network", "status_pairs"]

@@ -18,7 +18,7 @@ A question whose header says ``tallied: true`` reads its counts here on a store 
 answers from its own query alone. Both give the same answer: ``tests/queries/test_tallies.py``.
 
 >>> sorted(QUERIES)
-['edge_claims', 'event_claims']
+['articles', 'core_sides', 'edge_claims', 'event_claims', 'status_claims']
 >>> slug_of_actor("https://w3id.org/claimgraph/id/actor/russia")
 'russia'
 """
@@ -35,6 +35,7 @@ import pyoxigraph as ox
 import yaml
 
 from claimgraph.ontology import iris
+from claimgraph.queries.layouts import natural
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "edge_outlets": (("kind", "source", "target", "outlet"), ("articles",)),
     "edge_deeds": (("kind", "source", "target", "deed"), ("articles",)),
     "edge_events": (("kind", "source", "target", "event"), ("articles",)),
+    "core_sides": (("core",), ("affirms", "denies", "articles")),
+    "status_claims": (("subject", "value", "object"), ("claims", "articles")),
+    "articles": (("article", "first", "last"), ("claims", "articles")),
 }
 SCHEMA = "".join(
     f"CREATE TABLE {table} ({', '.join(f'{c} TEXT NOT NULL' for c in keys)}, "
@@ -94,7 +98,7 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
     graph, its derived graph and the shared graph: its contribution to a version it is in)."""
     dataset: dict[str, Any] = ({"use_default_graph_as_union": True} if graphs is None
                                else {"default_graph": list(graphs)})
-    rows: ArticleRows = {"event_claims": [], "edge_claims": []}
+    rows: ArticleRows = {table: [] for table in QUERIES}
     for row in store.query(QUERIES["event_claims"], **dataset):  # type: ignore[union-attr]
         event, outlet, claims, said_min, said_max = row
         rows["event_claims"].append((event.value, slug_of_actor(outlet.value), int(claims.value),
@@ -105,7 +109,20 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
             (kind.value, slug_of_actor(source.value), slug_of_actor(target.value), int(claims.value),
              tuple(sorted(slug_of_actor(o) for o in outlets.value.split())), tuple(sorted(deeds.value.split())),
              tuple(sorted(events.value.split()))))
+    for table in ("core_sides", "status_claims"):
+        for row in store.query(QUERIES[table], **dataset):  # type: ignore[union-attr]
+            rows[table].append(tuple(int(term.value) if isinstance(term, ox.Literal) and term.datatype.value == _INTEGER
+                                     else term.value for term in row))
+    claims: dict[str, list[str]] = {}
+    for article, claim in store.query(QUERIES["articles"], **dataset):  # type: ignore[union-attr]
+        claims.setdefault(article.value, []).append(claim.value)
+    for article, found in claims.items():
+        found.sort(key=natural)
+        rows["articles"].append((article, found[0], found[-1], len(found)))
     return rows
+
+
+_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
 
 class Delta:
@@ -138,6 +155,12 @@ class Delta:
             for outlet in outlets:
                 self._add("event_outlets", (event, outlet), sign)
             self._add("event_said", (event, said_min, said_max), sign)
+        for core, affirms, denies in rows.get("core_sides", ()):
+            self._add("core_sides", (core,), sign * affirms, sign * denies, sign)
+        for subject, value, object_, claims in rows.get("status_claims", ()):
+            self._add("status_claims", (subject, value, object_), sign * claims, sign)
+        for article, first, last, claims in rows.get("articles", ()):
+            self._add("articles", (article, first, last), sign * claims, sign)
         for kind, source, target, claims, outlets, deeds, events_ in rows.get("edge_claims", ()):
             edge = (kind, source, target)
             self._add("edges", edge, sign * claims, sign)
@@ -247,6 +270,32 @@ class Tallies:
                     f"SELECT {column} FROM {table} WHERE kind = ? AND source = ? AND target = ?", edge)}
                 for table, column in (("edge_outlets", "outlet"), ("edge_deeds", "deed"), ("edge_events", "event")))
         return found
+
+    def opposite_pairs(self) -> int:
+        """Pairs of claims, one affirming a core and one denying it: over every core, the
+        affirming claims times the denying ones."""
+        return self.db.execute("SELECT COALESCE(SUM(affirms * denies), 0) FROM core_sides").fetchone()[0]
+
+    def status_groups(self) -> list[tuple[str, str, str, int]]:
+        """Claims affirming a status, counted per subject, value and object ("" for none)."""
+        return self.db.execute("SELECT subject, value, object, claims FROM status_claims").fetchall()
+
+    def article_groups(self) -> list[list[str]]:
+        """The articles in the natural order of their claims' IRIs, in groups: the articles of a
+        group are those whose ranges of claims (first to last) overlap, so that their claims may
+        interleave and are ordered together; the groups follow one another."""
+        articles = sorted(((natural(first), natural(last), article) for article, first, last
+                           in self.db.execute("SELECT article, first, last FROM articles")))
+        groups: list[list[str]] = []
+        end: tuple | None = None
+        for first, last, article in articles:
+            if end is not None and first <= end:
+                groups[-1].append(article)
+                end = max(end, last)
+            else:
+                groups.append([article])
+                end = last
+        return groups
 
 
 def tallies_of(backend: Any) -> Tallies | None:
