@@ -301,8 +301,10 @@ def run(prepared: Prepared, backend: Backend) -> Answer:
     """The answer. A claim question whose layout pages by keys, with more claims than a page,
     looks the full details up for the page's claims only (:mod:`claimgraph.queries.pages`); the
     others, the whole answer's."""
-    if prepared.tallied and prepared.question.layout in ("network", "contradictions"):
+    if prepared.tallied and prepared.question.layout in tallied.PAGED:
         built = getattr(tallied, prepared.question.layout)(prepared, backend, _tallies(prepared, backend))
+        if not built.total:
+            check_slugs(prepared, backend)
         return Answer(prepared.question, prepared.params, [], [], prepared.options, prepared.limit, prepared.offset,
                       built=built)
     found = None

@@ -29,8 +29,12 @@ from claimgraph.queries.tally import Tallies
 if TYPE_CHECKING:
     from claimgraph.queries.run import Prepared
 
+#: The layouts whose whole answer comes from the tallies, built for the page asked for only (the
+#: timeline's counts are filled into its own query's rows instead: :func:`fill_timeline`).
+PAGED = ("network", "contradictions", "articles")
 NAMES_FILE = Path(__file__).parent / "parts" / "entity-names.rq"
 PARTNERS_FILE = Path(__file__).parent / "parts" / "contradiction-partners.rq"
+ARTICLES_FILE = Path(__file__).parent / "parts" / "article-rows.rq"
 
 
 def fill_timeline(rows: list[dict[str, Any]], tallies: Tallies) -> list[dict[str, Any]]:
@@ -170,4 +174,37 @@ def contradictions(prepared: Prepared, backend: Backend, tallies: Tallies) -> Wh
     return whole
 
 
-__all__ = ["contradictions", "fill_timeline", "network", "status_pairs"]
+RELATED = """PREFIX cg: <https://w3id.org/claimgraph/ontology#>
+SELECT DISTINCT ?event ?about WHERE {
+  { ?about cg:subEventOf+ ?event } UNION { ?event cg:eventType ?type . BIND(?event AS ?about) }
+  UNION { ?event cg:subEventOf|cg:followsFrom ?about } UNION { ?about cg:followsFrom ?event }
+}"""
+
+
+def articles(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
+    """The page of articles in the answer's order, its filters applied to the tallies' rows;
+    only the page's articles looked up in full (``parts/article-rows.rq``)."""
+    bound = prepared.bindings
+    events: list[str] | None = None
+    if "event" in bound:
+        if "related" in bound and bound["related"].value == "true":  # the events the #if related block reaches
+            _, found = backend.select(RELATED, {"event": bound["event"]})
+            events = sorted({row["about"].value for row in found})
+        else:
+            events = [bound["event"].value]
+    total, page = (0, []) if events == [] else tallies.articles(
+        outlet=bound["outlet"].value if "outlet" in bound else None,
+        since=bound["since"].value if "since" in bound else None,
+        until=bound["until"].value if "until" in bound else None,
+        events=events, limit=prepared.limit, offset=prepared.offset)
+    claims = dict(page)
+    rows = [{**row, "claims": claims[row["article"]]}
+            for row in rows_of([article for article, _ in page], backend, ARTICLES_FILE, CHUNK, variable="article")]
+    cards = actors(actor_slugs(rows), backend, rollup=True)
+    whole = LAYOUTS["articles"].build(rows, actors=cards)
+    describe(whole.items, cards)
+    whole.total, whole.start = total, prepared.offset
+    return whole
+
+
+__all__ = ["PAGED", "articles", "contradictions", "fill_timeline", "network", "status_pairs"]

@@ -18,7 +18,7 @@ A question whose header says ``tallied: true`` reads its counts here on a store 
 answers from its own query alone. Both give the same answer: ``tests/queries/test_tallies.py``.
 
 >>> sorted(QUERIES)
-['articles', 'core_sides', 'edge_claims', 'event_claims', 'status_claims']
+['article_index', 'articles', 'core_sides', 'edge_claims', 'event_claims', 'status_claims']
 >>> slug_of_actor("https://w3id.org/claimgraph/id/actor/russia")
 'russia'
 """
@@ -58,6 +58,8 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "core_sides": (("core",), ("affirms", "denies", "articles")),
     "status_claims": (("subject", "value", "object"), ("claims", "articles")),
     "articles": (("article", "first", "last"), ("claims", "articles")),
+    "article_index": (("article", "slug", "earliest", "latest", "outlet"), ("claims", "articles")),
+    "event_articles": (("event", "article"), ("claims", "articles")),
 }
 SCHEMA = "".join(
     f"CREATE TABLE {table} ({', '.join(f'{c} TEXT NOT NULL' for c in keys)}, "
@@ -65,6 +67,8 @@ SCHEMA = "".join(
     for table, (keys, counts) in TABLES.items()) + """
 CREATE INDEX edges_order ON edges (claims DESC, kind, source, target);
 CREATE INDEX edges_kind_order ON edges (kind, claims DESC, source, target);
+CREATE INDEX article_index_order ON article_index (earliest, latest, slug);
+CREATE INDEX event_articles_article ON event_articles (article);
 """
 
 
@@ -100,8 +104,8 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
                                else {"default_graph": list(graphs)})
     rows: ArticleRows = {table: [] for table in QUERIES}
     for row in store.query(QUERIES["event_claims"], **dataset):  # type: ignore[union-attr]
-        event, outlet, claims, said_min, said_max = row
-        rows["event_claims"].append((event.value, slug_of_actor(outlet.value), int(claims.value),
+        event, outlet, article, claims, said_min, said_max = row
+        rows["event_claims"].append((event.value, slug_of_actor(outlet.value), article.value, int(claims.value),
                                      said_min.value, said_max.value))
     for row in store.query(QUERIES["edge_claims"], **dataset):  # type: ignore[union-attr]
         kind, source, target, claims, outlets, deeds, events = row
@@ -109,7 +113,7 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
             (kind.value, slug_of_actor(source.value), slug_of_actor(target.value), int(claims.value),
              tuple(sorted(slug_of_actor(o) for o in outlets.value.split())), tuple(sorted(deeds.value.split())),
              tuple(sorted(events.value.split()))))
-    for table in ("core_sides", "status_claims"):
+    for table in ("core_sides", "status_claims", "article_index"):
         for row in store.query(QUERIES[table], **dataset):  # type: ignore[union-attr]
             rows[table].append(tuple(int(term.value) if isinstance(term, ox.Literal) and term.datatype.value == _INTEGER
                                      else term.value for term in row))
@@ -145,11 +149,12 @@ class Delta:
     def add(self, rows: ArticleRows, sign: int = 1) -> None:
         """One article's rows (:func:`article_rows`)."""
         events: dict[str, list[Any]] = {}
-        for event, outlet, claims, said_min, said_max in rows.get("event_claims", ()):
+        for event, outlet, article, claims, said_min, said_max in rows.get("event_claims", ()):
             seen = events.setdefault(event, [0, set(), said_min, said_max])
             seen[0] += claims
             seen[1].add(outlet)
             seen[2], seen[3] = min(seen[2], said_min), max(seen[3], said_max)
+            self._add("event_articles", (event, article), sign * claims, sign)
         for event, (claims, outlets, said_min, said_max) in events.items():
             self._add("event_counts", (event,), sign * claims, sign)
             for outlet in outlets:
@@ -159,6 +164,8 @@ class Delta:
             self._add("core_sides", (core,), sign * affirms, sign * denies, sign)
         for subject, value, object_, claims in rows.get("status_claims", ()):
             self._add("status_claims", (subject, value, object_), sign * claims, sign)
+        for article, slug, earliest, latest, outlet, claims in rows.get("article_index", ()):
+            self._add("article_index", (article, slug, earliest, latest, outlet), sign * claims, sign)
         for article, first, last, claims in rows.get("articles", ()):
             self._add("articles", (article, first, last), sign * claims, sign)
         for kind, source, target, claims, outlets, deeds, events_ in rows.get("edge_claims", ()):
@@ -279,6 +286,30 @@ class Tallies:
     def status_groups(self) -> list[tuple[str, str, str, int]]:
         """Claims affirming a status, counted per subject, value and object ("" for none)."""
         return self.db.execute("SELECT subject, value, object, claims FROM status_claims").fetchall()
+
+    def articles(self, *, outlet: str | None, since: str | None, until: str | None, events: Sequence[str] | None,
+                 limit: int | None, offset: int) -> tuple[int, list[tuple[str, int]]]:
+        """How many articles pass the filters (of this outlet; whose publication bounds overlap
+        since-until; with a claim about one of ``events``), and the page of them (article IRI,
+        claims), by publication bounds then slug."""
+        where, args = [], []
+        if outlet is not None:
+            where.append("outlet = ?")
+            args.append(outlet)
+        if since is not None:
+            where.append("latest >= ?")
+            args.append(since)
+        if until is not None:
+            where.append("earliest <= ?")
+            args.append(until)
+        if events is not None:
+            where.append(f"article IN (SELECT article FROM event_articles WHERE event IN ({', '.join('?' * len(events))}))")
+            args.extend(events)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        total = self.db.execute(f"SELECT COUNT(*) FROM article_index {clause}", args).fetchone()[0]
+        page = self.db.execute(f"SELECT article, claims FROM article_index {clause} ORDER BY earliest, latest, slug "
+                               "LIMIT ? OFFSET ?", [*args, -1 if limit is None else limit, offset]).fetchall()
+        return total, page
 
     def article_groups(self) -> list[list[str]]:
         """The articles in the natural order of their claims' IRIs, in groups: the articles of a

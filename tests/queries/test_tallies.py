@@ -49,11 +49,11 @@ def both_ways(name: str, params: dict[str, str], tallied: Any, plain: Any) -> No
         got = answer(name, asked, tallied, tallied=True)
         assert got == answer(name, asked, plain, tallied=False), asked
         if "error" not in got:
-            assert got["count"] == len(got["edges" if name == "network" else "results"])
+            assert got["count"] == len(got[{"network": "edges"}.get(name, "results")])
 
 
 def test_the_tallied_questions() -> None:
-    assert {q.name for q in catalog().values() if q.tallied} == {"timeline", "network", "contradictions"}
+    assert {q.name for q in catalog().values() if q.tallied} == {"timeline", "network", "contradictions", "articles"}
     assert {q.layout for q in catalog().values() if q.tallied} == set(TALLIED)
 
 
@@ -77,10 +77,11 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("params", [{}, {"kind": "voice"}, {"kind": "accuses"}, {"since": "2025-01-01"},
-                                    {"until": "2025-03-01"}])
+                                    {"until": "2025-03-01"}, {"event": "azal-crash"},
+                                    {"event": "azal-crash", "related": "true"}, {"outlet": "outlet-3"}])
 def test_on_a_synthetic_corpus(params: dict[str, str], synthetic_store: Path) -> None:
     tallied, plain = EmbeddedBackend(synthetic_store), without_tallies(synthetic_store)
-    for name in ("network", "timeline", "contradictions"):
+    for name in ("network", "timeline", "contradictions", "articles"):
         own = {p.name for p in get(name).params}
         if set(params) <= own:
             both_ways(name, params, tallied, plain)
