@@ -191,9 +191,11 @@ def _term(param: Param, value: Any) -> ox.NamedNode | ox.Literal:
     return _iri(param, value)
 
 
-def prepare(question: Question | str, params: Mapping[str, Any], backend: Backend) -> Prepared:
+def prepare(question: Question | str, params: Mapping[str, Any], backend: Backend, *, tallies: bool = True
+            ) -> Prepared:
     """Check every parameter: malformed values raise ParameterError; unknown slugs raise NotFound
-    when the question is run (:func:`check_slugs`)."""
+    when the question is run (:func:`check_slugs`). ``tallies=False``: the question's own query
+    whole, even where the store keeps tallies it could read (what a server runs)."""
     question = get(question) if isinstance(question, str) else question
     names = {p.name for p in question.all_params}
     unknown = sorted(set(params) - names)
@@ -234,7 +236,7 @@ def prepare(question: Question | str, params: Mapping[str, Any], backend: Backen
     # A boolean parameter's `#if` block holds when it is true: `related=false` is as if not given.
     holding = [name for name, term in bindings.items()
                if not (question.param(name).type == "boolean" and term.value == "false")]
-    tallied = question.tallied and backend.side_file(tally.FILE) is not None
+    tallied = tallies and question.tallied and backend.side_file(tally.FILE) is not None
     if tallied:
         holding.append(TALLIED_BLOCK)
     return Prepared(question, question.query(holding), bindings, options, given, limit, offset, tuple(slugs),

@@ -66,8 +66,11 @@ def floor_query(question: Question, params: dict[str, str], backend: EmbeddedBac
     - a question that pages claims (:data:`FLOOR_ORDERS`): the page's claims, in the answer's
       order, sorted and cut by the engine (no details, no summaries);
     - a question whose ``.rq`` orders its rows: its rows, limited to one page;
-    - any other (its layout groups every row: attributions by outlet): all its rows."""
-    prepared = prepare(question, params, backend)
+    - any other (its layout groups every row: attributions by outlet): all its rows.
+
+    A question that reads the store's tallies is measured against its own query whole (what the
+    engine needs for the same answer without them)."""
+    prepared = prepare(question, params, backend, tallies=False)
     query = prepared.query.rstrip()
     order = FLOOR_ORDERS.get(question.layout)
     if order is not None and question.details == "claims":
