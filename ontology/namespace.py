@@ -110,6 +110,7 @@ class CG(_rdflib_namespace.DefinedNamespace):
     # Data properties
     action: URIRef  # action
     causeText: URIRef  # cause text
+    claimKey: URIRef  # claim key
     cue: URIRef  # cue
     curatedOn: URIRef  # curated on
     deaths: URIRef  # deaths

@@ -109,15 +109,11 @@ def keys(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict
     :func:`lookup` leaves out are left out."""
     acts: dict[str, dict[str, Any]] = {}
     speakers: dict[str, set[str]] = defaultdict(set)
-    facts: dict[str, dict[str, Any]] = defaultdict(dict)
     for plain in rows_of(claims, backend, KEYS_FILE, chunk):
-        claim, facet = plain.pop("claim"), plain.pop("facet")
-        values = {k: v for k, v in plain.items() if v is not None}
-        if facet == "claim":
-            speakers[claim].add(values.pop("speaker"))
-            acts.setdefault(claim, values)
-        else:
-            facts[claim].update(values)
+        claim = plain["claim"]
+        speaker, values = _claim_key(plain["key"])
+        speakers[claim].add(speaker)
+        acts.setdefault(claim, values)
     articles = _article_keys(sorted({act["article"] for act in acts.values()}), backend, chunk)
     names = {row["entity"]: row for row in rows_of(sorted(set().union(*speakers.values())), backend, NAMES_FILE,
                                                     chunk, "entity")}
@@ -127,10 +123,28 @@ def keys(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict
         article = articles.get(act["article"])
         if not named or article is None:
             continue
-        cards[claim] = {**act, **article,
-                        "speakerSlug": named[0][0], "speakerLabel": named[0][1], **facts.get(claim, {}),
+        cards[claim] = {**act, **article, "speakerSlug": named[0][0], "speakerLabel": named[0][1],
                         "claim": claim, "facet": "claim"}
     return cards
+
+
+def _claim_key(key: str) -> tuple[str, dict[str, Any]]:
+    r"""A claim's speaker and key columns, from its ``cg:claimKey`` (``ontology/rules/claim-key.rq``:
+    tab-separated, the time label last), as the detail rows name and type them.
+
+    >>> _claim_key("a\ts\thttps://w3id.org/claimgraph/ontology#illocution-asserts\tp\tc\town\t3\t\t\t")
+    ('s', {'article': 'a', 'illocution': 'asserts', 'polarity': 'p', 'certainty': 'c', 'voice': 'own', 'paragraph': 3})
+    """
+    article, speaker, illocution, polarity, certainty, voice, paragraph, earliest, latest, label = key.split("\t", 9)
+    values: dict[str, Any] = {"article": article, "illocution": slug_of(illocution), "polarity": slug_of(polarity),
+                              "certainty": slug_of(certainty), "voice": voice}
+    if paragraph:
+        values["paragraph"] = int(paragraph)
+    if earliest and latest:
+        values["claimEarliest"], values["claimLatest"] = earliest, latest
+    if label:
+        values["claimLabel"] = label
+    return speaker, values
 
 
 def _article_keys(articles: Sequence[str], backend: Backend, chunk: int) -> dict[str, dict[str, Any]]:

@@ -58,6 +58,13 @@ JOINS = {
                         ?p a ?class . FILTER(?class IN (cg:ResponsibilityProposition, cg:AccusationProposition))""",
     "concernsEvent": """?claim (cg:content/(cg:aboutEvent|cg:subject|cg:object|cg:causeEvent))|cg:mentionOf ?value .
                         ?value cg:eventType ?t .""",
+    "claimKey": r"""?claim cg:inArticle ?a ; cg:speaker ?s ; cg:illocution ?i ; cg:polarity ?pol ; cg:certainty ?c ;
+                           cg:voice ?v .
+                    OPTIONAL { ?claim cg:paragraph ?par } OPTIONAL { ?claim cg:earliest ?e ; cg:latest ?l }
+                    OPTIONAL { ?claim cg:timeLabel ?t }
+                    BIND(CONCAT(STR(?a), "\t", STR(?s), "\t", STR(?i), "\t", STR(?pol), "\t", STR(?c), "\t", ?v, "\t",
+                                COALESCE(STR(?par), ""), "\t", COALESCE(STR(?e), ""), "\t", COALESCE(STR(?l), ""), "\t",
+                                COALESCE(STR(?t), "")) AS ?value)""",
     "saidEarliest": """?claim cg:content ?p ; cg:inArticle ?a . ?a cg:earliest ?ae .
                        OPTIONAL { ?claim cg:earliest ?ce } BIND(COALESCE(?ce, ?ae) AS ?value)""",
 }
