@@ -109,6 +109,7 @@ class CG(_rdflib_namespace.DefinedNamespace):
 
     # Data properties
     action: URIRef  # action
+    articleKey: URIRef  # article key
     causeText: URIRef  # cause text
     claimKey: URIRef  # claim key
     cue: URIRef  # cue

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 import pyoxigraph as ox
 
@@ -148,20 +149,27 @@ def _claim_key(key: str) -> tuple[str, dict[str, Any]]:
 
 
 def _article_keys(articles: Sequence[str], backend: Backend, chunk: int) -> dict[str, dict[str, Any]]:
-    """Each article's key columns (``parts/article-keys.rq``), by IRI; an article without its
-    required row is left out."""
+    """Each article's key columns, by IRI, from its ``cg:articleKey`` (``parts/article-keys.rq``);
+    an article without one is left out."""
     found: dict[str, dict[str, Any]] = {}
-    labels: dict[str, str] = {}
     for plain in rows_of(articles, backend, ARTICLE_KEYS_FILE, chunk, "article"):
-        article, facet = plain.pop("article"), plain.pop("facet")
-        if facet == "published":
-            labels[article] = plain["publishedLabel"]
-        else:
-            found.setdefault(article, {k: v for k, v in plain.items() if v is not None})
-    for article, label in labels.items():
-        if article in found:
-            found[article]["publishedLabel"] = label
+        found.setdefault(plain["article"], _article_key(plain["key"]))
     return found
+
+
+def _article_key(key: str) -> dict[str, Any]:
+    r"""An article's key columns from its ``cg:articleKey`` (``ontology/rules/article-key.rq``:
+    tab-separated, the labels percent-encoded), as the detail rows name them.
+
+    >>> _article_key("a-1\tA%09title\t2025-01-02\t2025-01-03\tout\tThe%20Outlet\t")["articleLabel"]
+    'A\ttitle'
+    """
+    slug, label, earliest, latest, outlet_slug, outlet_label, time_label = key.split("\t")
+    values = {"articleSlug": slug, "articleLabel": unquote(label), "published": earliest, "publishedLatest": latest,
+              "outletSlug": outlet_slug, "outletLabel": unquote(outlet_label)}
+    if time_label:
+        values["publishedLabel"] = unquote(time_label)
+    return values
 
 
 CARD = ("claim", "article", "speaker", "proposition")

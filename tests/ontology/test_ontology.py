@@ -56,7 +56,7 @@ DATA_PROPERTIES = {
     "seedFile", "paragraph", "sourceLine", "deaths", "earliest", "latest", "stateAffiliated", "url",
     "curatedOn",
     # derived at ingestion (ontology/rules/)
-    "voice", "stance", "saidEarliest", "saidLatest", "claimKey",
+    "voice", "stance", "saidEarliest", "saidLatest", "claimKey", "articleKey",
 }
 # Not cg:speaker (a joint statement has several speakers) nor cg:reportedIn (an act can reach an
 # article through two relays): functional only where the world is.
