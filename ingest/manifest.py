@@ -106,7 +106,9 @@ def unpack(data: bytes) -> array:
 
 def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
     if read_only:
-        return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", isolation_level=None, uri=True)
+        db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", isolation_level=None, uri=True)
+        db.execute("PRAGMA cache_size=-256")  # 64 shards are open at once: 256 KiB of pages each
+        return db
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=OFF")
     db.execute("PRAGMA synchronous=OFF")
