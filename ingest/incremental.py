@@ -211,23 +211,27 @@ def _subject(line: bytes) -> str:
 def _recheck_shared(manifest: Manifest, outcome, context: UnitContext, units: list[ArticleUnit],  # type: ignore[no-untyped-def]
                     removed: dict[str, bytes], dropping: set[str]) -> None:
     """Check again, on all their shared triples, the nodes several articles add different triples
-    about after this change (or did before it): as a full build would (``Outcome.recheck``)."""
+    about after this change (or did before it): as a full build would (``Outcome.recheck``).
+    Articles that add the same digest about a subject add the same triples about it: one of them
+    is read per digest."""
     touched = {s for u in units for s in u.subjects}
     touched |= {_subject(line) for data in removed.values() for line in data.splitlines() if line}
     touched.discard("")
-    before = manifest.contributions(touched)
+    before = manifest.subject_digests(touched, dropping)
     again: dict[str, tuple[str, int | None, str]] = {}
     for subject in touched:
-        then = before.get(subject, {})
+        kept = before.kept.get(subject, {})
         new = {u.path: u.subjects[subject] for u in units if subject in u.subjects}
-        after = {**{p: d for p, d in then.items() if p not in dropping}, **new}
-        if len(set(after.values())) > 1 or (after and not new and len(set(then.values())) > 1):
+        after = set(kept) | set(new.values())
+        then = set(kept) | set(before.dropped.get(subject, {}).values())
+        if len(after) > 1 or (after and not new and len(then) > 1):
             origin = next((u.origins[subject] for u in units if subject in u.origins), None)
-            again[subject] = origin or (f"{context.root.name}/{next(iter(after))}", None, "")
+            some = next(iter(kept.values()), None) or next(iter(new))
+            again[subject] = origin or (f"{context.root.name}/{some}", None, "")
     if not again:
         return
     lines: list[bytes] = []
-    for path in {p for s in again for p in before.get(s, {}) if p not in dropping} - {u.path for u in units}:
+    for path in {p for s in again for p in before.kept.get(s, {}).values()} - {u.path for u in units}:
         lines += [line for line in manifest.shared(path).splitlines() if _subject(line) in again]
     for unit in units:
         lines += [line for line in unit.shared.splitlines() if _subject(line) in again]
@@ -245,14 +249,13 @@ def _no_longer_added(manifest: Manifest, gone: set[bytes], dropping: set[str], u
     by_subject: dict[str, set[bytes]] = {}
     for line in gone:
         by_subject.setdefault(_subject(line), set()).add(line)
-    contributions = manifest.contributions(by_subject)
+    recorded = manifest.subject_digests(by_subject, dropping)
     new = {s: {u.subjects[s] for u in units if s in u.subjects} for s in by_subject}
     result: set[bytes] = set()
     read: dict[str, set[bytes]] = {}
     for subject, lines in by_subject.items():
-        recorded = contributions.get(subject, {})
-        dropped = {d for p, d in recorded.items() if p in dropping}
-        others = {d: p for p, d in recorded.items() if p not in dropping}
+        others = recorded.kept.get(subject, {})  # digest -> an article that stays
+        dropped = set(recorded.dropped.get(subject, {}).values())
         if dropped <= set(others) | new[subject]:
             continue  # someone still adds exactly what went
         still: set[bytes] = set()

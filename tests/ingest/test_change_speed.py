@@ -219,3 +219,17 @@ def test_a_registry_change_finds_the_lookups_in_the_packed_uses(corpus: Path, tm
     step(corpus, store, tmp_path)
     db = ox.Store.read_only(os.path.realpath(store))
     assert len(db) > 0
+
+
+def test_subject_digests_find_an_article_that_stays(tmp_path: Path) -> None:
+    """One row per different digest, with an article that stays: also when the first article
+    with a digest (the one SQLite's MIN gives) is going."""
+    manifest = record.Manifest.create(tmp_path, shards=1)
+    for path, digest in (("articles/a.yaml", "d1"), ("articles/b.yaml", "d1"), ("articles/c.yaml", "d2")):
+        manifest.put_article(path, "x", path, f"http://g/{path}", 1, b"", {"http://s": digest}, {})
+    found = manifest.subject_digests({"http://s", "http://other"}, {"articles/a.yaml"})
+    assert found.kept == {"http://s": {"d1": "articles/b.yaml", "d2": "articles/c.yaml"}}
+    assert found.dropped == {"http://s": {"articles/a.yaml": "d1"}}
+    found = manifest.subject_digests({"http://s"}, {"articles/a.yaml", "articles/b.yaml"})
+    assert found.kept == {"http://s": {"d2": "articles/c.yaml"}}
+    manifest.close()
