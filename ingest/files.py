@@ -30,6 +30,7 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import NamedTuple
 
 from claimgraph.ontology.errors import CorpusError, Problem
 
@@ -89,30 +90,57 @@ def _stray(path: Path, where: str) -> str:
     return f"not a corpus file (only *{EXTENSION} files are read here): move it out of {where}/"
 
 
-def list_folder(root: Path, sub: str, *, max_bytes: int) -> tuple[list[Path], list[Problem]]:
-    """The files of ``root/sub`` that ingestion reads, sorted, and a problem for every other entry
-    (and for a ``*.yaml`` entry that cannot be read as a file)."""
+class Listed(NamedTuple):
+    """A file ingestion reads, as listed: its path (a string: most listed files are never
+    opened), its name relative to the corpus folder (``articles/a.yaml``), its name in messages
+    (:func:`display`), and its status (size, times, inode) when it was listed."""
+
+    path: str
+    name: str
+    shown: str
+    stat: os.stat_result
+
+
+def listing(root: Path, sub: str, *, max_bytes: int) -> tuple[list[Listed], list[Problem]]:
+    """The files of ``root/sub`` that ingestion reads, sorted by name, each with its status, and a
+    problem for every other entry (and for a ``*.yaml`` entry that cannot be read as a file).
+
+    One pass over the folder (``os.scandir``) and one ``stat`` per file, no ``Path`` per file:
+    at 20,000 files what a ``Path`` per entry, sorted, statted and named by ``relative_to`` cost
+    was 1.5 s of a one-article change."""
     folder = root / sub
     problems: list[Problem] = []
-    if not folder.is_dir():
+    shown = display(folder, root)  # an entry's name in messages is this, a slash, its own name
+    try:
+        with os.scandir(folder) as entries:
+            found = sorted(entries, key=lambda entry: entry.name)
+    except (FileNotFoundError, NotADirectoryError):
         return [], [Problem(f"no {sub}/ folder (expected {sub}/*{EXTENSION})", display(folder, root))]
-    files: list[Path] = []
-    for path in sorted(folder.iterdir()):
-        name = display(path, root)
-        if not path.name.endswith(EXTENSION) or path.name.startswith("."):
-            problems.append(Problem(_stray(path, sub), name))
+    files: list[Listed] = []
+    for entry in found:
+        name = entry.name
+        if not name.endswith(EXTENSION) or name.startswith("."):
+            problems.append(Problem(_stray(Path(entry.path), sub), f"{shown}/{name}"))
             continue
         try:
-            why = _check_stat(path.stat(), max_bytes)
+            st = entry.stat()
+            why = _check_stat(st, max_bytes)
         except OSError as exc:
-            why = _unreadable(exc, path)
+            why = _unreadable(exc, Path(entry.path))
         if why:
-            problems.append(Problem(why, name))
+            problems.append(Problem(why, f"{shown}/{name}"))
         else:
-            files.append(path)
+            files.append(Listed(entry.path, f"{sub}/{name}", f"{shown}/{name}", st))
     if not files and not problems:
         problems.append(Problem(f"no YAML files in {sub}/ (expected {sub}/*{EXTENSION})", display(folder, root)))
     return files, problems
+
+
+def list_folder(root: Path, sub: str, *, max_bytes: int) -> tuple[list[Path], list[Problem]]:
+    """The files of ``root/sub`` that ingestion reads, sorted, and a problem for every other entry
+    (and for a ``*.yaml`` entry that cannot be read as a file): :func:`listing` without the status."""
+    files, problems = listing(root, sub, max_bytes=max_bytes)
+    return [Path(f.path) for f in files], problems
 
 
 def root_problems(root: Path) -> list[Problem]:

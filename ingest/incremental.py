@@ -31,10 +31,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from claimgraph.ingest.manifest import Manifest
+from claimgraph.ingest.scan import Recorded
 from claimgraph.ingest.parallel import compile_articles
 from claimgraph.ingest.units import ArticleUnit, UnitContext, is_text_call, replay, text_target
 from claimgraph.ontology import iris
@@ -65,12 +67,40 @@ class Plan:
         return not (self.build or self.drop or self.registry_changed)
 
 
-def plan(scan, manifest: Manifest, context: UnitContext | None) -> Plan:  # type: ignore[no-untyped-def]
+def recorded_files(current: Version, root: Path) -> Recorded | None:
+    """What the current version's record says of the corpus files, for :meth:`Scan.of` to trust
+    the digest of a file whose status is unchanged; the statuses only when it was made from this
+    corpus folder (not a copy of it elsewhere)."""
+    manifest = Manifest.open(current.meta, read_only=True)
+    if manifest is None:
+        return None
+    try:
+        same = manifest.info("root") == str(root.resolve())
+        return Recorded(manifest.files(), manifest.statuses() if same else {})
+    finally:
+        manifest.close(save=False)
+
+
+class _Lazy:
+    """The registry's context (:meth:`UnitContext.cached`, a second at a million claims), loaded
+    when first used: a deletion, or a change that needs no registry lookup, never loads it."""
+
+    def __init__(self, load: Callable[[], UnitContext]) -> None:
+        self._load, self._context = load, None
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        if self._context is None:
+            self._context = self._load()
+        return getattr(self._context, name)
+
+
+def plan(scan, manifest: Manifest, context: UnitContext | None,  # type: ignore[no-untyped-def]
+         recorded_articles: set[str] | None = None) -> Plan:
     """Compare the corpus (``scan``) with the record of the current version."""
     recorded = manifest.files()
     now = scan.files
     articles = {p for p in now if p in scan.articles}
-    recorded_articles = set(manifest.articles())
+    recorded_articles = set(manifest.articles()) if recorded_articles is None else recorded_articles
     result = Plan()
     registry_now = {p: d for p, d in now.items() if p not in scan.articles}
     registry_then = {p: d for p, d in recorded.items() if p not in recorded_articles}
@@ -104,12 +134,12 @@ def update(scan, writer: VersionWriter, current: Version, builders: str, *, prog
             progress("the ontology, the shapes or the ingestion code changed: building the store in full")
             return None
         key = context_key(scan, builders)
-        context = UnitContext.cached(scan.root, scan.registry, current.meta, key)
-        todo = plan(scan, manifest, context)
+        context = _Lazy(lambda: UnitContext.cached(scan.root, scan.registry, current.meta, key))
+        recorded = manifest.articles()
+        todo = plan(scan, manifest, context, set(recorded))  # type: ignore[arg-type]
         if len(todo.build) > FULL_SHARE * max(1, len(scan.articles)) and len(todo.build) > 20:
             progress(f"{len(todo.build)} of {len(scan.articles)} articles to build again: building in full")
             return None
-        recorded = manifest.articles()
         kept = {slug: path for path, (slug, _) in recorded.items() if path not in set(todo.drop)}
         outcome = Outcome(context.registry_check() if todo.registry_changed else [])
         outcome.slugs.update(kept)
@@ -128,8 +158,8 @@ def update(scan, writer: VersionWriter, current: Version, builders: str, *, prog
         outcome.raise_any()
     finally:
         manifest.close(save=False)
-    return _apply(scan, writer, current, builders, todo, units, removed_shared, context, progress=progress,
-                  started=started, report=IngestReport, version_digest=version_digest)
+    return _apply(scan, writer, current, builders, todo, units, removed_shared, context, recorded,  # type: ignore[arg-type]
+                  progress=progress, started=started, report=IngestReport, version_digest=version_digest)
 
 
 class _KeptTexts:
@@ -182,23 +212,27 @@ def _subject(line: bytes) -> str:
 def _recheck_shared(manifest: Manifest, outcome, context: UnitContext, units: list[ArticleUnit],  # type: ignore[no-untyped-def]
                     removed: dict[str, bytes], dropping: set[str]) -> None:
     """Check again, on all their shared triples, the nodes several articles add different triples
-    about after this change (or did before it): as a full build would (``Outcome.recheck``)."""
+    about after this change (or did before it): as a full build would (``Outcome.recheck``).
+    Articles that add the same digest about a subject add the same triples about it: one of them
+    is read per digest."""
     touched = {s for u in units for s in u.subjects}
     touched |= {_subject(line) for data in removed.values() for line in data.splitlines() if line}
     touched.discard("")
-    before = manifest.contributions(touched)
+    before = manifest.subject_digests(touched, dropping)
     again: dict[str, tuple[str, int | None, str]] = {}
     for subject in touched:
-        then = before.get(subject, {})
+        kept = before.kept.get(subject, {})
         new = {u.path: u.subjects[subject] for u in units if subject in u.subjects}
-        after = {**{p: d for p, d in then.items() if p not in dropping}, **new}
-        if len(set(after.values())) > 1 or (after and not new and len(set(then.values())) > 1):
+        after = set(kept) | set(new.values())
+        then = set(kept) | set(before.dropped.get(subject, {}).values())
+        if len(after) > 1 or (after and not new and len(then) > 1):
             origin = next((u.origins[subject] for u in units if subject in u.origins), None)
-            again[subject] = origin or (f"{context.root.name}/{next(iter(after))}", None, "")
+            some = next(iter(kept.values()), None) or next(iter(new))
+            again[subject] = origin or (f"{context.root.name}/{some}", None, "")
     if not again:
         return
     lines: list[bytes] = []
-    for path in {p for s in again for p in before.get(s, {}) if p not in dropping} - {u.path for u in units}:
+    for path in {p for s in again for p in before.kept.get(s, {}).values()} - {u.path for u in units}:
         lines += [line for line in manifest.shared(path).splitlines() if _subject(line) in again]
     for unit in units:
         lines += [line for line in unit.shared.splitlines() if _subject(line) in again]
@@ -216,14 +250,13 @@ def _no_longer_added(manifest: Manifest, gone: set[bytes], dropping: set[str], u
     by_subject: dict[str, set[bytes]] = {}
     for line in gone:
         by_subject.setdefault(_subject(line), set()).add(line)
-    contributions = manifest.contributions(by_subject)
+    recorded = manifest.subject_digests(by_subject, dropping)
     new = {s: {u.subjects[s] for u in units if s in u.subjects} for s in by_subject}
     result: set[bytes] = set()
     read: dict[str, set[bytes]] = {}
     for subject, lines in by_subject.items():
-        recorded = contributions.get(subject, {})
-        dropped = {d for p, d in recorded.items() if p in dropping}
-        others = {d: p for p, d in recorded.items() if p not in dropping}
+        others = recorded.kept.get(subject, {})  # digest -> an article that stays
+        dropped = set(recorded.dropped.get(subject, {}).values())
         if dropped <= set(others) | new[subject]:
             continue  # someone still adds exactly what went
         still: set[bytes] = set()
@@ -240,22 +273,26 @@ def _lines(data: bytes) -> set[bytes]:
 
 
 def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: Plan,  # type: ignore[no-untyped-def]
-           units: list[ArticleUnit], removed_shared: dict[str, bytes], context: UnitContext, *, progress: Progress,
-           started: float, report, version_digest):
+           units: list[ArticleUnit], removed_shared: dict[str, bytes], context: UnitContext,
+           recorded: dict[str, tuple[str, str]], *, progress: Progress, started: float, report, version_digest):
     from claimgraph.ingest.pipeline import context_key
     build = writer.new_version(base=current)
     try:
-        context.save(build.meta, context_key(scan, builders))
         manifest = Manifest.open(build.meta)
-        if manifest is None:  # pragma: no cover - copied from the current version just now
-            raise RuntimeError("the copied record of the store is unreadable")
+        if manifest is None:  # pragma: no cover - linked from the current version just now
+            raise RuntimeError("the record of the store's current version is unreadable")
         tallies = TallyWriter.open(build.meta)
         if tallies is None:
             logger.warning("the store's version %s keeps no tallies (made before them): the questions that read "
                            "them count from the store instead; `claimgraph ingest --force` makes them", current.name)
         try:
+            root, key = str(scan.root.resolve()), context_key(scan, builders)
+            cache = build.meta / UnitContext.CACHE
+            if manifest.info("context") != key or not cache.exists():
+                cache.unlink(missing_ok=True)  # shared with the current version: replaced, never written
+                context.save(build.meta, key)
+                manifest.set_info(context=key)
             store = build.store()
-            recorded = manifest.articles()
             dropping = set(todo.drop)
             if tallies is not None:  # what the articles going away gave, read before their graphs go
                 for path in todo.drop:
@@ -282,7 +319,7 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
                     if path not in scan.articles and path not in scan.files:
                         manifest.drop_file(path)
                 for path, file_digest in scan.registry_files().items():
-                    manifest.set_file(path, file_digest)
+                    manifest.set_file(path, file_digest, scan.statuses.get(path))
             data = b"".join(u.nquads + u.shared for u in units)
             if data:
                 store.load(data, format=ox.RdfFormat.N_QUADS)
@@ -292,9 +329,12 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
                 if tallies is not None:
                     tallies.put(unit.tallies)
             manifest.drop_unused_calls()
+            # The files read for their digest (the others' status is the one recorded), and the
+            # articles built again (put_article forgot their status).
+            manifest.set_statuses({p: scan.statuses.get(p) for p in scan.fresh | {u.path for u in units}})
             target = version_digest(builders, manifest.files())
-            manifest.set_info(corpus=target)
-            articles, claims = len(manifest.articles()), manifest.claims()
+            manifest.set_info(corpus=target, root=root)
+            articles, claims = manifest.count(), manifest.claims()
             del store  # closed before the version is renamed
         except BaseException:
             manifest.close(save=False)

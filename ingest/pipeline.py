@@ -1,7 +1,8 @@
 """Ingestion end to end: read, validate, resolve, build, check shapes, write.
 
 ``claimgraph ingest`` (:func:`ingest`) compares the corpus with what the store's current version
-was built from (the digest of every file, recorded beside the version: :mod:`~claimgraph.ingest.manifest`)
+was built from (the digest of every file, recorded beside the version: :mod:`~claimgraph.ingest.manifest`;
+a file whose size and times are those recorded with its digest is not read: :mod:`~claimgraph.ingest.scan`)
 and does the least work that gives the store a full rebuild would give
 (``docs/decisions/0019-incremental-ingestion.md``):
 
@@ -31,7 +32,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -41,14 +42,15 @@ from claimgraph import ontology
 from claimgraph.ontology import iris
 from claimgraph.ingest.build import Built, TextRef, build
 from claimgraph.ingest.derive import derive_dataset
-from claimgraph.ingest.files import display, layout_problems, read_bytes, root_problems
+from claimgraph.ingest.files import root_problems
 from claimgraph.ingest.integrity import corpus_problems
-from claimgraph.ingest.load import corpus_files, read_articles, read_registry
+from claimgraph.ingest.load import read_articles, read_registry
 from claimgraph.ingest.manifest import Manifest
 from claimgraph.queries.tally import TallyWriter
 from claimgraph.ingest.parallel import compile_articles
+from claimgraph.ingest.scan import Listing, Scan
 from claimgraph.ingest.shapes import UnitChecker, check, triples_of
-from claimgraph.ingest.units import ArticleUnit, UnitContext, digest, ontology_nquads, relative
+from claimgraph.ingest.units import ArticleUnit, UnitContext, ontology_nquads
 from claimgraph.ontology.data import dataset_quads
 from claimgraph.ontology.errors import CorpusError, Problem, ShapeViolation
 from claimgraph.queries.settings import get_settings
@@ -91,14 +93,19 @@ class Meter:
 
 #: The code outside this folder that decides what the store holds (minted IRIs, search keys, SHACL).
 BUILDERS = tuple(Path(ontology.__file__).parent / name for name in ("iris.py", "folding.py", "validation.py"))
+#: The modules of this folder that decide how an ingest finds and records what changed, not what
+#: the store holds: changing them does not mean building every store again. (A fix to one of them
+#: for a store it got wrong needs ``--force``.) The record has its own schema version.
+BOOKKEEPING = ("manifest.py", "incremental.py", "scan.py")
 
 
 def store_builders() -> list[Path]:
     """Every file besides the corpus that decides what the store holds: the ontology, its
     shapes and its derivation rules, the ingestion code, and the naming and validation code it uses. Exporting,
-    publishing and tooling are not among them: changing them does not mean re-ingesting."""
+    publishing and tooling are not among them, nor the ingestion's :data:`BOOKKEEPING`: changing them does not
+    mean re-ingesting."""
     return [ontology.SOURCE, ontology.SHAPES, *BUILDERS, *sorted(ontology.RULES_DIR.glob("*.rq")),
-            *sorted(Path(__file__).parent.glob("*.py"))]
+            *sorted(p for p in Path(__file__).parent.glob("*.py") if p.name not in BOOKKEEPING)]
 
 
 def builders_digest() -> str:
@@ -117,34 +124,6 @@ def version_digest(builders: str, files: dict[str, str]) -> str:
     for path, file_digest in sorted(files.items()):
         h.update(f"\0{path}\0{file_digest}".encode())
     return h.hexdigest()[:16]
-
-
-@dataclass
-class Scan:
-    """The corpus folder as it is now: the registry files' bytes and every file's digest."""
-
-    root: Path
-    registry: dict[Path, bytes] = field(default_factory=dict)
-    articles: dict[str, Path] = field(default_factory=dict)
-    files: dict[str, str] = field(default_factory=dict)  # relative path -> digest
-
-    @classmethod
-    def of(cls, root: Path) -> Scan:
-        """Every file ingestion reads (:func:`claimgraph.ingest.files.list_folder`), read safely;
-        CorpusError for one that cannot be read."""
-        scan = cls(root)
-        limit = get_settings().corpus_max_file_bytes
-        for path in corpus_files(root, "registry"):
-            scan.registry[path] = data = read_bytes(path, display(path, root), max_bytes=limit)
-            scan.files[relative(path, root)] = digest(data)
-        for path in corpus_files(root, "articles"):
-            name = relative(path, root)
-            scan.articles[name] = path
-            scan.files[name] = digest(read_bytes(path, display(path, root), max_bytes=limit))
-        return scan
-
-    def registry_files(self) -> dict[str, str]:
-        return {relative(p, self.root): self.files[relative(p, self.root)] for p in self.registry}
 
 
 def context_key(scan: Scan, builders: str) -> str:
@@ -216,20 +195,22 @@ def ingest(corpus: Path, *, store: Path | None, force: bool = False, progress: P
     from claimgraph.ingest import incremental
     started = time.perf_counter()
     meter = meter or Meter()
-    if not corpus.is_dir():
-        raise CorpusError(f"no corpus folder at {corpus}")
-    if layout := layout_problems(corpus, max_bytes=get_settings().corpus_max_file_bytes):
-        raise CorpusError(problems=layout)  # before the digests: a file they leave out is not "up to date"
+    listed = Listing.of(corpus)  # every entry it would refuse, before any digest: a file left out is not "up to date"
     if store is None:
-        scan = Scan.of(corpus)
+        scan = Scan.of(corpus, listed)
         return full_build(scan, None, builders_digest(), progress=progress, workers=workers, meter=meter,
                           started=started)
     timeout = get_settings().ingest_lock_timeout if lock_timeout is None else lock_timeout
+    locking = time.perf_counter()
     with VersionWriter(store, lock_timeout=timeout, progress=progress) as writer:
-        scan = Scan.of(corpus)
+        if time.perf_counter() - locking > 0.2:
+            listed = Listing.of(corpus)  # waited for another ingest: the corpus may have changed meanwhile
+        current = writer.current
+        # Digests recorded with the files' statuses: a file whose status is unchanged is not read.
+        known = incremental.recorded_files(current, corpus) if not force and current is not None else None
+        scan = Scan.of(corpus, listed, known)
         builders = builders_digest()
         target = version_digest(builders, scan.files)
-        current = writer.current
         if not force and current is not None and current.digest == target:
             writer.prune()
             progress(f"store {store} is up to date with the corpus (version {current.name})")
@@ -394,7 +375,8 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
     target = version_digest(builders, files)
     for path, file_digest in scan.registry_files().items():
         manifest.set_file(path, file_digest)
-    manifest.set_info(builders=builders, corpus=target)
+    manifest.set_statuses(scan.statuses)
+    manifest.set_info(builders=builders, corpus=target, root=str(scan.root.resolve()), context=context_key(scan, builders))
     manifest.close()
     tallies.close()
     context.save(build.meta, context_key(scan, builders))

@@ -36,6 +36,7 @@ import yaml
 
 from claimgraph.ontology import iris
 from claimgraph.queries.layouts import natural
+from claimgraph.queries.store.versions import own_file
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +204,7 @@ class TallyWriter:
         path = meta / FILE
         if not path.is_file():
             return None
+        own_file(path)  # linked from the version it is made from, which must not change
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("PRAGMA synchronous=OFF")
         return cls(db)

@@ -484,6 +484,60 @@ def _startup_floor(repeat: int = 5) -> float:
     return statistics.median(runs)
 
 
+def _evict(paths: list[Path]) -> None:
+    """Drop these files (folders: their files) from the page cache, and nothing else on the machine."""
+    for top in paths:
+        for path in ([top] if top.is_file() else [p for p in top.rglob("*") if p.is_file()]):
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+
+def bench_changes(corpus: Path, store: Path, repeat: int, cold: bool = False) -> dict[str, Any]:
+    """One 50-claim article (a copy of the middle one) added, edited and deleted incrementally,
+    ``repeat`` times each, each a `claimgraph ingest` process; ``cold``: the corpus, the store's
+    current version and its record evicted from the page cache before each (only those files)."""
+    articles = sorted((corpus / "articles").glob("*.yaml"))
+    source = articles[len(articles) // 2]
+    text = source.read_text(encoding="utf-8")
+    slug = re.search(r"^\s*slug:\s*(\S+)", text, re.M)[1]
+    added = corpus / "articles" / "bench-added.yaml"
+    changes: dict[str, list[dict[str, Any]]] = {"add": [], "edit": [], "delete": []}
+
+    def run(kind: str) -> None:
+        if cold:
+            version = store.resolve()
+            _evict([corpus, version, version.with_name(version.name + ".meta")])
+        changes[kind].append(run_ingest(corpus, store))
+
+    try:
+        for i in range(repeat):
+            added.write_text(text.replace(f"slug: {slug}", "slug: bench-added", 1), encoding="utf-8")
+            run("add")
+            edited = added.read_text(encoding="utf-8").replace("paragraph: 1\n", f"paragraph: {100 + i}\n", 1)
+            added.write_text(edited, encoding="utf-8")
+            run("edit")
+            added.unlink()
+            run("delete")
+    finally:
+        if added.exists():
+            added.unlink()
+            run_ingest(corpus, store)
+    result = {kind: {"median_s": statistics.median(r["seconds"] for r in runs), "max_s": max(r["seconds"] for r in runs),
+                     "runs_s": [round(r["seconds"], 3) for r in runs],
+                     "peak_rss_mib": max(r["peak_rss_mib"] for r in runs), "log": runs[-1]["log"]}
+              for kind, runs in changes.items()}
+    for kind, m in result.items():
+        log(f"  one article {kind}{' (cold cache)' if cold else ''}: median {m['median_s']:.2f} s "
+            f"(max {m['max_s']:.2f}; {', '.join(f'{s:.2f}' for s in m['runs_s'])}), peak RSS {m['peak_rss_mib']:,.0f} MiB")
+    return result
+
+
 def bench_ingest(size: int, seed: int, workdir: Path, repeat: int = 5) -> dict[str, Any]:
     """Full ingest claims/s and peak memory, then one 50-claim article added, edited and deleted
     incrementally (``repeat`` times each), each run as its own `claimgraph ingest` process."""
@@ -503,27 +557,7 @@ def bench_ingest(size: int, seed: int, workdir: Path, repeat: int = 5) -> dict[s
                               "load": os.getloadavg()}
     result["floor_bulk_load_s"] = _floor_bulk_load(store, workdir)
     result["startup_s"] = _startup_floor()
-    articles = sorted((corpus / "articles").glob("*.yaml"))
-    source = articles[len(articles) // 2]
-    text = source.read_text(encoding="utf-8")
-    slug = re.search(r"^\s*slug:\s*(\S+)", text, re.M)[1]
-    added = corpus / "articles" / "bench-added.yaml"
-    changes: dict[str, list[dict[str, Any]]] = {"add": [], "edit": [], "delete": []}
-    for i in range(repeat):
-        added.write_text(text.replace(f"slug: {slug}", "slug: bench-added", 1), encoding="utf-8")
-        changes["add"].append(run_ingest(corpus, store))
-        edited = added.read_text(encoding="utf-8").replace("paragraph: 1\n", f"paragraph: {100 + i}\n", 1)
-        added.write_text(edited, encoding="utf-8")
-        changes["edit"].append(run_ingest(corpus, store))
-        added.unlink()
-        changes["delete"].append(run_ingest(corpus, store))
-    result["change"] = {kind: {"median_s": statistics.median(r["seconds"] for r in runs),
-                               "max_s": max(r["seconds"] for r in runs),
-                               "peak_rss_mib": max(r["peak_rss_mib"] for r in runs), "log": runs[-1]["log"]}
-                        for kind, runs in changes.items()}
-    for kind, m in result["change"].items():
-        log(f"  one article {kind}: median {m['median_s']:.2f} s (max {m['max_s']:.2f}), "
-            f"peak RSS {m['peak_rss_mib']:,.0f} MiB")
+    result["change"] = bench_changes(corpus, store, repeat)
     result["fingerprint"] = ingestion_fingerprint()
     result["date"] = dt.datetime.now().isoformat(timespec="seconds")
     (workdir / f"ingest-{size}-seed{seed}.json").write_text(json.dumps(result, indent=1))
@@ -677,6 +711,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--http-only", action="store_true",
                         help="of the question benchmarks, only each question's first page over HTTP "
                              "(cold, repeated, floor, peak RSS): no per-backend engine and product runs")
+    parser.add_argument("--changes-only", action="store_true",
+                        help="only the one-article changes, on the corpus and store a previous ingestion "
+                             "benchmark left in --workdir (no full ingest)")
+    parser.add_argument("--cold", action="store_true",
+                        help="with --changes-only: evict the corpus and the store's current version from the "
+                             "page cache before each change (those files only)")
     parser.add_argument("--changes", type=int, default=5,
                         help="times each one-article change (add, edit, delete) is measured (default 5)")
     args = parser.parse_args(argv)
@@ -684,6 +724,15 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="claimgraph-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     workdir = workdir.resolve()
+    if args.changes_only:
+        for size in args.sizes:
+            seed = size if args.seed is None else args.seed
+            corpus = workdir / f"ingest-corpus-{size}-seed{seed}"
+            store = workdir / f"ingest-store-{size}-seed{seed}" / "store"
+            log(f"{size} claims: one-article changes on {store} (load {os.getloadavg()[0]:.2f})")
+            print(json.dumps({"size": size, "load": os.getloadavg(), "cold": args.cold,
+                              "change": bench_changes(corpus, store, args.changes, args.cold)}, indent=1))
+        return 0
     backends = [name for name in BACKENDS if name in args.backends]
     try:
         ingests = [] if args.no_ingest else [

@@ -18,7 +18,8 @@ version is a complete Oxigraph store that is never written once linked
   is gone (a build killed half-way).
 * **A new version** is made in a build folder, from nothing or as a copy of the current version
   (``Store.backup``: hard links to its immutable files, so the current one is not touched), then
-  renamed to its final name, and the store's link is replaced by one ``rename``: a reader opens
+  renamed to its final name (the files of its ``.meta`` folder are hard links to the current
+  version's too, replaced by a copy by whoever writes one), and the store's link is replaced by one ``rename``: a reader opens
   the old version or the new one, never a mix, never nothing. Its name has the digest of what it
   was built from and a generation one above every version present, so no two versions ever
   share a folder (a forced rebuild of the same corpus makes a new one beside the live one).
@@ -344,7 +345,7 @@ class VersionBuild:
             if base.meta.is_dir():
                 for item in base.meta.iterdir():
                     if item.is_file() and item.name != READERS:
-                        shutil.copy2(item, self.meta / item.name)
+                        _link(item, self.meta / item.name)
 
     def store(self) -> ox.Store:
         """The version's Oxigraph store, open for writing."""
@@ -412,6 +413,26 @@ class VersionBuild:
         gc.collect()
         for path in (self.path, self.meta):
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _link(source: Path, target: Path) -> None:
+    """``target`` as a hard link to ``source`` (a copy where links cannot be made). The files of a
+    version's meta folder are shared this way with the versions made from it, so they are never
+    written in place: whoever changes one replaces it (``ingest/manifest.py``: ``_own``)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def own_file(path: Path) -> None:
+    """Make ``path``, a file of a version's meta folder, this version's own before it is written:
+    a file still shared (hard linked) with other versions is replaced by a copy of itself, which
+    they do not see."""
+    if os.stat(path).st_nlink > 1:
+        private = path.with_name(path.name + ".copy")
+        shutil.copyfile(path, private)
+        os.replace(private, path)
 
 
 def _sync(folder: Path) -> None:
