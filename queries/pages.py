@@ -27,16 +27,21 @@ summaries (whom it quotes, who speaks in its own voice, its articles with titles
 the keys with each reported claim's chain and each article's texts besides
 (:func:`~claimgraph.queries.details.key_extras`: :data:`CHAINED`). The others need more than that
 for their order or summaries, and build the whole answer as before:
-``speaker`` with ``affiliated`` (the affiliated claims are shown whole), ``attributions`` and
-``accusations`` (a page item is an outlet or a charge holding all its claims, and their summaries
-span all of them), ``contradictions`` (both sides of every pair).
+``speaker`` with ``affiliated`` (the affiliated claims are shown whole), ``attributions`` (a page
+item is an outlet holding all its claims, and its summaries span all of them), ``contradictions``
+(both sides of every pair; on a store with tallies it pages from them: ``tallied.py``).
+
+``accusations`` pages by charge (:func:`build_by_charge`): a page item is a charge holding all
+its claims, so the order and ``total`` come from each claim's content and stance and each charge's
+label (``parts/charge-keys.rq``), and the claims of the page's charges only are looked up in full.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from claimgraph.queries.details import actor_slugs, actors, describe, with_details, with_keys
+from claimgraph.queries.details import CHUNK, actor_slugs, actors, describe, rows_of, with_details, with_keys
 from claimgraph.queries.layouts import LAYOUTS, Whole
 from claimgraph.queries.store import Backend
 
@@ -82,4 +87,45 @@ def build(prepared: Prepared, backend: Backend, plain: list[dict[str, Any]]) -> 
     return Whole([*light.items[:prepared.offset], *items, *light.items[end:]], light.extra, light.key)
 
 
-__all__ = ["CHAINED", "PAGED", "build", "pages_by_keys"]
+#: Layouts whose page items are charges holding all their claims, paged by charge
+#: (:func:`build_by_charge`).
+BY_CHARGE = ("accusations",)
+CHARGE_KEYS_FILE = Path(__file__).parent / "parts" / "charge-keys.rq"
+
+
+def pages_by_charge(prepared: Prepared) -> bool:
+    return prepared.question.layout in BY_CHARGE and prepared.limit is not None
+
+
+def build_by_charge(prepared: Prepared, backend: Backend, plain: list[dict[str, Any]]) -> Whole:
+    """The page of charges in the layout's order, only its charges' claims looked up in full.
+
+    The layout keeps the charges that some act affirms directly (its content is the charge, its
+    stance affirming) and orders them by the accused's slug (from the charge's first row), the
+    charge's label and IRI: what ``parts/charge-keys.rq`` gives, for every claim and charge."""
+    charges = list(dict.fromkeys(row["charge"] for row in plain))
+    claims = list(dict.fromkeys(row["claim"] for row in plain))
+    facts: dict[str, dict[str, Any]] = {}
+    for row in rows_of([*claims, *charges], backend, CHARGE_KEYS_FILE, CHUNK, variable="entity"):
+        facts.setdefault(row["entity"], {}).update({k: v for k, v in row.items() if v is not None})
+    accused: dict[str, str] = {}
+    accusing: set[str] = set()
+    for row in plain:
+        fact = facts.get(row["claim"], {})
+        if "content" not in fact:
+            continue  # no details either: the whole path leaves the claim out
+        accused.setdefault(row["charge"], row.get("accusedSlug") or "")
+        if fact["content"] == row["charge"] and fact["stance"] == "affirming":
+            accusing.add(row["charge"])
+    ordered = sorted((c for c in charges if c in accusing),
+                     key=lambda c: (accused.get(c, ""), facts.get(c, {}).get("label") or "", c))
+    page = set(ordered[prepared.offset:prepared.offset + prepared.limit])
+    rows = with_details([row for row in plain if row["charge"] in page], backend)
+    layout = LAYOUTS[prepared.question.layout]
+    whole = layout.build(rows, **prepared.options)
+    describe(whole.items, actors(actor_slugs(rows), backend))
+    whole.total, whole.start = len(ordered), prepared.offset
+    return whole
+
+
+__all__ = ["BY_CHARGE", "CHAINED", "PAGED", "build", "build_by_charge", "pages_by_charge", "pages_by_keys"]

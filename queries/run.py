@@ -30,7 +30,7 @@ from claimgraph.queries.details import actor_slugs, actors, describe, with_detai
 from claimgraph.ontology.errors import BackendError, NotFound, ParameterError
 from claimgraph.queries.layouts import LAYOUTS, Whole
 from claimgraph.queries.pages import build as build_page
-from claimgraph.queries.pages import pages_by_keys
+from claimgraph.queries.pages import build_by_charge, pages_by_charge, pages_by_keys
 from claimgraph.queries.terms import to_python
 
 SLUG = re.compile(SLUG_PATTERN)
@@ -310,6 +310,11 @@ def run(prepared: Prepared, backend: Backend) -> Answer:
         return Answer(prepared.question, prepared.params, [], [], prepared.options, prepared.limit, prepared.offset,
                       built=built)
     found = None
+    if pages_by_charge(prepared):
+        found = question_rows(prepared, backend)
+        if len({row["charge"] for row in found[1]}) > prepared.limit:
+            return Answer(prepared.question, prepared.params, found[0], found[1], prepared.options,
+                          prepared.limit, prepared.offset, built=build_by_charge(prepared, backend, found[1]))
     if pages_by_keys(prepared):
         found = question_rows(prepared, backend)
         if len({row.get("claim") for row in found[1]}) > prepared.limit:

@@ -15,7 +15,7 @@ import pytest
 from claimgraph.ontology.errors import ClaimgraphError
 from claimgraph.queries import details, run
 from claimgraph.queries.catalog import get
-from claimgraph.queries.pages import PAGED, pages_by_keys
+from claimgraph.queries.pages import BY_CHARGE, PAGED, pages_by_keys
 from tests.servers.test_same_answers import CASES
 
 pytestmark = pytest.mark.slow
@@ -89,3 +89,32 @@ def test_keys_leave_out_what_details_leave_out(backend: Any) -> None:
         shared = set(key) & set(card) - {"facet"}
         assert {k: key[k] for k in shared} == {k: card[k] for k in shared}, claim
         assert shared >= {"articleSlug", "outletSlug", "speakerSlug", "illocution", "polarity", "published"}
+
+
+CHARGE_CASES = [case for case in CASES if get(case.values[0]).layout in BY_CHARGE]
+
+
+@pytest.mark.parametrize(("name", "params"), CHARGE_CASES)
+def test_every_page_of_charges_is_the_whole_answers_page(name: str, params: dict[str, str], backend: Any) -> None:
+    """accusations pages by charge: each page, its total and its order, as the whole path gives
+    them, with full details for the page's charges' claims only."""
+    paged = 0
+    for limit, offset in PAGES:
+        asked = {**params, "limit": str(limit), "offset": str(offset)}
+        try:
+            prepared = run.prepare(name, asked, backend)
+            counting = Counting(backend)
+            answer = run.run(prepared, counting)
+            got = json.loads(json.dumps(answer.as_json()))
+        except ClaimgraphError as exc:
+            with pytest.raises(type(exc)):
+                whole_path(run.prepare(name, asked, backend), backend)
+            return
+        whole = json.loads(json.dumps(whole_path(prepared, backend)))
+        assert got == whole, (limit, offset)
+        if answer.built is not None:
+            paged += 1
+            page_claims = {c["claim"] for item in got["results"] for role in ("accusations", "denials", "questions",
+                                                                              "responses") for c in item[role]}
+            assert sum(counting.looked_up) <= len(page_claims) + 2 * limit  # the page's charges' claims only
+    assert paged or got["total"] <= 5
