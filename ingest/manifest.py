@@ -362,18 +362,7 @@ class Manifest:
     def contributions(self, subjects: Iterable[str]) -> dict[str, dict[str, str]]:
         """For each of these subjects, the article files whose shared triples are about it, with
         the digest of what each adds about it."""
-        wanted = {subject_key(s): s for s in subjects}
-        keys = sorted(wanted)
-        found: dict[str, dict[str, str]] = {}
-        if not keys:
-            return found
-        for db in self._all_shards():
-            for chunk in _chunks(keys):
-                for key, path, digest in db.execute(
-                        f"SELECT s.subject, a.path, s.digest FROM subjects s JOIN articles a ON a.id = s.article "
-                        f"WHERE s.subject IN ({','.join('?' * len(chunk))})", chunk):
-                    found.setdefault(wanted[key], {})[path] = digest
-        return found
+        return _contributions(self._all_shards, subjects)
 
     def contributors(self, subjects: Iterable[str]) -> set[str]:
         """The article files whose shared triples have any of these subjects."""
@@ -448,6 +437,24 @@ class Manifest:
                 self._call_ids.pop(call, None)
 
 
+def _contributions(dbs: Callable[[], Iterable[sqlite3.Connection]], subjects: Iterable[str]
+                   ) -> dict[str, dict[str, str]]:
+    """Subject -> {article file: digest of what it adds about the subject}, from every database
+    ``dbs`` gives (a record's shards, or a record in the previous format)."""
+    wanted = {subject_key(s): s for s in subjects}
+    keys = sorted(wanted)
+    found: dict[str, dict[str, str]] = {}
+    if not keys:
+        return found
+    for db in dbs():
+        for chunk in _chunks(keys):
+            for key, path, digest in db.execute(
+                    f"SELECT s.subject, a.path, s.digest FROM subjects s JOIN articles a ON a.id = s.article "
+                    f"WHERE s.subject IN ({','.join('?' * len(chunk))})", chunk):
+                found.setdefault(wanted[key], {})[path] = digest
+    return found
+
+
 class LegacyManifest:
     """A record in the previous format (``ingest.sqlite``, schema 2: every table in one file,
     each lookup an article made one row of ``uses``), read as it is."""
@@ -509,14 +516,7 @@ class LegacyManifest:
         return found
 
     def contributions(self, subjects: Iterable[str]) -> dict[str, dict[str, str]]:
-        wanted = {subject_key(s): s for s in subjects}
-        found: dict[str, dict[str, str]] = {}
-        for chunk in _chunks(sorted(wanted)):
-            for key, path, digest in self.db.execute(
-                    f"SELECT s.subject, a.path, s.digest FROM subjects s JOIN articles a ON a.id = s.article "
-                    f"WHERE s.subject IN ({','.join('?' * len(chunk))})", chunk):
-                found.setdefault(wanted[key], {})[path] = digest
-        return found
+        return _contributions(lambda: [self.db], subjects)
 
     def contributors(self, subjects: Iterable[str]) -> set[str]:
         return {path for by_path in self.contributions(subjects).values() for path in by_path}
