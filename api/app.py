@@ -23,6 +23,7 @@ from claimgraph.api import dataset, errors, export, http_cache, linked_data, ont
 from claimgraph.api.clients import quiet_server_log
 from claimgraph.api.dataset import description_for
 from claimgraph.api.deps import BackendDep, refuse_unknown_parameters
+from claimgraph.api.question_limits import QuestionLimits
 from claimgraph.api.sparql_protocol import TRUNCATED_HEADER, sparql_router
 from claimgraph.api.web.sparql_page import editor
 from claimgraph.queries.sandbox import QuerySandbox
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         quiet_server_log()
         app.state.backend = backend or open_backend(settings)
         app.state.sandbox = None
+        app.state.questions = QuestionLimits(workers=settings.question_workers, timeout_s=settings.question_timeout,
+                                             queue_timeout_s=settings.question_queue_timeout)
         follower = asyncio.create_task(_follow(app.state.backend))
         try:
             yield
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
             follower.cancel()
             if app.state.sandbox is not None:
                 app.state.sandbox.close()
+            app.state.questions.close()
             app.state.backend.close()
 
     app = FastAPI(

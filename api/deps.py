@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from claimgraph.api.question_limits import QuestionLimits
 from claimgraph.ontology.errors import ParameterError
 from claimgraph.queries.run import shown
 from claimgraph.queries.settings import Settings
@@ -48,7 +49,13 @@ def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_question_limits(request: Request) -> QuestionLimits:
+    """The app's pool for named questions: their time limit and how many run at once."""
+    return request.app.state.questions
+
+
 BackendDep = Annotated[Backend, Depends(get_backend)]
+QuestionLimitsDep = Annotated[QuestionLimits, Depends(get_question_limits)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 StoreVersionDep = Annotated[str | None, Depends(get_store_version)]
 

@@ -20,10 +20,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
-from claimgraph.api.deps import BackendDep
+from claimgraph.api.deps import BackendDep, QuestionLimitsDep
 from claimgraph.api.errors import error_doc
 from claimgraph.queries.catalog import Param, Question, catalog
-from claimgraph.queries.run import ask
 
 Format = Literal["json", "csv"]
 
@@ -72,18 +71,22 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
           "content": {"application/json": {"schema": {"type": "object"}},
                       "text/csv": {"schema": {"type": "string"}}}},
     404: error_doc("A slug that names nothing of its kind in the store."),
+    503: error_doc("The answer took longer than the time limit (the question finishes in the background), or "
+                   "too many questions are being answered at once: retry shortly."),
 }
 
 
 def _endpoint(question: Question):
-    def answer(backend: BackendDep, format: Format = "json", **params: Any) -> Response:
-        result = ask(question.name, {k: v for k, v in params.items() if v is not None}, backend)
+    def answer(backend: BackendDep, limits: QuestionLimitsDep, format: Format = "json", **params: Any) -> Response:
+        given = {k: v for k, v in params.items() if v is not None}
+        result = limits.answer(question.name, given, backend, csv=format == "csv")
         if format == "csv":
-            return Response(to_csv(result.flat()), media_type="text/csv; charset=utf-8")
-        return JSONResponse(result.as_json())
+            return Response(to_csv(result), media_type="text/csv; charset=utf-8")
+        return JSONResponse(result)
 
     parameters = [
         inspect.Parameter("backend", inspect.Parameter.KEYWORD_ONLY, annotation=BackendDep),
+        inspect.Parameter("limits", inspect.Parameter.KEYWORD_ONLY, annotation=QuestionLimitsDep),
         inspect.Parameter("format", inspect.Parameter.KEYWORD_ONLY, default=Query("json", description="json, or csv for spreadsheets"),
                           annotation=Format),
     ]

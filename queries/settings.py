@@ -27,6 +27,9 @@ The command line, the API, ingestion and publishing all take their defaults from
 | ``CLAIMGRAPH_CACHE_MAX_AGE`` | seconds a client may reuse an answer or page of a known store version (``Cache-Control: max-age``) | ``60`` |
 | ``CLAIMGRAPH_ANSWER_CACHE_ENTRIES`` | answers (and pages) the API keeps in memory per process for repeats on the same store version; ``0`` keeps none | ``512`` |
 | ``CLAIMGRAPH_ANSWER_CACHE_BYTES`` | bytes of response bodies that cache holds at most (a larger answer is not kept) | ``67108864`` (64 MiB) |
+| ``CLAIMGRAPH_QUESTION_TIMEOUT`` | seconds the API waits for a named question's answer before it answers 503 (the question finishes in the background) | ``30`` |
+| ``CLAIMGRAPH_QUESTION_WORKERS`` | named questions the API answers at once, those past their time included | ``4`` |
+| ``CLAIMGRAPH_QUESTION_QUEUE_TIMEOUT`` | seconds a named question may wait for one of those, then 503 | ``5`` |
 | ``CLAIMGRAPH_CORPUS_MAX_FILE_BYTES`` | bytes a corpus file may have; a larger one is refused unread | ``16777216`` (16 MiB) |
 | ``CLAIMGRAPH_CORPUS_MAX_DEPTH`` | levels of nesting (mappings and lists) a corpus file may have | ``32`` |
 | ``CLAIMGRAPH_CORPUS_PARSE_SECONDS`` | seconds the YAML of one corpus file may take to parse | ``10`` |
@@ -92,6 +95,9 @@ class Settings(BaseSettings):
     cache_max_age: int = Field(60, ge=0)
     answer_cache_entries: int = Field(512, ge=0)
     answer_cache_bytes: int = Field(64 * 2**20, ge=0)
+    question_timeout: float = Field(30.0, gt=0)
+    question_workers: int = Field(4, ge=1)
+    question_queue_timeout: float = Field(5.0, ge=0)
 
     @field_validator("base_url")
     @classmethod

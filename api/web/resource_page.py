@@ -26,7 +26,6 @@ from claimgraph.api.web.views import (CLAIM_COLUMNS, TIMELINE_COLUMNS, _claim_ro
                                       timeline_rows, who)
 from claimgraph.queries.details import actor_slugs, actors, describe, lookup
 from claimgraph.queries.layouts import fold_claims
-from claimgraph.queries.run import ask
 from claimgraph.queries.terms import to_python
 
 CG = "https://w3id.org/claimgraph/ontology#"
@@ -101,7 +100,8 @@ def page(request: Request, iri: str, path: str, outgoing: list[dict[str, Any]], 
 def _claims_table(request: Request, links: Links, result: Page, question: str, caption: str, **params: Any
                   ) -> dict[str, Any]:
     offset, limit = page_params(request, "", 25)
-    answer = ask(question, {**params, "limit": limit, "offset": offset}, get_backend(request)).as_json()
+    answer = request.app.state.questions.answer(question, {**params, "limit": limit, "offset": offset},
+                                                get_backend(request))
     result.add(Table("claims", caption, CLAIM_COLUMNS, _claim_rows(links, answer["results"]), total=answer["total"],
                      offset=offset, limit=limit))
     return answer
@@ -169,7 +169,7 @@ def _event(request: Request, links: Links, slug: str, result: Page) -> None:
 def _actor(request: Request, links: Links, slug: str, result: Page, *, is_outlet: bool) -> None:
     _claims_table(request, links, result, "speaker", "What this actor (or one of its parts) said", actor=slug)
     if is_outlet:
-        answer = ask("outlet", {"outlet": slug, "limit": 1}, get_backend(request)).as_json()
+        answer = request.app.state.questions.answer("outlet", {"outlet": slug, "limit": 1}, get_backend(request))
         result.add(Table("quotes", "Whom this outlet quotes", (
             Column("speaker", "Speaker", "href"), Column("claims", "As original speaker", numeric=True),
             Column("relayed", "As a relay", numeric=True)),

@@ -1,7 +1,8 @@
 """The dashboard's views: each one a page at a shareable URL whose query parameters reproduce it.
 
 Every view asks the named questions (:func:`claimgraph.queries.run.ask`, the definitions the JSON
-API answers from) and shows their answers as tables and drawings: no question's SPARQL is
+API answers from, within its limits: :mod:`claimgraph.api.question_limits`) and shows their
+answers as tables and drawings: no question's SPARQL is
 repeated here. What the pages need beyond the questions (an entity's label) comes from the
 resource queries (``queries/resources/*.rq``).
 
@@ -28,7 +29,6 @@ from claimgraph.api.web.render import Column, Links, Page, Table, page_params, r
 from claimgraph.ontology import iris
 from claimgraph.ontology.errors import ClaimgraphError
 from claimgraph.queries.resources import rows as resource_rows
-from claimgraph.queries.run import ask
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ def _links(request: Request) -> Links:
 
 def _answer(request: Request, name: str, **params: Any) -> dict[str, Any]:
     """The JSON answer of a question, as ``GET /questions/NAME`` gives it."""
-    return ask(name, {k: v for k, v in params.items() if v not in (None, "")}, get_backend(request)).as_json()
+    given = {k: v for k, v in params.items() if v not in (None, "")}
+    return request.app.state.questions.answer(name, given, get_backend(request))
 
 
 def view(fn: Callable[..., Page]) -> Callable[..., Response]:
