@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import PROV
+from rdflib import RDF as _RDF, RDFS as _RDFS, SKOS as _SKOS, XSD as _XSD, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import PROV as _PROV
 
 from claimgraph.ontology import iris
 from claimgraph.ontology.folding import search_key
@@ -21,8 +21,27 @@ from claimgraph.ingest.models import (Accusation, Actor, Call, Causal, Claim, Ev
                                       Prediction, Responsibility, Status, TimeBounds, as_list)
 from claimgraph.ingest.registry import Kind, Located, Registry
 from claimgraph.ingest.yaml_lines import field_path
-from claimgraph.ontology.namespace import CG, VOCABULARIES
+from claimgraph.ontology.namespace import CG as _CG, VOCABULARIES
 from claimgraph.ontology.errors import Problem
+
+
+class _Terms:
+    """A namespace whose terms are looked up once: rdflib's ``CG.speaker`` runs Python code and
+    makes a new IRI at each use, and the builder uses a few terms hundreds of thousands of times."""
+
+    def __init__(self, namespace: Any) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> URIRef:
+        term = getattr(self._namespace, name)
+        setattr(self, name, term)
+        return term
+
+    def __getitem__(self, name: str) -> URIRef:
+        return self._namespace[name]
+
+
+CG, RDF, RDFS, SKOS, XSD, PROV = (_Terms(ns) for ns in (_CG, _RDF, _RDFS, _SKOS, _XSD, _PROV))
 
 ACTOR_CLASS = {
     "state": CG.State, "government-body": CG.GovernmentBody, "person": CG.Person,

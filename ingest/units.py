@@ -98,30 +98,43 @@ def entry_digest(item: Located) -> str:
 
 
 class RecordingRegistry:
-    """The registry, recording each lookup an article makes and what it found."""
+    """The registry, recording each lookup an article makes and what it found.
 
-    def __init__(self, registry: Registry) -> None:
+    ``memo`` keeps each lookup's answer and outcome for the next articles built against the same
+    registry (a worker builds many): the same call always finds the same thing in one registry."""
+
+    def __init__(self, registry: Registry, memo: dict[str, tuple[Located | None, str]] | None = None) -> None:
         self.registry = registry
         self.uses: dict[str, str] = {}
+        self.memo = {} if memo is None else memo
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.registry, name)
 
     def lookup(self, ref: str) -> Located | None:
-        found = self.registry.lookup(ref)
-        self.uses[f"lookup\x1f{ref}"] = outcome(found)
-        return found
+        key = f"lookup\x1f{ref}"
+        known = self.memo.get(key)
+        if known is None:
+            found = self.registry.lookup(ref)
+            known = self.memo[key] = (found, outcome(found))
+        self.uses[key] = known[1]
+        return known[0]
 
     def resolve(self, ref: str, kinds: Iterable[Kind]) -> Located:
         kinds = tuple(kinds)
         key = f"resolve\x1f{ref}\x1f{','.join(kinds)}"
-        try:
-            found = self.registry.resolve(ref, kinds)
-        except LookupError as exc:
-            self.uses[key] = f"error\x1f{exc}"
-            raise
-        self.uses[key] = outcome(found)
-        return found
+        known = self.memo.get(key)
+        if known is None:
+            try:
+                found = self.registry.resolve(ref, kinds)
+            except LookupError as exc:
+                known = self.memo[key] = (None, f"error\x1f{exc}")
+            else:
+                known = self.memo[key] = (found, outcome(found))
+        self.uses[key] = known[1]
+        if known[0] is None:
+            raise LookupError(known[1][len("error\x1f"):])
+        return known[0]
 
 
 def outcome(found: Located | None) -> str:
@@ -221,6 +234,12 @@ class UnitContext:
         return nquads(self.registry_triples, iris.REGISTRY_GRAPH)
 
     @property
+    def lookups(self) -> dict[str, tuple[Located | None, str]]:
+        """What each registry lookup found, kept for every article built in this context
+        (:class:`RecordingRegistry`)."""
+        return self.__dict__.setdefault("_lookups", {})
+
+    @property
     def deriver(self) -> Deriver:
         """The rules of ``ontology/rules/`` with this registry loaded (made on first use)."""
         deriver = self.__dict__.get("_deriver")
@@ -275,7 +294,7 @@ def compile_article(context: UnitContext, path: Path, root: Path, data: bytes) -
         return unit
     model, name, doc = read
     unit.slug = model.article.slug
-    recording = RecordingRegistry(context.registry)
+    recording = RecordingRegistry(context.registry, context.lookups)
     source = SourcedArticle(model, name, doc)
     unit.slug_line = source.line("article", "slug")
     unit.problems.extend(article_problems(source, recording))  # type: ignore[arg-type]

@@ -59,6 +59,7 @@ class Unsupported(Exception):
 
 
 _EMPTY: frozenset = frozenset()
+_TYPE, _SUBCLASS = RDF.type, RDFS.subClassOf
 
 
 class Index:
@@ -84,6 +85,7 @@ class Index:
                     values.add(o)
         self._supers: dict[Node, frozenset[Node]] = {}
         self._instances: dict[tuple[Node, Node], bool] = {}
+        self._own_classes: bool | None = None
 
     def add(self, s: Node, p: Node, o: Node) -> None:
         self.spo.setdefault(s, {}).setdefault(p, set()).add(o)
@@ -101,18 +103,29 @@ class Index:
 
     def has_own_classes(self) -> bool:
         """Whether this unit (not its context) says anything about the class hierarchy."""
-        return any(RDFS.subClassOf in by_p for by_p in self.spo.values()) if self.layers else True
+        if self._own_classes is None:
+            self._own_classes = any(_SUBCLASS in by_p for by_p in self.spo.values()) if self.layers else True
+        return self._own_classes
+
+    def _same_in_context(self, node: Node) -> bool:
+        """Whether the context alone answers for ``node`` what this index answers: this unit says
+        nothing about it nor about the class hierarchy (the context's answers are kept for every
+        unit validated in it)."""
+        return self.context is not None and node not in self.spo and not self.has_own_classes()
 
     def types(self, node: Node) -> set[Node]:
-        return self.values(node, RDF.type)
+        return self.values(node, _TYPE)
 
     def superclasses(self, cls: Node) -> frozenset[Node]:
         """``cls`` and every class it is an ``rdfs:subClassOf*`` of, here or in the context."""
         found = self._supers.get(cls)
         if found is None:
+            if self.context is not None and not self.has_own_classes():
+                found = self._supers[cls] = self.context.superclasses(cls)
+                return found
             seen, todo = {cls}, [cls]
             while todo:
-                for up in self.values(todo.pop(), RDFS.subClassOf):
+                for up in self.values(todo.pop(), _SUBCLASS):
                     if up not in seen:
                         seen.add(up)
                         todo.append(up)
@@ -124,7 +137,11 @@ class Index:
         key = (node, cls)
         found = self._instances.get(key)
         if found is None:
-            found = self._instances[key] = any(cls in self.superclasses(t) for t in self.types(node))
+            if self._same_in_context(node):
+                found = self.context.is_instance(node, cls)  # type: ignore[union-attr]
+            else:
+                found = any(cls in self.superclasses(t) for t in self.types(node))
+            self._instances[key] = found
         return found
 
 
@@ -281,12 +298,31 @@ def _test(shapes: Graph, shape: Node, component: Node, param: Any) -> Callable[[
         most = int(param)
         return lambda unit, focus, values: 1 if len(values) > most else 0
     if component == SH["class"]:
-        return lambda unit, focus, values: sum(1 for v in values if isinstance(v, Literal) or not unit.is_instance(v, param))
+        def test_class(unit: Index, focus: Node, values: set[Node]) -> int:
+            failed = 0
+            for v in values:
+                if isinstance(v, Literal) or not unit.is_instance(v, param):
+                    failed += 1
+            return failed
+        return test_class
     if component == SH.datatype:
-        return lambda unit, focus, values: sum(1 for v in values if not _datatype_matches(v, param))
+        def test_datatype(unit: Index, focus: Node, values: set[Node]) -> int:
+            failed = 0
+            for v in values:
+                if not _datatype_matches(v, param):
+                    failed += 1
+            return failed
+        return test_datatype
     if component == SH.nodeKind:
         kinds = _KINDS.get(param, ())
-        return lambda unit, focus, values: sum(1 for v in values if not isinstance(v, kinds))
+
+        def test_kind(unit: Index, focus: Node, values: set[Node]) -> int:
+            failed = 0
+            for v in values:
+                if not isinstance(v, kinds):
+                    failed += 1
+            return failed
+        return test_kind
     if component == SH.pattern:
         flags = str(shapes.value(shape, SH.flags) or "").lower()
         regex = re.compile(str(param.value if isinstance(param, Literal) else param),
@@ -295,7 +331,7 @@ def _test(shapes: Graph, shape: Node, component: Node, param: Any) -> Callable[[
             1 for v in values if isinstance(v, BNode) or not (regex.match(_string(v)) or regex.search(_string(v))))
     if component == SH["in"]:
         allowed = frozenset(Collection(shapes, param))
-        return lambda unit, focus, values: sum(1 for v in values if v not in allowed)
+        return lambda unit, focus, values: len(values - allowed) if values else 0
     if component == SH.hasValue:
         return lambda unit, focus, values: 0 if param in values else 1
     if component in _RANGES:
