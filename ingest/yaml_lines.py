@@ -194,7 +194,51 @@ def _scan(text: str, name: str, *, max_depth: int, deadline: float) -> None:
     """Walk the YAML events before building anything: refuse nesting deeper than ``max_depth``
     (libyaml's composer recurses in C and crashes the interpreter on a few thousand nested
     brackets), aliases (``*name``: a small file could expand into a huge one) and tags outside
-    :data:`ALLOWED_TAGS`, and stop at ``deadline`` (``docs/decisions/0016-hostile-corpus-files.md``)."""
+    :data:`ALLOWED_TAGS`, and stop at ``deadline`` (``docs/decisions/0016-hostile-corpus-files.md``).
+
+    The walk keeps only the depth (:func:`_first_refused`); a file it would refuse is walked again
+    keeping the field at each event, to say where (:func:`_refuse`)."""
+    refused = _first_refused(text, max_depth=max_depth, deadline=deadline)
+    if refused is not None:
+        _refuse(text, name, max_depth=max_depth, slow_at=refused[1] if refused[0] else None)
+
+
+_COLLECTION_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_COLLECTION_END = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def _first_refused(text: str, *, max_depth: int, deadline: float) -> tuple[bool, int] | None:
+    """The first event :func:`_refuse` refuses, as (whether for time, its number); None when
+    there is none. YAML syntax errors are raised as the parser finds them."""
+    loader = _Base(text)
+    scalar, alias, start, end = yaml.ScalarEvent, yaml.AliasEvent, _COLLECTION_START, _COLLECTION_END
+    allowed, every, depth, count = ALLOWED_TAGS, _CHECK_EVERY, 0, 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            count += 1
+            if count % every == 0 and time.monotonic() > deadline:
+                return True, count
+            kind = type(event)
+            if kind is scalar:
+                if event.tag is not None and event.tag not in allowed:
+                    return False, count
+            elif kind in start:
+                if (event.tag is not None and event.tag not in allowed) or depth >= max_depth:
+                    return False, count
+                depth += 1
+            elif kind in end:
+                depth -= 1
+            elif kind is alias:
+                return False, count
+    finally:
+        loader.dispose()
+    return None
+
+
+def _refuse(text: str, name: str, *, max_depth: int, slow_at: int | None) -> None:
+    """Walk the YAML events keeping the field at each, and raise the CorpusError for the first
+    one refused: nesting, an alias, a tag, or (``slow_at``) the event at which time ran out."""
     loader = _Base(text)
     where = _Position()
 
@@ -205,7 +249,7 @@ def _scan(text: str, name: str, *, max_depth: int, deadline: float) -> None:
         while loader.check_event():
             event = loader.get_event()
             count += 1
-            if count % _CHECK_EVERY == 0 and time.monotonic() > deadline:
+            if count == slow_at:
                 raise refuse(_too_slow(), event)
             if isinstance(event, yaml.NodeEvent):
                 where.node(event)
