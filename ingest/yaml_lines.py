@@ -57,6 +57,7 @@ ALLOWED_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
 #: characters other than tab and line breaks, lone surrogates, and the two non-characters.
 _BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _CHECK_EVERY = 512  # events or nodes between two looks at the clock
+_STR = "tag:yaml.org,2002:str"
 
 
 class _ValueProblem(Exception):
@@ -82,6 +83,13 @@ class _Loader(_Base):  # type: ignore[valid-type,misc]
         self._nodes += 1
         if self._nodes % _CHECK_EVERY == 0 and time.monotonic() > self.deadline:
             raise _ValueProblem(_too_slow(), node.start_mark)
+        if node.tag == _STR and type(node) is yaml.ScalarNode:
+            # Most nodes are text: what construct_yaml_str does, without PyYAML's bookkeeping for
+            # nodes met again through an alias (a corpus file has none: _scan refuses them).
+            value = node.value
+            if (bad := _BAD_CHARACTER.search(value)) is not None:
+                raise _ValueProblem(f"the character U+{ord(bad[0]):04X} is not allowed in corpus text", node.start_mark)
+            return value
         try:
             return super().construct_object(node, deep=deep)
         except (_ValueProblem, yaml.YAMLError):

@@ -249,13 +249,23 @@ class CompiledShapes:
     def results(self, unit: Index, *, with_target_nodes: bool = False) -> dict[Node, list[ShapeResult]]:
         """Every focus node of ``unit`` with its results (empty when it conforms)."""
         out: dict[Node, list[ShapeResult]] = {}
+        spo, layers = unit.spo, unit.layers
         for node, checks in self.focus(unit, with_target_nodes=with_target_nodes).items():
             found: list[ShapeResult] = []
             by_path: dict[Node, set[Node]] = {}
+            # What unit.values(node, path) reads, looked up once per node rather than per path.
+            own = spo.get(node)
+            more = [by_p for layer in layers if (by_p := layer.get(node)) is not None]
             for check in dict.fromkeys(checks) if len(checks) > 1 else checks:  # each shape checks a node once
-                values = by_path.get(check.path)
+                path = check.path
+                values = by_path.get(path)
                 if values is None:
-                    values = by_path[check.path] = unit.values(node, check.path)
+                    values = own.get(path, _EMPTY) if own is not None else _EMPTY
+                    for by_p in more:
+                        extra = by_p.get(path)
+                        if extra:
+                            values = values | extra if values else extra
+                    by_path[path] = values
                 for test in check.tests:
                     failed = test(unit, node, values)
                     if failed:
