@@ -7,6 +7,7 @@ corpus it came from, so that a SHACL violation can be reported at the curator's 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,8 @@ from claimgraph.ingest.models import (Accusation, Actor, Call, Causal, Claim, Ev
                                       Prediction, Responsibility, Status, TimeBounds, as_list)
 from claimgraph.ingest.registry import Kind, Located, Registry
 from claimgraph.ingest.yaml_lines import field_path
-from claimgraph.ontology.namespace import CG as _CG, VOCABULARIES
+from claimgraph.ontology.namespace import CG as _CG, VOCABULARIES as _VOCABULARIES
+from claimgraph.ontology.compiled_shapes import canonical
 from claimgraph.ontology.errors import Problem
 
 
@@ -34,15 +36,24 @@ class _Terms:
         self._namespace = namespace
 
     def __getattr__(self, name: str) -> URIRef:
-        term = getattr(self._namespace, name)
+        term = canonical(getattr(self._namespace, name))
         setattr(self, name, term)
         return term
 
     def __getitem__(self, name: str) -> URIRef:
-        return self._namespace[name]
+        return canonical(self._namespace[name])
 
 
 CG, RDF, RDFS, SKOS, XSD, PROV = (_Terms(ns) for ns in (_CG, _RDF, _RDFS, _SKOS, _XSD, _PROV))
+#: The controlled values, as the same objects as the shapes' (:func:`canonical`).
+VOCABULARIES = {name: {key: canonical(term) for key, term in values.items()} for name, values in _VOCABULARIES.items()}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _entity(kind: Kind, slug: str) -> URIRef:
+    """A registry entry's IRI, one object for every article that names it, the same as the
+    registry graph's (a dictionary then finds it by identity)."""
+    return iris.entity(kind, slug)
 
 ACTOR_CLASS = {
     "state": CG.State, "government-body": CG.GovernmentBody, "person": CG.Person,
@@ -180,13 +191,13 @@ class _Resolver:
             file, line, fieldname = where()
             self.problems.append(Problem(str(exc), file, line, fieldname))
             return None
-        return iris.entity(found.kind, found.entry.slug)
+        return _entity(found.kind, found.entry.slug)
 
 
 def _registry_graph(g: Graph, registry: Registry, resolve: _Resolver, origins: dict) -> None:
     for item in registry.entries.values():
         entry = item.entry
-        node = iris.entity(item.kind, entry.slug)
+        node = _entity(item.kind, entry.slug)
         origins[node] = (item.file, item.line, field_path(item.loc))
 
         def where(fieldname: str, item: Located = item) -> Callable[[], tuple[str, int | None, str]]:

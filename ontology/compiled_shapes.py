@@ -59,7 +59,17 @@ class Unsupported(Exception):
 
 
 _EMPTY: frozenset = frozenset()
-_TYPE, _SUBCLASS = RDF.type, RDFS.subClassOf
+_CANONICAL: dict[Node, Node] = {}
+
+
+def canonical(term: Node) -> Node:
+    """One object for each term the shapes name (paths, classes, values), shared with the code
+    that builds the data (``ingest/build.py``): a dictionary finds a key that is the very same
+    object without asking rdflib whether two terms are equal, which runs Python code."""
+    return _CANONICAL.setdefault(term, term)
+
+
+_TYPE, _SUBCLASS = canonical(RDF.type), canonical(RDFS.subClassOf)
 
 
 class Index:
@@ -189,8 +199,8 @@ class CompiledShapes:
             unknown = said - SUPPORTED - {SH.property}
             if unknown:
                 raise Unsupported(f"{shape} uses {', '.join(sorted(map(str, unknown)))}")
-            targets = {p: frozenset(shapes.objects(shape, p)) for p in TARGETS}
-            constraints = tuple((p, o) for p in CONSTRAINTS for o in shapes.objects(shape, p))
+            targets = {p: frozenset(map(canonical, shapes.objects(shape, p))) for p in TARGETS}
+            constraints = tuple((p, canonical(o)) for p in CONSTRAINTS for o in shapes.objects(shape, p))
             if not any(targets.values()):
                 continue  # reached only through other shapes (none here compile), or unused
             if shapes.value(shape, SH.deactivated) == Literal(True):
@@ -200,6 +210,7 @@ class CompiledShapes:
             if shapes.value(shape, SH.severity, default=SH.Violation) != SH.Violation:
                 continue  # only violations are reported
             path = shapes.value(shape, SH.path)
+            path = canonical(path) if path is not None else None
             if not constraints:
                 continue
             if not isinstance(path, URIRef):
@@ -340,7 +351,7 @@ def _test(shapes: Graph, shape: Node, component: Node, param: Any) -> Callable[[
         return lambda unit, focus, values: sum(
             1 for v in values if isinstance(v, BNode) or not (regex.match(_string(v)) or regex.search(_string(v))))
     if component == SH["in"]:
-        allowed = frozenset(Collection(shapes, param))
+        allowed = frozenset(map(canonical, Collection(shapes, param)))
         return lambda unit, focus, values: len(values - allowed) if values else 0
     if component == SH.hasValue:
         return lambda unit, focus, values: 0 if param in values else 1
