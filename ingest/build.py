@@ -548,8 +548,7 @@ class Triples(list):
     """One named graph as a list of triples: what an article or the registry is built into when
     it is built on its own (:func:`build_article`), cheaper than an rdflib graph."""
 
-    def add(self, triple: tuple[URIRef, URIRef, Any]) -> None:
-        self.append(triple)
+    add = list.append  # g.add(triple), as on an rdflib graph, without a Python call
 
 
 class Graphs:

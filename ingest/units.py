@@ -66,9 +66,33 @@ def _term(term: Node) -> str:
     return term.n3()
 
 
+def _lines(triples: Iterable[Triple], end: str) -> str:
+    """``triples`` as lines of N-Triples or N-Quads (``end`` closes each line). An IRI or blank
+    node is written once per call (an article names its claims, its predicates and its registry
+    entries again and again); literals, nearly all different, are written each time."""
+    written: dict[Node, str] = {}
+    known, literal, quote = written.get, Literal, _quoteLiteral
+    out: list[str] = []
+    for s, p, o in triples:
+        s_text = known(s)
+        if s_text is None:
+            s_text = written[s] = _term(s)
+        p_text = known(p)
+        if p_text is None:
+            p_text = written[p] = _term(p)
+        if type(o) is literal:
+            o_text = quote(o)
+        else:
+            o_text = known(o)
+            if o_text is None:
+                o_text = written[o] = _term(o)
+        out.append(f"{s_text} {p_text} {o_text}{end}")
+    return "".join(out)
+
+
 def ntriples(triples: Iterable[Triple]) -> bytes:
     """``triples`` as N-Triples, written as :func:`nquads` writes them."""
-    return "".join(f"{_term(s)} {_term(p)} {_term(o)} .\n" for s, p, o in triples).encode("utf-8", "_rdflib_nt_escape")
+    return _lines(triples, " .\n").encode("utf-8", "_rdflib_nt_escape")
 
 
 def nquads(triples: Iterable[Triple], graph: URIRef) -> bytes:
@@ -83,9 +107,7 @@ def nquads(triples: Iterable[Triple], graph: URIRef) -> bytes:
     >>> nquads(triples, URIRef("http://g")) == dataset.serialize(format="nquads", encoding="utf-8")[:-1]
     True
     """
-    context = f" <{graph}> .\n"
-    return "".join(f"{_term(s)} {_term(p)} {_term(o)}{context}" for s, p, o in triples
-                   ).encode("utf-8", "_rdflib_nt_escape")
+    return _lines(triples, f" <{graph}> .\n").encode("utf-8", "_rdflib_nt_escape")
 
 
 # -- what an article looked up ---------------------------------------------------------------------

@@ -58,6 +58,9 @@ ALLOWED_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
 _BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _CHECK_EVERY = 512  # events or nodes between two looks at the clock
 _STR = "tag:yaml.org,2002:str"
+#: The tags of short plain scalars already resolved (:meth:`_Loader.resolve`), at most _KEEP_TAGS.
+_SCALAR_TAGS: dict[str, str] = {}
+_KEEP_TAG_OF, _KEEP_TAGS = 64, 100_000
 
 
 class _ValueProblem(Exception):
@@ -78,6 +81,19 @@ class _Loader(_Base):  # type: ignore[valid-type,misc]
 
     deadline: float = float("inf")
     _nodes = 0
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        """The tag of a node, as PyYAML's resolver gives it; that of a short plain scalar (field
+        names, ids, slugs, controlled values: most of a file) is kept for the next files, since
+        it depends on the text alone (the safe loader has no path resolvers)."""
+        if kind is yaml.ScalarNode and implicit[0] and len(value) <= _KEEP_TAG_OF and not self.yaml_path_resolvers:
+            tag = _SCALAR_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_SCALAR_TAGS) < _KEEP_TAGS:
+                    _SCALAR_TAGS[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         self._nodes += 1
