@@ -342,7 +342,8 @@ def compile_article(context: UnitContext, path: Path, root: Path, data: bytes) -
     unit.nquads = nquads(own, article_graph)
     unit.shared = nquads(shared, iris.SHARED_GRAPH)
     if unit.ok:  # the derived graph, after the article's own (ontology/rules/)
-        unit.nquads += context.deriver.derive(unit.slug, unit.nquads + unit.shared)
+        deriver = context.deriver
+        unit.nquads += deriver.derive(unit.slug, deriver.readable(own, unit.nquads) + deriver.readable(shared, unit.shared))
     by_subject: dict[str, list[bytes]] = {}
     for line, (s, _, _) in zip(unit.shared.splitlines(), shared):
         by_subject.setdefault(str(s), []).append(line)
