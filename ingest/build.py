@@ -7,12 +7,14 @@ corpus it came from, so that a SHACL violation can be reported at the curator's 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rdflib import RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import PROV
+from rdflib import RDF as _RDF, RDFS as _RDFS, SKOS as _SKOS, XSD as _XSD, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import PROV as _PROV
+from rdflib.term import _is_valid_unicode
 
 from claimgraph.ontology import iris
 from claimgraph.ontology.folding import search_key
@@ -21,8 +23,37 @@ from claimgraph.ingest.models import (Accusation, Actor, Call, Causal, Claim, Ev
                                       Prediction, Responsibility, Status, TimeBounds, as_list)
 from claimgraph.ingest.registry import Kind, Located, Registry
 from claimgraph.ingest.yaml_lines import field_path
-from claimgraph.ontology.namespace import CG, VOCABULARIES
+from claimgraph.ontology.namespace import CG as _CG, VOCABULARIES as _VOCABULARIES
+from claimgraph.ontology.compiled_shapes import canonical
 from claimgraph.ontology.errors import Problem
+
+
+class _Terms:
+    """A namespace whose terms are looked up once: rdflib's ``CG.speaker`` runs Python code and
+    makes a new IRI at each use, and the builder uses a few terms hundreds of thousands of times."""
+
+    def __init__(self, namespace: Any) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> URIRef:
+        term = canonical(getattr(self._namespace, name))
+        setattr(self, name, term)
+        return term
+
+    def __getitem__(self, name: str) -> URIRef:
+        return canonical(self._namespace[name])
+
+
+CG, RDF, RDFS, SKOS, XSD, PROV = (_Terms(ns) for ns in (_CG, _RDF, _RDFS, _SKOS, _XSD, _PROV))
+#: The controlled values, as the same objects as the shapes' (:func:`canonical`).
+VOCABULARIES = {name: {key: canonical(term) for key, term in values.items()} for name, values in _VOCABULARIES.items()}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _entity(kind: Kind, slug: str) -> URIRef:
+    """A registry entry's IRI, one object for every article that names it, the same as the
+    registry graph's (a dictionary then finds it by identity)."""
+    return iris.entity(kind, slug)
 
 ACTOR_CLASS = {
     "state": CG.State, "government-body": CG.GovernmentBody, "person": CG.Person,
@@ -108,6 +139,25 @@ class Built:
     deferred: list[TextRef] = field(default_factory=list)  # references for the whole corpus to check
 
 
+def _plain(value: Any) -> Literal:
+    """``Literal(value)``, made faster for text (a plain literal: no datatype, no language), which
+    the builder writes for every name, paraphrase and search key of every claim. The same literal
+    as rdflib's constructor makes from text, attribute for attribute:
+
+    >>> slots = ("_language", "_datatype", "_value", "_ill_typed")
+    >>> texts = ["", "Kremlin", 'say "hi"' + chr(10), "caf" + chr(0xE9), chr(0xD800)]
+    >>> all([getattr(_plain(t), s) for s in slots] == [getattr(Literal(t), s) for s in slots] and _plain(t) == Literal(t)
+    ...     for t in texts)
+    True
+    """
+    if type(value) is not str or not _is_valid_unicode(value):
+        return Literal(value)
+    literal = str.__new__(Literal, value)
+    literal._language = literal._datatype = literal._ill_typed = None
+    literal._value = value
+    return literal
+
+
 def _lit(value: Any) -> Literal:
     if isinstance(value, bool):
         return Literal(value)
@@ -122,7 +172,7 @@ def _time(g: Graph, node: URIRef, time: TimeBounds | None) -> None:
     g.add((node, CG.earliest, Literal(time.earliest, datatype=XSD.date)))
     g.add((node, CG.latest, Literal(time.latest, datatype=XSD.date)))
     if time.label:
-        g.add((node, CG.timeLabel, Literal(time.label)))
+        g.add((node, CG.timeLabel, _plain(time.label)))
 
 
 class _Resolver:
@@ -141,30 +191,30 @@ class _Resolver:
             file, line, fieldname = where()
             self.problems.append(Problem(str(exc), file, line, fieldname))
             return None
-        return iris.entity(found.kind, found.entry.slug)
+        return _entity(found.kind, found.entry.slug)
 
 
 def _registry_graph(g: Graph, registry: Registry, resolve: _Resolver, origins: dict) -> None:
     for item in registry.entries.values():
         entry = item.entry
-        node = iris.entity(item.kind, entry.slug)
+        node = _entity(item.kind, entry.slug)
         origins[node] = (item.file, item.line, field_path(item.loc))
 
         def where(fieldname: str, item: Located = item) -> Callable[[], tuple[str, int | None, str]]:
             return lambda: (item.file, item.line, fieldname)
 
-        g.add((node, CG.slug, Literal(entry.slug)))
-        g.add((node, RDFS.label, Literal(entry.label)))
+        g.add((node, CG.slug, _plain(entry.slug)))
+        g.add((node, RDFS.label, _plain(entry.label)))
         for alias in entry.aliases:
-            g.add((node, SKOS.altLabel, Literal(alias)))
+            g.add((node, SKOS.altLabel, _plain(alias)))
         for name in (entry.label, *entry.aliases):
-            g.add((node, CG.searchKey, Literal(search_key(name))))
+            g.add((node, CG.searchKey, _plain(search_key(name))))
         if entry.description:
-            g.add((node, RDFS.comment, Literal(entry.description)))
+            g.add((node, RDFS.comment, _plain(entry.description)))
         if isinstance(entry, Actor):
             g.add((node, RDF.type, ACTOR_CLASS[entry.kind]))
             if entry.role:
-                g.add((node, CG.role, Literal(entry.role)))
+                g.add((node, CG.role, _plain(entry.role)))
             for prop, refs in ((CG.partOf, entry.part_of), (CG.represents, entry.represents),
                                (CG.affiliatedWith, entry.affiliated_with)):
                 for ref in refs:
@@ -173,7 +223,7 @@ def _registry_graph(g: Graph, registry: Registry, resolve: _Resolver, origins: d
             if (country := resolve(entry.country, ("actor",), where("country"))) is not None:
                 g.add((node, CG.country, country))
             if entry.state_affiliated is not None:
-                g.add((node, CG.stateAffiliated, Literal(entry.state_affiliated)))
+                g.add((node, CG.stateAffiliated, _plain(entry.state_affiliated)))
         elif isinstance(entry, Event):
             g.add((node, RDF.type, CG.Event))
             g.add((node, CG.eventType, VOCABULARIES["event-type"][entry.type]))
@@ -300,14 +350,14 @@ def _proposition(g: Graph, content: Any, registry: Registry, resolve: Resolve,
     core = iris.proposition(kind, typed) if isinstance(content, CHARGES) else node
     for subject, name, text in ((node, label, texts), (core, core_label, {})):
         g.add((subject, RDF.type, cls))
-        g.add((subject, RDFS.label, Literal(name)))
+        g.add((subject, RDFS.label, _plain(name)))
         g.add((subject, CG.core, core))
         for p, v in roles.items():
             if v is not None:
                 g.add((subject, p, v))
         for p, t in text.items():
             if t:
-                g.add((subject, p, Literal(t)))
+                g.add((subject, p, _plain(t)))
     return node
 
 
@@ -325,19 +375,19 @@ def _article_graph(ds: Dataset, source: SourcedArticle, registry: Registry, buil
     built.origins[art] = (source.file, source.line("article"), "article")
     name = meta.title or meta.description
     g.add((art, RDF.type, CG.Article))
-    g.add((art, CG.slug, Literal(slug)))
-    g.add((art, RDFS.label, Literal(name)))
+    g.add((art, CG.slug, _plain(slug)))
+    g.add((art, RDFS.label, _plain(name)))
     if meta.title:
-        g.add((art, CG.title, Literal(meta.title)))  # as printed
+        g.add((art, CG.title, _plain(meta.title)))  # as printed
     if meta.description:
-        g.add((art, RDFS.comment, Literal(meta.description)))
+        g.add((art, RDFS.comment, _plain(meta.description)))
     for text in dict.fromkeys(search_key(t) for t in (meta.title, meta.description) if t):
-        g.add((art, CG.searchKey, Literal(text)))
+        g.add((art, CG.searchKey, _plain(text)))
     _time(g, art, meta.published)
-    g.add((art, CG.language, Literal(meta.language)))
-    g.add((art, CG.sourceFile, Literal(source.file)))
+    g.add((art, CG.language, _plain(meta.language)))
+    g.add((art, CG.sourceFile, _plain(source.file)))
     if meta.seed:
-        g.add((art, CG.seedFile, Literal(meta.seed)))
+        g.add((art, CG.seedFile, _plain(meta.seed)))
     if meta.url:
         g.add((art, CG.url, Literal(meta.url, datatype=XSD.anyURI)))
     if meta.translation_of:
@@ -346,9 +396,9 @@ def _article_graph(ds: Dataset, source: SourcedArticle, registry: Registry, buil
         outlet_slug = iris.unidentified_outlet_slug(slug)
         outlet = iris.entity("actor", outlet_slug)
         g.add((outlet, RDF.type, CG.UnidentifiedOutlet))
-        g.add((outlet, CG.slug, Literal(outlet_slug)))
-        g.add((outlet, RDFS.label, Literal(f"Unidentified outlet of '{name}'")))
-        g.add((outlet, RDFS.comment, Literal("The article does not let us identify the outlet that published it.")))
+        g.add((outlet, CG.slug, _plain(outlet_slug)))
+        g.add((outlet, RDFS.label, _plain(f"Unidentified outlet of '{name}'")))
+        g.add((outlet, RDFS.comment, _plain("The article does not let us identify the outlet that published it.")))
     else:
         outlet = plain(meta.outlet, ("actor",), at("article", "outlet"))
         found = registry.lookup(meta.outlet)
@@ -368,7 +418,7 @@ def _article_graph(ds: Dataset, source: SourcedArticle, registry: Registry, buil
     curator = iris.curator(source.model.curation.curator)
     shared = ds.graph(iris.SHARED_GRAPH)
     shared.add((curator, RDF.type, CG.Curator))
-    shared.add((curator, RDFS.label, Literal(source.model.curation.curator)))
+    shared.add((curator, RDFS.label, _plain(source.model.curation.curator)))
 
     # The article's first voice: its authors where it names any (the outlet publishes), else the outlet.
     first = authors or ([outlet] if outlet is not None else [])
@@ -433,12 +483,12 @@ def _claim(g: Graph, shared: Graph, source: SourcedArticle, i: int, claim: Claim
     g.add((node, CG.illocution, VOCABULARIES["illocution"][claim.illocution]))
     g.add((node, CG.polarity, VOCABULARIES["polarity"][claim.polarity]))
     g.add((node, CG.certainty, VOCABULARIES["certainty"][claim.certainty]))
-    g.add((node, CG.paraphrase, Literal(claim.paraphrase)))
+    g.add((node, CG.paraphrase, _plain(claim.paraphrase)))
     for prop, value in ((CG.quote, claim.quote), (CG.cue, claim.cue)):
         if value:
-            g.add((node, prop, Literal(value)))
+            g.add((node, prop, _plain(value)))
     for text in dict.fromkeys(search_key(t) for t in (claim.paraphrase, claim.quote) if t):
-        g.add((node, CG.searchKey, Literal(text)))
+        g.add((node, CG.searchKey, _plain(text)))
     if claim.paragraph is not None:
         g.add((node, CG.paragraph, _lit(claim.paragraph)))
     time = claim.time
@@ -469,7 +519,7 @@ def _claim(g: Graph, shared: Graph, source: SourcedArticle, i: int, claim: Claim
                 if (who := plain(ref, ("actor",), where)) is not None:
                     g.add((act, CG.speaker, who))
             if relay.cue:
-                g.add((act, CG.cue, Literal(relay.cue)))
+                g.add((act, CG.cue, _plain(relay.cue)))
             if relay.certainty:
                 g.add((act, CG.certainty, VOCABULARIES["certainty"][relay.certainty]))
             parent = act
@@ -480,7 +530,7 @@ def _claim(g: Graph, shared: Graph, source: SourcedArticle, i: int, claim: Claim
     g.add((record, RDF.type, CG.CurationRecord))
     g.add((record, PROV.wasAttributedTo, curator))
     g.add((record, CG.curatedOn, Literal(source.model.curation.date, datatype=XSD.date)))
-    g.add((record, CG.sourceFile, Literal(source.file)))
+    g.add((record, CG.sourceFile, _plain(source.file)))
     if (line := source.line("claims", i)) is not None:
         g.add((record, CG.sourceLine, _lit(line)))
     g.add((record, CG.analystConfidence, VOCABULARIES["confidence"][claim.confidence]))
@@ -498,8 +548,7 @@ class Triples(list):
     """One named graph as a list of triples: what an article or the registry is built into when
     it is built on its own (:func:`build_article`), cheaper than an rdflib graph."""
 
-    def add(self, triple: tuple[URIRef, URIRef, Any]) -> None:
-        self.append(triple)
+    add = list.append  # g.add(triple), as on an rdflib graph, without a Python call
 
 
 class Graphs:

@@ -31,11 +31,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import yaml
+from rdflib import URIRef
 
 from claimgraph import ontology
 from claimgraph.ontology import iris
+from claimgraph.ontology.compiled_shapes import canonical
 from claimgraph.ontology.errors import CorpusError
-from claimgraph.queries.tally import ArticleRows, article_rows
+from claimgraph.queries.tally import QUERIES, ArticleRows, article_rows
 
 Triple = tuple  # (subject, predicate, object) of rdflib terms
 
@@ -123,6 +125,20 @@ def read_rule(path: Path) -> Rule:
 
 
 @functools.cache
+def tally_reads() -> frozenset[str] | None:
+    """The predicates the queries of the store's tallies read (:mod:`claimgraph.queries.tally`):
+    they run on the same in-memory store as the rules (:meth:`Deriver.derive_and_tally`)."""
+    from rdflib.plugins.sparql import prepareQuery
+    found: set[str] = set()
+    for text in QUERIES.values():
+        reads = _predicates(prepareQuery(text).algebra)
+        if reads is None:
+            return None
+        found |= reads
+    return frozenset(found)
+
+
+@functools.cache
 def rules(folder: Path = ontology.RULES_DIR) -> tuple[Rule, ...]:
     """Every rule of ``folder``, in the order of their names."""
     return tuple(read_rule(path) for path in sorted(folder.glob("*.rq")))
@@ -138,8 +154,10 @@ class Deriver:
 
     def __init__(self, registry: Iterable[Triple], rule_set: Iterable[Rule] | None = None) -> None:
         self.rules = tuple(rules() if rule_set is None else rule_set)
-        reads = [rule.reads for rule in self.rules]
+        reads = [rule.reads for rule in self.rules] + [tally_reads()]  # the tallies read the same store
         self.reads = None if any(r is None for r in reads) else frozenset().union(*reads)  # type: ignore[arg-type]
+        #: The predicates the rules read, as the builder's own objects (a set finds them by identity).
+        self.read_terms = None if self.reads is None else frozenset(canonical(URIRef(p)) for p in self.reads)
         self.registry = self._ntriples(registry)
         self.store = self._fresh()
         self.used = 0
@@ -152,6 +170,15 @@ class Deriver:
     def _ntriples(self, triples: Iterable[Triple]) -> bytes:
         from claimgraph.ingest.units import ntriples
         return ntriples(triples if self.reads is None else (t for t in triples if str(t[1]) in self.reads))
+
+    def readable(self, triples: list[Triple], data: bytes) -> bytes:
+        """The lines of ``data`` (N-Triples or N-Quads, one line for each of ``triples``, in
+        order) whose predicate some rule reads: as for the registry, the rules' answers are the
+        same, and the store has less to load and look through."""
+        if self.read_terms is None:
+            return data
+        keep = self.read_terms
+        return b"".join([line for line, triple in zip(data.splitlines(keepends=True), triples) if triple[1] in keep])
 
     def ntriples(self, data: bytes) -> bytes:
         """What the rules derive from ``data`` (N-Quads: an article's graph and the triples it

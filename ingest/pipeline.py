@@ -329,10 +329,15 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
     totals = {"articles": 0, "claims": 0}
 
     def chunks() -> Iterator[bytes]:
-        yield ontology_nquads()
         yield context.registry_nquads()
         meter.start(len(paths))
-        for unit in compile_articles(scan.root, paths, scan.registry, workers=workers, context=context):
+        # The ontology graph (a second of canonical labelling) is made while the workers start.
+        ontology_graph: list[bytes] = []
+        units = compile_articles(scan.root, paths, scan.registry, workers=workers, context=context,
+                                 meanwhile=lambda: ontology_graph.append(ontology_nquads()))
+        for unit in units:
+            if ontology_graph:
+                yield ontology_graph.pop()
             outcome.add(unit)
             totals["articles"] += 1
             totals["claims"] += unit.claims
@@ -343,6 +348,8 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
                                      unit.subjects, unit.uses)
                 tallies.put(unit.tallies)  # type: ignore[union-attr]
             yield unit.nquads + unit.shared
+        if ontology_graph:  # no articles
+            yield ontology_graph.pop()
         meter.close()
 
     scratch = tempfile.TemporaryDirectory(prefix="claimgraph-check-") if build is None else None

@@ -66,9 +66,33 @@ def _term(term: Node) -> str:
     return term.n3()
 
 
+def _lines(triples: Iterable[Triple], end: str) -> str:
+    """``triples`` as lines of N-Triples or N-Quads (``end`` closes each line). An IRI or blank
+    node is written once per call (an article names its claims, its predicates and its registry
+    entries again and again); literals, nearly all different, are written each time."""
+    written: dict[Node, str] = {}
+    known, literal, quote = written.get, Literal, _quoteLiteral
+    out: list[str] = []
+    for s, p, o in triples:
+        s_text = known(s)
+        if s_text is None:
+            s_text = written[s] = _term(s)
+        p_text = known(p)
+        if p_text is None:
+            p_text = written[p] = _term(p)
+        if type(o) is literal:
+            o_text = quote(o)
+        else:
+            o_text = known(o)
+            if o_text is None:
+                o_text = written[o] = _term(o)
+        out.append(f"{s_text} {p_text} {o_text}{end}")
+    return "".join(out)
+
+
 def ntriples(triples: Iterable[Triple]) -> bytes:
     """``triples`` as N-Triples, written as :func:`nquads` writes them."""
-    return "".join(f"{_term(s)} {_term(p)} {_term(o)} .\n" for s, p, o in triples).encode("utf-8", "_rdflib_nt_escape")
+    return _lines(triples, " .\n").encode("utf-8", "_rdflib_nt_escape")
 
 
 def nquads(triples: Iterable[Triple], graph: URIRef) -> bytes:
@@ -83,9 +107,7 @@ def nquads(triples: Iterable[Triple], graph: URIRef) -> bytes:
     >>> nquads(triples, URIRef("http://g")) == dataset.serialize(format="nquads", encoding="utf-8")[:-1]
     True
     """
-    context = f" <{graph}> .\n"
-    return "".join(f"{_term(s)} {_term(p)} {_term(o)}{context}" for s, p, o in triples
-                   ).encode("utf-8", "_rdflib_nt_escape")
+    return _lines(triples, f" <{graph}> .\n").encode("utf-8", "_rdflib_nt_escape")
 
 
 # -- what an article looked up ---------------------------------------------------------------------
@@ -98,30 +120,43 @@ def entry_digest(item: Located) -> str:
 
 
 class RecordingRegistry:
-    """The registry, recording each lookup an article makes and what it found."""
+    """The registry, recording each lookup an article makes and what it found.
 
-    def __init__(self, registry: Registry) -> None:
+    ``memo`` keeps each lookup's answer and outcome for the next articles built against the same
+    registry (a worker builds many): the same call always finds the same thing in one registry."""
+
+    def __init__(self, registry: Registry, memo: dict[str, tuple[Located | None, str]] | None = None) -> None:
         self.registry = registry
         self.uses: dict[str, str] = {}
+        self.memo = {} if memo is None else memo
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.registry, name)
 
     def lookup(self, ref: str) -> Located | None:
-        found = self.registry.lookup(ref)
-        self.uses[f"lookup\x1f{ref}"] = outcome(found)
-        return found
+        key = f"lookup\x1f{ref}"
+        known = self.memo.get(key)
+        if known is None:
+            found = self.registry.lookup(ref)
+            known = self.memo[key] = (found, outcome(found))
+        self.uses[key] = known[1]
+        return known[0]
 
     def resolve(self, ref: str, kinds: Iterable[Kind]) -> Located:
         kinds = tuple(kinds)
         key = f"resolve\x1f{ref}\x1f{','.join(kinds)}"
-        try:
-            found = self.registry.resolve(ref, kinds)
-        except LookupError as exc:
-            self.uses[key] = f"error\x1f{exc}"
-            raise
-        self.uses[key] = outcome(found)
-        return found
+        known = self.memo.get(key)
+        if known is None:
+            try:
+                found = self.registry.resolve(ref, kinds)
+            except LookupError as exc:
+                known = self.memo[key] = (None, f"error\x1f{exc}")
+            else:
+                known = self.memo[key] = (found, outcome(found))
+        self.uses[key] = known[1]
+        if known[0] is None:
+            raise LookupError(known[1][len("error\x1f"):])
+        return known[0]
 
 
 def outcome(found: Located | None) -> str:
@@ -221,6 +256,12 @@ class UnitContext:
         return nquads(self.registry_triples, iris.REGISTRY_GRAPH)
 
     @property
+    def lookups(self) -> dict[str, tuple[Located | None, str]]:
+        """What each registry lookup found, kept for every article built in this context
+        (:class:`RecordingRegistry`)."""
+        return self.__dict__.setdefault("_lookups", {})
+
+    @property
     def deriver(self) -> Deriver:
         """The rules of ``ontology/rules/`` with this registry loaded (made on first use)."""
         deriver = self.__dict__.get("_deriver")
@@ -276,7 +317,7 @@ def compile_article(context: UnitContext, path: Path, root: Path, data: bytes) -
         return unit
     model, name, doc = read
     unit.slug = model.article.slug
-    recording = RecordingRegistry(context.registry)
+    recording = RecordingRegistry(context.registry, context.lookups)
     source = SourcedArticle(model, name, doc)
     unit.slug_line = source.line("article", "slug")
     unit.problems.extend(article_problems(source, recording))  # type: ignore[arg-type]
@@ -302,7 +343,9 @@ def compile_article(context: UnitContext, path: Path, root: Path, data: bytes) -
     unit.nquads = nquads(own, article_graph)
     unit.shared = nquads(shared, iris.SHARED_GRAPH)
     if unit.ok:  # the derived graph, after the article's own (ontology/rules/)
-        derived, unit.tallies = context.deriver.derive_and_tally(unit.slug, unit.nquads + unit.shared)
+        deriver = context.deriver
+        derived, unit.tallies = deriver.derive_and_tally(
+            unit.slug, deriver.readable(own, unit.nquads) + deriver.readable(shared, unit.shared))
         unit.nquads += derived
     by_subject: dict[str, list[bytes]] = {}
     for line, (s, _, _) in zip(unit.shared.splitlines(), shared):

@@ -57,6 +57,10 @@ ALLOWED_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
 #: characters other than tab and line breaks, lone surrogates, and the two non-characters.
 _BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _CHECK_EVERY = 512  # events or nodes between two looks at the clock
+_STR = "tag:yaml.org,2002:str"
+#: The tags of short plain scalars already resolved (:meth:`_Loader.resolve`), at most _KEEP_TAGS.
+_SCALAR_TAGS: dict[str, str] = {}
+_KEEP_TAG_OF, _KEEP_TAGS = 64, 100_000
 
 
 class _ValueProblem(Exception):
@@ -78,10 +82,30 @@ class _Loader(_Base):  # type: ignore[valid-type,misc]
     deadline: float = float("inf")
     _nodes = 0
 
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        """The tag of a node, as PyYAML's resolver gives it; that of a short plain scalar (field
+        names, ids, slugs, controlled values: most of a file) is kept for the next files, since
+        it depends on the text alone (the safe loader has no path resolvers)."""
+        if kind is yaml.ScalarNode and implicit[0] and len(value) <= _KEEP_TAG_OF and not self.yaml_path_resolvers:
+            tag = _SCALAR_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_SCALAR_TAGS) < _KEEP_TAGS:
+                    _SCALAR_TAGS[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         self._nodes += 1
         if self._nodes % _CHECK_EVERY == 0 and time.monotonic() > self.deadline:
             raise _ValueProblem(_too_slow(), node.start_mark)
+        if node.tag == _STR and type(node) is yaml.ScalarNode:
+            # Most nodes are text: what construct_yaml_str does, without PyYAML's bookkeeping for
+            # nodes met again through an alias (a corpus file has none: _scan refuses them).
+            value = node.value
+            if (bad := _BAD_CHARACTER.search(value)) is not None:
+                raise _ValueProblem(f"the character U+{ord(bad[0]):04X} is not allowed in corpus text", node.start_mark)
+            return value
         try:
             return super().construct_object(node, deep=deep)
         except (_ValueProblem, yaml.YAMLError):
@@ -194,7 +218,51 @@ def _scan(text: str, name: str, *, max_depth: int, deadline: float) -> None:
     """Walk the YAML events before building anything: refuse nesting deeper than ``max_depth``
     (libyaml's composer recurses in C and crashes the interpreter on a few thousand nested
     brackets), aliases (``*name``: a small file could expand into a huge one) and tags outside
-    :data:`ALLOWED_TAGS`, and stop at ``deadline`` (``docs/decisions/0016-hostile-corpus-files.md``)."""
+    :data:`ALLOWED_TAGS`, and stop at ``deadline`` (``docs/decisions/0016-hostile-corpus-files.md``).
+
+    The walk keeps only the depth (:func:`_first_refused`); a file it would refuse is walked again
+    keeping the field at each event, to say where (:func:`_refuse`)."""
+    refused = _first_refused(text, max_depth=max_depth, deadline=deadline)
+    if refused is not None:
+        _refuse(text, name, max_depth=max_depth, slow_at=refused[1] if refused[0] else None)
+
+
+_COLLECTION_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_COLLECTION_END = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def _first_refused(text: str, *, max_depth: int, deadline: float) -> tuple[bool, int] | None:
+    """The first event :func:`_refuse` refuses, as (whether for time, its number); None when
+    there is none. YAML syntax errors are raised as the parser finds them."""
+    loader = _Base(text)
+    scalar, alias, start, end = yaml.ScalarEvent, yaml.AliasEvent, _COLLECTION_START, _COLLECTION_END
+    allowed, every, depth, count = ALLOWED_TAGS, _CHECK_EVERY, 0, 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            count += 1
+            if count % every == 0 and time.monotonic() > deadline:
+                return True, count
+            kind = type(event)
+            if kind is scalar:
+                if event.tag is not None and event.tag not in allowed:
+                    return False, count
+            elif kind in start:
+                if (event.tag is not None and event.tag not in allowed) or depth >= max_depth:
+                    return False, count
+                depth += 1
+            elif kind in end:
+                depth -= 1
+            elif kind is alias:
+                return False, count
+    finally:
+        loader.dispose()
+    return None
+
+
+def _refuse(text: str, name: str, *, max_depth: int, slow_at: int | None) -> None:
+    """Walk the YAML events keeping the field at each, and raise the CorpusError for the first
+    one refused: nesting, an alias, a tag, or (``slow_at``) the event at which time ran out."""
     loader = _Base(text)
     where = _Position()
 
@@ -205,7 +273,7 @@ def _scan(text: str, name: str, *, max_depth: int, deadline: float) -> None:
         while loader.check_event():
             event = loader.get_event()
             count += 1
-            if count % _CHECK_EVERY == 0 and time.monotonic() > deadline:
+            if count == slow_at:
                 raise refuse(_too_slow(), event)
             if isinstance(event, yaml.NodeEvent):
                 where.node(event)

@@ -59,6 +59,17 @@ class Unsupported(Exception):
 
 
 _EMPTY: frozenset = frozenset()
+_CANONICAL: dict[Node, Node] = {}
+
+
+def canonical(term: Node) -> Node:
+    """One object for each term the shapes name (paths, classes, values), shared with the code
+    that builds the data (``ingest/build.py``): a dictionary finds a key that is the very same
+    object without asking rdflib whether two terms are equal, which runs Python code."""
+    return _CANONICAL.setdefault(term, term)
+
+
+_TYPE, _SUBCLASS = canonical(RDF.type), canonical(RDFS.subClassOf)
 
 
 class Index:
@@ -84,6 +95,7 @@ class Index:
                     values.add(o)
         self._supers: dict[Node, frozenset[Node]] = {}
         self._instances: dict[tuple[Node, Node], bool] = {}
+        self._own_classes: bool | None = None
 
     def add(self, s: Node, p: Node, o: Node) -> None:
         self.spo.setdefault(s, {}).setdefault(p, set()).add(o)
@@ -101,18 +113,29 @@ class Index:
 
     def has_own_classes(self) -> bool:
         """Whether this unit (not its context) says anything about the class hierarchy."""
-        return any(RDFS.subClassOf in by_p for by_p in self.spo.values()) if self.layers else True
+        if self._own_classes is None:
+            self._own_classes = any(_SUBCLASS in by_p for by_p in self.spo.values()) if self.layers else True
+        return self._own_classes
+
+    def _same_in_context(self, node: Node) -> bool:
+        """Whether the context alone answers for ``node`` what this index answers: this unit says
+        nothing about it nor about the class hierarchy (the context's answers are kept for every
+        unit validated in it)."""
+        return self.context is not None and node not in self.spo and not self.has_own_classes()
 
     def types(self, node: Node) -> set[Node]:
-        return self.values(node, RDF.type)
+        return self.values(node, _TYPE)
 
     def superclasses(self, cls: Node) -> frozenset[Node]:
         """``cls`` and every class it is an ``rdfs:subClassOf*`` of, here or in the context."""
         found = self._supers.get(cls)
         if found is None:
+            if self.context is not None and not self.has_own_classes():
+                found = self._supers[cls] = self.context.superclasses(cls)
+                return found
             seen, todo = {cls}, [cls]
             while todo:
-                for up in self.values(todo.pop(), RDFS.subClassOf):
+                for up in self.values(todo.pop(), _SUBCLASS):
                     if up not in seen:
                         seen.add(up)
                         todo.append(up)
@@ -124,7 +147,11 @@ class Index:
         key = (node, cls)
         found = self._instances.get(key)
         if found is None:
-            found = self._instances[key] = any(cls in self.superclasses(t) for t in self.types(node))
+            if self._same_in_context(node):
+                found = self.context.is_instance(node, cls)  # type: ignore[union-attr]
+            else:
+                found = any(cls in self.superclasses(t) for t in self.types(node))
+            self._instances[key] = found
         return found
 
 
@@ -172,8 +199,8 @@ class CompiledShapes:
             unknown = said - SUPPORTED - {SH.property}
             if unknown:
                 raise Unsupported(f"{shape} uses {', '.join(sorted(map(str, unknown)))}")
-            targets = {p: frozenset(shapes.objects(shape, p)) for p in TARGETS}
-            constraints = tuple((p, o) for p in CONSTRAINTS for o in shapes.objects(shape, p))
+            targets = {p: frozenset(map(canonical, shapes.objects(shape, p))) for p in TARGETS}
+            constraints = tuple((p, canonical(o)) for p in CONSTRAINTS for o in shapes.objects(shape, p))
             if not any(targets.values()):
                 continue  # reached only through other shapes (none here compile), or unused
             if shapes.value(shape, SH.deactivated) == Literal(True):
@@ -183,6 +210,7 @@ class CompiledShapes:
             if shapes.value(shape, SH.severity, default=SH.Violation) != SH.Violation:
                 continue  # only violations are reported
             path = shapes.value(shape, SH.path)
+            path = canonical(path) if path is not None else None
             if not constraints:
                 continue
             if not isinstance(path, URIRef):
@@ -232,13 +260,23 @@ class CompiledShapes:
     def results(self, unit: Index, *, with_target_nodes: bool = False) -> dict[Node, list[ShapeResult]]:
         """Every focus node of ``unit`` with its results (empty when it conforms)."""
         out: dict[Node, list[ShapeResult]] = {}
+        spo, layers = unit.spo, unit.layers
         for node, checks in self.focus(unit, with_target_nodes=with_target_nodes).items():
             found: list[ShapeResult] = []
             by_path: dict[Node, set[Node]] = {}
+            # What unit.values(node, path) reads, looked up once per node rather than per path.
+            own = spo.get(node)
+            more = [by_p for layer in layers if (by_p := layer.get(node)) is not None]
             for check in dict.fromkeys(checks) if len(checks) > 1 else checks:  # each shape checks a node once
-                values = by_path.get(check.path)
+                path = check.path
+                values = by_path.get(path)
                 if values is None:
-                    values = by_path[check.path] = unit.values(node, check.path)
+                    values = own.get(path, _EMPTY) if own is not None else _EMPTY
+                    for by_p in more:
+                        extra = by_p.get(path)
+                        if extra:
+                            values = values | extra if values else extra
+                    by_path[path] = values
                 for test in check.tests:
                     failed = test(unit, node, values)
                     if failed:
@@ -281,12 +319,31 @@ def _test(shapes: Graph, shape: Node, component: Node, param: Any) -> Callable[[
         most = int(param)
         return lambda unit, focus, values: 1 if len(values) > most else 0
     if component == SH["class"]:
-        return lambda unit, focus, values: sum(1 for v in values if isinstance(v, Literal) or not unit.is_instance(v, param))
+        def test_class(unit: Index, focus: Node, values: set[Node]) -> int:
+            failed = 0
+            for v in values:
+                if isinstance(v, Literal) or not unit.is_instance(v, param):
+                    failed += 1
+            return failed
+        return test_class
     if component == SH.datatype:
-        return lambda unit, focus, values: sum(1 for v in values if not _datatype_matches(v, param))
+        def test_datatype(unit: Index, focus: Node, values: set[Node]) -> int:
+            failed = 0
+            for v in values:
+                if not _datatype_matches(v, param):
+                    failed += 1
+            return failed
+        return test_datatype
     if component == SH.nodeKind:
         kinds = _KINDS.get(param, ())
-        return lambda unit, focus, values: sum(1 for v in values if not isinstance(v, kinds))
+
+        def test_kind(unit: Index, focus: Node, values: set[Node]) -> int:
+            failed = 0
+            for v in values:
+                if not isinstance(v, kinds):
+                    failed += 1
+            return failed
+        return test_kind
     if component == SH.pattern:
         flags = str(shapes.value(shape, SH.flags) or "").lower()
         regex = re.compile(str(param.value if isinstance(param, Literal) else param),
@@ -294,8 +351,8 @@ def _test(shapes: Graph, shape: Node, component: Node, param: Any) -> Callable[[
         return lambda unit, focus, values: sum(
             1 for v in values if isinstance(v, BNode) or not (regex.match(_string(v)) or regex.search(_string(v))))
     if component == SH["in"]:
-        allowed = frozenset(Collection(shapes, param))
-        return lambda unit, focus, values: sum(1 for v in values if v not in allowed)
+        allowed = frozenset(map(canonical, Collection(shapes, param)))
+        return lambda unit, focus, values: len(values - allowed) if values else 0
     if component == SH.hasValue:
         return lambda unit, focus, values: 0 if param in values else 1
     if component in _RANGES:
