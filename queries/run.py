@@ -288,7 +288,8 @@ def question_rows(prepared: Prepared, backend: Backend) -> tuple[list[str], list
         check_slugs(prepared, backend)
     plain = [{k: to_python(v) for k, v in row.items()} for row in rows]
     if prepared.tallied:
-        plain = tallied.fill_timeline(plain, _tallies(prepared, backend))
+        with _tallies(prepared, backend) as tallies:
+            plain = tallied.fill_timeline(plain, tallies)
     return variables, plain
 
 
@@ -304,7 +305,8 @@ def run(prepared: Prepared, backend: Backend) -> Answer:
     looks the full details up for the page's claims only (:mod:`claimgraph.queries.pages`); the
     others, the whole answer's."""
     if prepared.tallied and prepared.question.layout in tallied.PAGED:
-        built = getattr(tallied, prepared.question.layout)(prepared, backend, _tallies(prepared, backend))
+        with _tallies(prepared, backend) as tallies:
+            built = getattr(tallied, prepared.question.layout)(prepared, backend, tallies)
         if not built.total:
             check_slugs(prepared, backend)
         return Answer(prepared.question, prepared.params, [], [], prepared.options, prepared.limit, prepared.offset,

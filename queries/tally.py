@@ -251,6 +251,12 @@ class Tallies:
     def close(self) -> None:
         self.db.close()
 
+    def __enter__(self) -> Tallies:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def event_counts(self) -> dict[str, tuple[int, int, int, str | None, str | None]]:
         """Per event IRI: claims, articles, outlets, the earliest and latest time they were said."""
         outlets = dict(self.db.execute("SELECT event, COUNT(*) FROM event_outlets GROUP BY event"))
