@@ -128,6 +128,7 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
 
 
 _INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+_INT64 = 2**63 - 1  # the largest offset SQLite takes (a larger one finds nothing all the same)
 
 
 class Delta:
@@ -273,7 +274,7 @@ class Tallies:
         total = self.db.execute(f"SELECT COUNT(*) FROM edges {where}", args).fetchone()[0]
         order = "kind, claims DESC, source, target" if kind else "claims DESC, kind, source, target"
         page = self.db.execute(f"SELECT kind, source, target, claims, articles FROM edges {where} ORDER BY {order} "
-                               "LIMIT ? OFFSET ?", [*args, -1 if limit is None else limit, offset]).fetchall()
+                               "LIMIT ? OFFSET ?", [*args, -1 if limit is None else limit, min(offset, _INT64)]).fetchall()
         return total, page
 
     def edge_sets(self, edges: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], tuple[set[str], ...]]:
@@ -316,7 +317,7 @@ class Tallies:
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         total = self.db.execute(f"SELECT COUNT(*) FROM article_index {clause}", args).fetchone()[0]
         page = self.db.execute(f"SELECT article, claims FROM article_index {clause} ORDER BY earliest, latest, slug "
-                               "LIMIT ? OFFSET ?", [*args, -1 if limit is None else limit, offset]).fetchall()
+                               "LIMIT ? OFFSET ?", [*args, -1 if limit is None else limit, min(offset, _INT64)]).fetchall()
         return total, page
 
     def article_groups(self) -> list[list[str]]:

@@ -31,6 +31,10 @@ from claimgraph.queries.terms import to_python
 CG = "https://w3id.org/claimgraph/ontology#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", CG + "title", CG + "paraphrase")
+#: Values derived to index a claim or an article for the questions (``ontology/rules/claim-key.rq``,
+#: ``article-key.rq``): each of their fields is shown as a fact of its own, so the page leaves them
+#: out (the machine formats keep them).
+INDEXES = {CG + "claimKey", CG + "articleKey"}
 PARTS = (CG + "partOf", CG + "represents")
 OUTLETS = (CG + "NewsOutlet", CG + "UnidentifiedOutlet")
 _KIND_TEMPLATES = {"claim": "resource_claim.html", "event": "resource_event.html"}
@@ -48,6 +52,8 @@ def facts(links: Links, outgoing: list[dict[str, Any]]) -> list[dict[str, Any]]:
     grouped: dict[str, dict[str, Any]] = {}
     for row in outgoing:
         prop = row["property"].value
+        if prop in INDEXES:
+            continue
         entry = grouped.setdefault(prop, {"property": first_label(to_python(row.get("propertyLabel")), iri=prop),
                                           "iri": prop, "href": links.href(prop), "objects": []})
         value = _value(links, row["value"], to_python(row.get("valueLabel")), to_python(row.get("valueTitle")),
