@@ -16,6 +16,7 @@ answer, are the same (``tests/queries/test_tallies.py`` asks every case both way
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,15 @@ PAGED = ("network", "contradictions", "articles")
 NAMES_FILE = Path(__file__).parent / "parts" / "entity-names.rq"
 PARTNERS_FILE = Path(__file__).parent / "parts" / "contradiction-partners.rq"
 ARTICLES_FILE = Path(__file__).parent / "parts" / "article-rows.rq"
+EXPLICIT_FILE = Path(__file__).parent / "parts" / "explicit-links.rq"
+RELATED_FILE = Path(__file__).parent / "parts" / "related-events.rq"
+
+
+@functools.lru_cache(maxsize=None)
+def _text(path: Path) -> str:
+    """A part query's text without its comments, read once per process."""
+    return "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.strip() and not line.lstrip().startswith("#")) + "\n"
 
 
 def fill_timeline(rows: list[dict[str, Any]], tallies: Tallies) -> list[dict[str, Any]]:
@@ -130,7 +140,7 @@ def _partners(articles: Sequence[str], backend: Backend) -> dict[tuple[str, str]
 def _explicit_only(backend: Backend) -> int:
     """Pairs a curator linked (explicit) that conflict in no other way: what the counts of the
     tallies leave out."""
-    _, rows = backend.select(EXPLICIT)
+    _, rows = backend.select(_text(EXPLICIT_FILE))
     articles = sorted({row[side].value for row in rows for side in ("aArticle", "bArticle")})
     linked = {tuple(sorted((row["a"].value, row["b"].value))) for row in rows}
     if not linked:
@@ -139,13 +149,7 @@ def _explicit_only(backend: Backend) -> int:
     return sum(1 for pair in linked if pair[0] != pair[1] and reasons.get(pair, set()) <= {"explicit"})
 
 
-EXPLICIT = """PREFIX cg: <https://w3id.org/claimgraph/ontology#>
-SELECT ?a ?b ?aArticle ?bArticle WHERE {
-  ?a cg:contradicts ?b .
-  ?a cg:illocution ?aIllocution ; cg:inArticle ?aArticle .
-  ?b cg:illocution ?bIllocution ; cg:inArticle ?bArticle .
-  FILTER(?aIllocution != cg:illocution-questions && ?bIllocution != cg:illocution-questions)
-}"""
+
 
 
 def contradictions(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
@@ -174,11 +178,7 @@ def contradictions(prepared: Prepared, backend: Backend, tallies: Tallies) -> Wh
     return whole
 
 
-RELATED = """PREFIX cg: <https://w3id.org/claimgraph/ontology#>
-SELECT DISTINCT ?event ?about WHERE {
-  { ?about cg:subEventOf+ ?event } UNION { ?event cg:eventType ?type . BIND(?event AS ?about) }
-  UNION { ?event cg:subEventOf|cg:followsFrom ?about } UNION { ?about cg:followsFrom ?event }
-}"""
+
 
 
 def articles(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
@@ -188,7 +188,7 @@ def articles(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
     events: list[str] | None = None
     if "event" in bound:
         if "related" in bound and bound["related"].value == "true":  # the events the #if related block reaches
-            _, found = backend.select(RELATED, {"event": bound["event"]})
+            _, found = backend.select(_text(RELATED_FILE), {"event": bound["event"]})
             events = sorted({row["about"].value for row in found})
         else:
             events = [bound["event"].value]

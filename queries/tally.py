@@ -25,6 +25,7 @@ answers from its own query alone. Both give the same answer: ``tests/queries/tes
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 from collections.abc import Sequence
@@ -323,19 +324,32 @@ class Tallies:
     def article_groups(self) -> list[list[str]]:
         """The articles in the natural order of their claims' IRIs, in groups: the articles of a
         group are those whose ranges of claims (first to last) overlap, so that their claims may
-        interleave and are ordered together; the groups follow one another."""
+        interleave and are ordered together; the groups follow one another. Made once per
+        version's file and process (the file never changes once its version is linked)."""
+        status = self.path.stat()
+        return _article_groups(str(self.path), (status.st_ino, status.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)  # a few versions: the one answering and those just before it
+def _article_groups(path: str, stamp: tuple[int, int]) -> list[list[str]]:
+    """:meth:`Tallies.article_groups` of the file at ``path`` (``stamp``: its inode and
+    modification time, so that a store made again at the same path is read again)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    try:
         articles = sorted(((natural(first), natural(last), article) for article, first, last
-                           in self.db.execute("SELECT article, first, last FROM articles")))
-        groups: list[list[str]] = []
-        end: tuple | None = None
-        for first, last, article in articles:
-            if end is not None and first <= end:
-                groups[-1].append(article)
-                end = max(end, last)
-            else:
-                groups.append([article])
-                end = last
-        return groups
+                           in db.execute("SELECT article, first, last FROM articles")))
+    finally:
+        db.close()
+    groups: list[list[str]] = []
+    end: tuple | None = None
+    for first, last, article in articles:
+        if end is not None and first <= end:
+            groups[-1].append(article)
+            end = max(end, last)
+        else:
+            groups.append([article])
+            end = last
+    return groups
 
 
 def tallies_of(backend: Any) -> Tallies | None:
