@@ -4,7 +4,7 @@ it does not declare."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, get_origin
 
 from fastapi import Depends, Request
 
@@ -67,16 +67,19 @@ def accepts_other_parameters(endpoint: Any) -> Any:
     return endpoint
 
 
-def _declared(dependant: Any) -> set[str]:
-    names = {field.alias for field in dependant.query_params}
+def _declared(dependant: Any) -> dict[str, bool]:
+    """The route's query parameters: name -> whether it takes several values (a list)."""
+    names = {field.alias: get_origin(field.field_info.annotation) in (list, tuple, set, frozenset)
+             for field in dependant.query_params}
     for sub in dependant.dependencies:
-        names |= _declared(sub)
+        names.update(_declared(sub))
     return names
 
 
 def refuse_unknown_parameters(request: Request) -> None:
     """400 for a query parameter the route does not declare, as the CLI refuses an unknown option
-    (a misspelt ``evnt=`` would otherwise be ignored and answer something else). Routes of the API
+    (a misspelt ``evnt=`` would otherwise be ignored and answer something else), and for one that
+    takes a single value given several times (``offset=1&offset=8`` would otherwise answer one). Routes of the API
     (those the OpenAPI schema documents) only: the analyst's pages read their own parameters."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
@@ -88,3 +91,8 @@ def refuse_unknown_parameters(request: Request) -> None:
     if unknown:
         takes = f"its parameters are: {', '.join(sorted(known))}" if known else "it takes none"
         raise ParameterError(f"unknown parameter {shown(unknown[0])} for {route.path}; {takes}")
+    repeated = [name for name in dict.fromkeys(request.query_params.keys())
+                if not known[name] and len(request.query_params.getlist(name)) > 1]
+    if repeated:
+        raise ParameterError(f"{repeated[0]} is given {len(request.query_params.getlist(repeated[0]))} times; "
+                             "it takes one value")

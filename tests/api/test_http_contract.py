@@ -62,6 +62,13 @@ def test_unknown_query_parameters_are_refused_as_the_cli_does(client, path, para
     assert response.json()["error"] == "parameter-error" and "unknown parameter" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("query", ["offset=1&offset=8", "until=2025-01-01&until=2025-12-31&limit=5"])
+def test_a_single_value_parameter_given_twice_is_refused(client, query) -> None:
+    response = client.get(f"/questions/timeline?{query}")
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "parameter-error" and "times; it takes one value" in response.json()["detail"]
+
+
 def test_sparql_takes_the_parameters_protocol_clients_add(client) -> None:
     response = client.get("/sparql", params={"query": "ASK {}", "output": "json", "timeout": "5"})
     assert response.status_code == 200, response.text
