@@ -162,9 +162,11 @@ class Deriver:
         self.store = self._fresh()
         self.used = 0
 
+    # Every load here reads lines this code wrote (the builder's, or Oxigraph's own answers), of
+    # terms already checked: leniently, without checking each IRI again.
     def _fresh(self) -> ox.Store:
         store = ox.Store()
-        store.load(self.registry, format=ox.RdfFormat.N_TRIPLES, to_graph=REGISTRY)
+        store.load(self.registry, format=ox.RdfFormat.N_TRIPLES, to_graph=REGISTRY, lenient=True)
         return store
 
     def _ntriples(self, triples: Iterable[Triple]) -> bytes:
@@ -189,13 +191,13 @@ class Deriver:
         self.used += 1
         if self.used % RENEW == 0:  # an in-memory store slows down as articles come and go
             self.store = self._fresh()
-        self.store.load(data, format=ox.RdfFormat.N_QUADS)
+        self.store.load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
         try:
             derived = b"".join(self.store.query(rule.query, use_default_graph_as_union=True)  # type: ignore[union-attr]
                                .serialize(format=ox.RdfFormat.N_TRIPLES) or b"" for rule in self.rules)
             if not tally:
                 return derived, {}
-            self.store.load(derived, format=ox.RdfFormat.N_TRIPLES, to_graph=_DERIVED)
+            self.store.load(derived, format=ox.RdfFormat.N_TRIPLES, to_graph=_DERIVED, lenient=True)
             return derived, article_rows(self.store)
         finally:
             for graph in list(self.store.named_graphs()):
