@@ -18,11 +18,13 @@ import io
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from claimgraph.api.deps import BackendDep, QuestionLimitsDep
 from claimgraph.api.errors import error_doc
 from claimgraph.queries.catalog import Param, Question, catalog
+from claimgraph.queries.ready import ready_answer, render_json
+from claimgraph.queries.run import prepare
 
 Format = Literal["json", "csv"]
 
@@ -79,10 +81,13 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 def _endpoint(question: Question):
     def answer(backend: BackendDep, limits: QuestionLimitsDep, format: Format = "json", **params: Any) -> Response:
         given = {k: v for k, v in params.items() if v is not None}
-        result = limits.answer(question.name, given, backend, csv=format == "csv")
         if format == "csv":
-            return Response(to_csv(result), media_type="text/csv; charset=utf-8")
-        return JSONResponse(result)
+            return Response(to_csv(limits.answer(question.name, given, backend, csv=True)),
+                            media_type="text/csv; charset=utf-8")
+        body = ready_answer(prepare(question, given, backend), backend)  # made at ingest, if it was
+        if body is None:
+            body = render_json(limits.answer(question.name, given, backend))
+        return Response(body, media_type="application/json")
 
     parameters = [
         inspect.Parameter("backend", inspect.Parameter.KEYWORD_ONLY, annotation=BackendDep),

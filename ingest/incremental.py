@@ -275,7 +275,7 @@ def _lines(data: bytes) -> set[bytes]:
 def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: Plan,  # type: ignore[no-untyped-def]
            units: list[ArticleUnit], removed_shared: dict[str, bytes], context: UnitContext,
            recorded: dict[str, tuple[str, str]], *, progress: Progress, started: float, report, version_digest):
-    from claimgraph.ingest.pipeline import context_key
+    from claimgraph.ingest.pipeline import context_key, make_ready
     build = writer.new_version(base=current)
     try:
         manifest = Manifest.open(build.meta)
@@ -344,6 +344,7 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
         manifest.close()
         if tallies is not None:
             tallies.close()
+        make_ready(build, progress)
     except BaseException:
         build.abort()
         raise

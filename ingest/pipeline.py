@@ -53,6 +53,7 @@ from claimgraph.ingest.shapes import UnitChecker, check, triples_of
 from claimgraph.ingest.units import ArticleUnit, UnitContext, ontology_nquads
 from claimgraph.ontology.data import dataset_quads
 from claimgraph.ontology.errors import CorpusError, Problem, ShapeViolation
+from claimgraph.queries import ready
 from claimgraph.queries.settings import get_settings
 from claimgraph.queries.store.versions import VersionBuild, VersionWriter
 
@@ -389,10 +390,23 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
     manifest.set_info(builders=builders, corpus=target, root=str(scan.root.resolve()), context=context_key(scan, builders))
     manifest.close()
     tallies.close()
+    make_ready(build, progress)
     context.save(build.meta, context_key(scan, builders))
     progress(f"writing {quads} quads to {writer.store if writer else ''}")
     build.commit(target)
     return _report(totals, quads, target, True, started, progress, rebuilt=totals["articles"])
+
+
+def make_ready(build: VersionBuild, progress: Progress) -> None:
+    """The answers of the setting ``ready_answers``, made on the finished version before it is
+    linked, and kept in its record folder (:mod:`claimgraph.queries.ready`)."""
+    from claimgraph.queries.store.embedded import EmbeddedBackend
+    build.close()
+    backend = EmbeddedBackend.of_build(build.path, build.meta)
+    try:
+        ready.make(get_settings().ready_answers, backend, build.meta, progress=progress)
+    finally:
+        backend.close()
 
 
 def compact(build: VersionBuild, progress: Progress) -> None:

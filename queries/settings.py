@@ -30,6 +30,7 @@ The command line, the API, ingestion and publishing all take their defaults from
 | ``CLAIMGRAPH_QUESTION_TIMEOUT`` | seconds the API waits for a named question's answer before it answers 503 (the question finishes in the background) | ``30`` |
 | ``CLAIMGRAPH_QUESTION_WORKERS`` | named questions the API answers at once, those past their time included | ``4`` |
 | ``CLAIMGRAPH_QUESTION_QUEUE_TIMEOUT`` | seconds a named question may wait for one of those, then 503 | ``5`` |
+| ``CLAIMGRAPH_READY_ANSWERS`` | answers made at ingest and kept with each version, sent as they are when asked (``question?name=value&...``, separated by spaces; ``none`` for none) | ``attributions?event=azal-crash&actor=russia`` (the headline) |
 | ``CLAIMGRAPH_CORPUS_MAX_FILE_BYTES`` | bytes a corpus file may have; a larger one is refused unread | ``16777216`` (16 MiB) |
 | ``CLAIMGRAPH_CORPUS_MAX_DEPTH`` | levels of nesting (mappings and lists) a corpus file may have | ``32`` |
 | ``CLAIMGRAPH_CORPUS_PARSE_SECONDS`` | seconds the YAML of one corpus file may take to parse | ``10`` |
@@ -98,6 +99,7 @@ class Settings(BaseSettings):
     question_timeout: float = Field(30.0, gt=0)
     question_workers: int = Field(4, ge=1)
     question_queue_timeout: float = Field(5.0, ge=0)
+    ready_answers: Annotated[tuple[str, ...], NoDecode] = ("attributions?event=azal-crash&actor=russia",)
 
     @field_validator("base_url")
     @classmethod
@@ -107,6 +109,24 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("the base URL must be an http:// or https:// URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("ready_answers", mode="before")
+    @classmethod
+    def _ready(cls, value: Any) -> Any:
+        """Specs separated by spaces (as the environment gives them); ``none`` (or nothing) is none."""
+        from claimgraph.ontology.errors import ParameterError
+        from claimgraph.queries.ready import spec
+        if isinstance(value, str):
+            value = value.split()
+        specs = tuple(str(v).strip() for v in value if str(v).strip())
+        if specs in ((), ("none",)):
+            return ()
+        for text in specs:
+            try:
+                spec(text)
+            except ParameterError as exc:
+                raise ValueError(str(exc)) from None
+        return specs
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -71,6 +71,18 @@ class EmbeddedBackend(Backend):
         self._pinned = False
         self._lock = threading.Lock()
 
+    #: The record folder of a version being made (:meth:`of_build`); None: the version's own.
+    _meta: Path | None = None
+
+    @classmethod
+    def of_build(cls, path: Path, meta: Path) -> EmbeddedBackend:
+        """A version being made, before it is linked: its store folder at ``path`` (written and
+        flushed), read-only, and its record folder ``meta`` for its side files."""
+        backend = cls.__new__(cls)
+        backend.path, backend._opened, backend._pinned = None, _Opened(open_read_only(path), None, None), True
+        backend._lock, backend._meta = threading.Lock(), Path(meta)
+        return backend
+
     @classmethod
     def from_store(cls, store: ox.Store) -> EmbeddedBackend:
         """A backend over a pyoxigraph store already open (in memory, for instance); it has no
@@ -115,6 +127,9 @@ class EmbeddedBackend(Backend):
         return pinned
 
     def side_file(self, name: str) -> Path | None:
+        if self._meta is not None:
+            found = self._meta / name
+            return found if found.is_file() else None
         opened = self._current()
         if self.path is None or opened.name is None:
             return None
