@@ -589,10 +589,19 @@ def layout_articles(rows: list[Row], actors: dict[str, Row] | None = None) -> Wh
     return Whole(items)
 
 
+def timeline_order(row: Row) -> tuple[str, str, str]:
+    """The timeline's order, from an event's row: its earliest bound, its latest (an event without
+    them last), its slug."""
+    earliest, latest = row.get("earliest"), row.get("latest")
+    if earliest is None and latest is None:
+        return ("9999", "9999", row["slug"])
+    return (earliest or "9999", latest or "9999", row["slug"])
+
+
 def layout_timeline(rows: list[Row]) -> Whole:
     """Events in the order of their earliest bound, with the claims made about them."""
     items = []
-    for row in first_per(rows, "slug"):
+    for row in sorted(first_per(rows, "slug"), key=timeline_order):
         items.append({
             "event": row["slug"], "label": row["label"], "type": row.get("type"),
             "time": time_bounds(row.get("timeLabel"), row.get("earliest"), row.get("latest")),
@@ -601,8 +610,6 @@ def layout_timeline(rows: list[Row]) -> Whole:
             "said": time_bounds(None, row.get("firstSaid"), row.get("lastSaid")),
             "part_of": _split(row.get("partOfSlugs")), "follows_from": _split(row.get("followsFromSlugs")),
         })
-    items.sort(key=lambda i: ((i["time"] or {}).get("earliest") or "9999", (i["time"] or {}).get("latest") or "9999",
-                              i["event"]))
     return Whole(items)
 
 

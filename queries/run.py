@@ -289,7 +289,7 @@ def question_rows(prepared: Prepared, backend: Backend) -> tuple[list[str], list
     plain = [{k: to_python(v) for k, v in row.items()} for row in rows]
     if prepared.tallied:
         with _tallies(prepared, backend) as tallies:
-            plain = tallied.fill_timeline(plain, tallies)
+            plain = tallied.fill_timeline(plain, tallies, offset=prepared.offset, limit=prepared.limit)
     return variables, plain
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from claimgraph.ontology import iris
 from claimgraph.queries.details import CHUNK, actor_slugs, actors, describe, rows_of, with_sides
-from claimgraph.queries.layouts import LAYOUTS, Whole, natural
+from claimgraph.queries.layouts import LAYOUTS, Whole, first_per, natural, timeline_order
 from claimgraph.queries.store import Backend
 from claimgraph.queries.tally import Tallies
 
@@ -47,9 +47,13 @@ def _text(path: Path) -> str:
                      if line.strip() and not line.lstrip().startswith("#")) + "\n"
 
 
-def fill_timeline(rows: list[dict[str, Any]], tallies: Tallies) -> list[dict[str, Any]]:
-    """The timeline's event rows with their counts, summed over the articles' tallies."""
-    counts = tallies.event_counts()
+def fill_timeline(rows: list[dict[str, Any]], tallies: Tallies, *, offset: int = 0, limit: int | None = None
+                  ) -> list[dict[str, Any]]:
+    """The timeline's event rows with their counts, summed over the articles' tallies: those of
+    the page's events (from ``offset``, ``limit`` of them, in the layout's order), which are all
+    the answer shows (its order and ``total`` do not read the counts)."""
+    events = sorted(first_per(rows, "slug"), key=timeline_order)[offset:None if limit is None else offset + limit]
+    counts = tallies.event_counts([str(iris.entity("event", row["slug"])) for row in events])
     for row in rows:
         found = counts.get(str(iris.entity("event", row["slug"])))
         if found is not None:

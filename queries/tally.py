@@ -259,13 +259,22 @@ class Tallies:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def event_counts(self) -> dict[str, tuple[int, int, int, str | None, str | None]]:
-        """Per event IRI: claims, articles, outlets, the earliest and latest time they were said."""
-        outlets = dict(self.db.execute("SELECT event, COUNT(*) FROM event_outlets GROUP BY event"))
-        said = {e: (first, last) for e, first, last in
-                self.db.execute("SELECT event, MIN(said_min), MAX(said_max) FROM event_said GROUP BY event")}
-        return {event: (claims, articles, outlets.get(event, 0), *said.get(event, (None, None)))
-                for event, claims, articles in self.db.execute("SELECT event, claims, articles FROM event_counts")}
+    def event_counts(self, events: Sequence[str]) -> dict[str, tuple[int, int, int, str | None, str | None]]:
+        """Per event IRI of ``events``: claims, articles, outlets, the earliest and latest time
+        they were said (each read by the tables' keys: the page's events, not every one)."""
+        found: dict[str, tuple[int, int, int, str | None, str | None]] = {}
+        for start in range(0, len(events), 500):
+            chunk = list(events[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            outlets = dict(self.db.execute(
+                f"SELECT event, COUNT(*) FROM event_outlets WHERE event IN ({marks}) GROUP BY event", chunk))
+            said = {e: (first, last) for e, first, last in self.db.execute(
+                f"SELECT event, MIN(said_min), MAX(said_max) FROM event_said WHERE event IN ({marks}) GROUP BY event",
+                chunk)}
+            found.update((event, (claims, articles, outlets.get(event, 0), *said.get(event, (None, None))))
+                         for event, claims, articles in self.db.execute(
+                             f"SELECT event, claims, articles FROM event_counts WHERE event IN ({marks})", chunk))
+        return found
 
     def edges(self, *, kind: str | None, limit: int | None, offset: int
               ) -> tuple[int, list[tuple[str, str, str, int, int]]]:
