@@ -29,9 +29,9 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlsplit
 
 from claimgraph.ontology.errors import ClaimgraphError, ParameterError
+from claimgraph.queries.settings import ready_spec
 from claimgraph.queries.store import Backend
 
 if TYPE_CHECKING:
@@ -48,18 +48,12 @@ def render_json(result: Any) -> bytes:
 
 
 def spec(text: str) -> tuple[str, dict[str, str]]:
-    """A ready answer as the setting writes it, ``question?name=value&...``: the question and its
-    parameters as a request gives them. ParameterError when it is not of that form."""
-    parts = urlsplit(text.strip())
-    name = parts.path.strip("/").removeprefix("questions/")
-    if not name or parts.scheme or parts.netloc or parts.fragment:
-        raise ParameterError(f"a ready answer is written question?name=value&... (e.g. attributions?event=azal-crash"
-                             f"&actor=russia), not {text!r}")
+    """A ready answer as the setting writes it (:func:`~claimgraph.queries.settings.ready_spec`),
+    ParameterError when it is not of that form."""
     try:
-        params = dict(parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query)))
+        return ready_spec(text)
     except ValueError as exc:
-        raise ParameterError(f"the parameters of the ready answer {text!r} are not name=value pairs: {exc}") from None
-    return name, params
+        raise ParameterError(str(exc)) from None
 
 
 def key(prepared: Prepared) -> str:

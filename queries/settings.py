@@ -56,6 +56,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -114,18 +115,13 @@ class Settings(BaseSettings):
     @classmethod
     def _ready(cls, value: Any) -> Any:
         """Specs separated by spaces (as the environment gives them); ``none`` (or nothing) is none."""
-        from claimgraph.ontology.errors import ParameterError
-        from claimgraph.queries.ready import spec
         if isinstance(value, str):
             value = value.split()
         specs = tuple(str(v).strip() for v in value if str(v).strip())
         if specs in ((), ("none",)):
             return ()
         for text in specs:
-            try:
-                spec(text)
-            except ParameterError as exc:
-                raise ValueError(str(exc)) from None
+            ready_spec(text)  # ValueError names what is wrong
         return specs
 
     @field_validator("cors_origins", mode="before")
@@ -145,6 +141,25 @@ class Settings(BaseSettings):
     def with_(self, **changes: Any) -> Settings:
         """These settings with ``changes`` applied, leaving out the changes that are None."""
         return self.model_copy(update={k: v for k, v in changes.items() if v is not None})
+
+
+def ready_spec(text: str) -> tuple[str, dict[str, str]]:
+    """A ready answer as the setting ``ready_answers`` writes it, ``question?name=value&...``: the
+    question's name and its parameters as a request gives them; ValueError when it is not of that
+    form (which question and parameters exist is checked when the answer is made).
+
+    >>> ready_spec("attributions?event=azal-crash&actor=russia")
+    ('attributions', {'event': 'azal-crash', 'actor': 'russia'})
+    """
+    parts = urlsplit(text.strip())
+    name = parts.path.strip("/").removeprefix("questions/")
+    if not name or parts.scheme or parts.netloc or parts.fragment:
+        raise ValueError(f"a ready answer is written question?name=value&... (e.g. attributions?event=azal-crash"
+                         f"&actor=russia), not {text!r}")
+    try:
+        return name, dict(parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query)))
+    except ValueError as exc:
+        raise ValueError(f"the parameters of the ready answer {text!r} are not name=value pairs: {exc}") from None
 
 
 @lru_cache(maxsize=1)
