@@ -118,13 +118,13 @@ def ready_answer(prepared: Prepared, backend: Backend) -> bytes | None:
     if path is None:
         return None
     try:
-        db = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True)  # a store named relatively too
         try:
             found = db.execute("SELECT body FROM answers WHERE key = ?", (key(prepared),)).fetchone()
         finally:
             db.close()
-    except sqlite3.Error as exc:  # a version pruned under us: build the answer instead
-        logger.info("ready answers of %s unreadable (%s): building the answer", path.parent.name, exc)
+    except (sqlite3.Error, OSError, ValueError) as exc:  # e.g. a version pruned under us: build the answer instead
+        logger.warning("ready answers of %s unreadable (%s): building the answer", path.parent.name, exc)
         return None
     return None if found is None else _whole(prepared, bytes(found[0]))
 

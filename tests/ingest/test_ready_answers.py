@@ -95,6 +95,18 @@ def test_the_api_sends_the_kept_answer_and_builds_the_others(corpus: Path, tmp_p
 
 
 @pytest.mark.slow
+def test_a_store_named_relatively_sends_its_kept_answer(corpus: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As `make serve` names it (data/store, from the project's folder)."""
+    monkeypatch.chdir(tmp_path)
+    ingest(corpus, store=Path("data/store"), **quiet)
+    kept, built = _kept(Path("data/store"), "attributions", HEADLINE)
+    with TestClient(create_app(Settings(store=Path("data/store")))) as client:
+        assert client.get("/questions/attributions", params=HEADLINE).content == kept == built
+        assert client.get("/questions/timeline", params={"limit": "3"}).json()["count"] == 3
+
+
+@pytest.mark.slow
 def test_a_ready_answer_naming_nothing_is_left_out_and_the_ingest_goes_on(
         corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setenv("CLAIMGRAPH_READY_ANSWERS", "attributions?event=azal-crash&actor=nobody nosuch?x=1 "
