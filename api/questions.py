@@ -24,7 +24,7 @@ from claimgraph.api.deps import BackendDep, QuestionLimitsDep
 from claimgraph.api.errors import error_doc
 from claimgraph.queries.catalog import Param, Question, catalog
 from claimgraph.queries.ready import ready_answer, render_json
-from claimgraph.queries.run import prepare
+from claimgraph.queries.run import prepare, run
 
 Format = Literal["json", "csv"]
 
@@ -84,9 +84,10 @@ def _endpoint(question: Question):
         if format == "csv":
             return Response(to_csv(limits.answer(question.name, given, backend, csv=True)),
                             media_type="text/csv; charset=utf-8")
-        body = ready_answer(prepare(question, given, backend), backend)  # made at ingest, if it was
+        prepared = prepare(question, given, backend)
+        body = ready_answer(prepared, backend)  # made at ingest, if it was
         if body is None:
-            body = render_json(limits.answer(question.name, given, backend))
+            body = render_json(limits.run(lambda: run(prepared, backend).as_json(), what=question.name))
         return Response(body, media_type="application/json")
 
     parameters = [

@@ -61,12 +61,18 @@ def slug_of(iri: str | None) -> str | None:
     return None if iri is None else _slugs().get(iri, iri.rsplit("#", 1)[-1])
 
 
-@lru_cache(maxsize=None)  # one entry per part file (seven): read once per process, not per request
-def details_query(path: Path = DETAILS_FILE, values: str = _VALUES) -> str:
-    """The query text without its comments, with the empty VALUES line to fill."""
+@lru_cache(maxsize=None)  # one entry per part file: read once per process, not per request
+def part_text(path: Path) -> str:
+    """A part query's text without its comments and blank lines."""
     lines = [line for line in path.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.lstrip().startswith("#")]
-    text = "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"
+
+
+@lru_cache(maxsize=None)
+def details_query(path: Path = DETAILS_FILE, values: str = _VALUES) -> str:
+    """The query text without its comments, with the empty VALUES line to fill."""
+    text = part_text(path)
     if text.count(values) != 1:
         raise ValueError(f"{path} must hold the line {values!r} once")
     return text

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from claimgraph.ontology.errors import ClaimgraphError, ParameterError
 from claimgraph.queries.settings import ready_spec
 from claimgraph.queries.store import Backend
+from claimgraph.queries.tally import open_immutable
 
 if TYPE_CHECKING:
     from claimgraph.queries.run import Prepared
@@ -118,7 +119,7 @@ def ready_answer(prepared: Prepared, backend: Backend) -> bytes | None:
     if path is None:
         return None
     try:
-        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True)  # a store named relatively too
+        db = open_immutable(path)
         try:
             found = db.execute("SELECT body FROM answers WHERE key = ?", (key(prepared),)).fetchone()
         finally:

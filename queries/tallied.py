@@ -16,13 +16,12 @@ answer, are the same (``tests/queries/test_tallies.py`` asks every case both way
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from claimgraph.ontology import iris
-from claimgraph.queries.details import CHUNK, actor_slugs, actors, describe, rows_of, with_sides
+from claimgraph.queries.details import CHUNK, actor_slugs, actors, describe, part_text, rows_of, with_sides
 from claimgraph.queries.layouts import LAYOUTS, Whole, first_per, natural, timeline_order
 from claimgraph.queries.store import Backend
 from claimgraph.queries.tally import Tallies
@@ -38,13 +37,6 @@ PARTNERS_FILE = Path(__file__).parent / "parts" / "contradiction-partners.rq"
 ARTICLES_FILE = Path(__file__).parent / "parts" / "article-rows.rq"
 EXPLICIT_FILE = Path(__file__).parent / "parts" / "explicit-links.rq"
 RELATED_FILE = Path(__file__).parent / "parts" / "related-events.rq"
-
-
-@functools.lru_cache(maxsize=None)
-def _text(path: Path) -> str:
-    """A part query's text without its comments, read once per process."""
-    return "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
-                     if line.strip() and not line.lstrip().startswith("#")) + "\n"
 
 
 def fill_timeline(rows: list[dict[str, Any]], tallies: Tallies, *, offset: int = 0, limit: int | None = None
@@ -144,16 +136,13 @@ def _partners(articles: Sequence[str], backend: Backend) -> dict[tuple[str, str]
 def _explicit_only(backend: Backend) -> int:
     """Pairs a curator linked (explicit) that conflict in no other way: what the counts of the
     tallies leave out."""
-    _, rows = backend.select(_text(EXPLICIT_FILE))
+    _, rows = backend.select(part_text(EXPLICIT_FILE))
     articles = sorted({row[side].value for row in rows for side in ("aArticle", "bArticle")})
     linked = {tuple(sorted((row["a"].value, row["b"].value))) for row in rows}
     if not linked:
         return 0
     reasons = _partners(articles, backend)
     return sum(1 for pair in linked if pair[0] != pair[1] and reasons.get(pair, set()) <= {"explicit"})
-
-
-
 
 
 def contradictions(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
@@ -182,9 +171,6 @@ def contradictions(prepared: Prepared, backend: Backend, tallies: Tallies) -> Wh
     return whole
 
 
-
-
-
 def articles(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
     """The page of articles in the answer's order, its filters applied to the tallies' rows;
     only the page's articles looked up in full (``parts/article-rows.rq``)."""
@@ -192,7 +178,7 @@ def articles(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
     events: list[str] | None = None
     if "event" in bound:
         if "related" in bound and bound["related"].value == "true":  # the events the #if related block reaches
-            _, found = backend.select(_text(RELATED_FILE), {"event": bound["event"]})
+            _, found = backend.select(part_text(RELATED_FILE), {"event": bound["event"]})
             events = sorted({row["about"].value for row in found})
         else:
             events = [bound["event"].value]

@@ -242,13 +242,18 @@ class TallyWriter:
         self.db.close()
 
 
+def open_immutable(path: Path, **options: Any) -> sqlite3.Connection:
+    """A SQLite file of a linked version, read-only and without locks (it never changes once its
+    version is linked), by an absolute file URI (a store may be named relatively)."""
+    return sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro&immutable=1", uri=True, **options)
+
+
 class Tallies:
     """A version's tallies, read-only."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        # immutable: the file never changes once its version is linked, so SQLite takes no locks.
-        self.db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self.db = open_immutable(path, check_same_thread=False)
 
     def close(self) -> None:
         self.db.close()
@@ -343,7 +348,7 @@ class Tallies:
 def _article_groups(path: str, stamp: tuple[int, int]) -> list[list[str]]:
     """:meth:`Tallies.article_groups` of the file at ``path`` (``stamp``: its inode and
     modification time, so that a store made again at the same path is read again)."""
-    db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    db = open_immutable(Path(path))
     try:
         articles = sorted(((natural(first), natural(last), article) for article, first, last
                            in db.execute("SELECT article, first, last FROM articles")))
