@@ -46,6 +46,7 @@ from claimgraph.ingest.files import root_problems
 from claimgraph.ingest.integrity import corpus_problems
 from claimgraph.ingest.load import read_articles, read_registry
 from claimgraph.ingest.manifest import Manifest
+from claimgraph.queries import tally
 from claimgraph.queries.tally import TallyWriter
 from claimgraph.ingest.parallel import compile_articles
 from claimgraph.ingest.scan import Listing, Scan
@@ -98,6 +99,9 @@ BUILDERS = tuple(Path(ontology.__file__).parent / name for name in ("iris.py", "
 #: the store holds: changing them does not mean building every store again. (A fix to one of them
 #: for a store it got wrong needs ``--force``.) The record has its own schema version.
 BOOKKEEPING = ("manifest.py", "incremental.py", "scan.py")
+#: The code of the question layer that decides what a version's tallies hold (their tables, and
+#: the per-article rows made from each article's queries of ``queries/tallies/``).
+TALLY_BUILDERS = (Path(tally.__file__),)
 
 
 def store_builders() -> list[Path]:
@@ -106,7 +110,8 @@ def store_builders() -> list[Path]:
     publishing and tooling are not among them, nor the ingestion's :data:`BOOKKEEPING`: changing them does not
     mean re-ingesting."""
     return [ontology.SOURCE, ontology.SHAPES, *BUILDERS, *sorted(ontology.RULES_DIR.glob("*.rq")),
-            *sorted(p for p in Path(__file__).parent.glob("*.py") if p.name not in BOOKKEEPING)]
+            *sorted(p for p in Path(__file__).parent.glob("*.py") if p.name not in BOOKKEEPING),
+            *TALLY_BUILDERS, *sorted(tally.FOLDER.glob("*.rq"))]
 
 
 def builders_digest() -> str:

@@ -83,15 +83,16 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start:start + size]
 
 
-def rows_of(items: Sequence[str], backend: Backend, path: Path, chunk: int, variable: str = "claim"
-             ) -> Iterator[dict[str, Any]]:
+def rows_of(items: Sequence[str], backend: Backend, path: Path, chunk: int, variable: str = "claim",
+            bindings: dict[str, ox.NamedNode | ox.Literal] | None = None) -> Iterator[dict[str, Any]]:
     """The rows of the part query at ``path`` about these IRIs (bound to ``?variable`` by its
-    VALUES line), a page of IRIs at a time, its controlled values named by their slugs."""
+    VALUES line), a page of IRIs at a time, its controlled values named by their slugs; its other
+    variables bound as ``bindings`` say."""
     empty = f"VALUES ?{variable} {{ }}"
     template = details_query(path, empty)
     for page in chunks(items, chunk):
         values = f"VALUES ?{variable} {{ " + " ".join(str(ox.NamedNode(iri)) for iri in page) + " }"
-        _, rows = backend.select(template.replace(empty, values))
+        _, rows = backend.select(template.replace(empty, values), bindings)
         for row in rows:
             plain = {k: to_python(v) for k, v in row.items()}
             for column, name in CONTROLLED.items():
@@ -118,7 +119,7 @@ def keys(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict
     speakers: dict[str, set[str]] = defaultdict(set)
     for plain in rows_of(claims, backend, KEYS_FILE, chunk):
         claim = plain["claim"]
-        speaker, values = _claim_key(plain["key"])
+        speaker, values = claim_key(plain["key"])
         speakers[claim].add(speaker)
         acts.setdefault(claim, values)
     articles = _article_keys(sorted({act["article"] for act in acts.values()}), backend, chunk)
@@ -135,11 +136,11 @@ def keys(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict
     return cards
 
 
-def _claim_key(key: str) -> tuple[str, dict[str, Any]]:
+def claim_key(key: str) -> tuple[str, dict[str, Any]]:
     r"""A claim's speaker and key columns, from its ``cg:claimKey`` (``ontology/rules/claim-key.rq``:
     tab-separated, the time label last), as the detail rows name and type them.
 
-    >>> _claim_key("a\ts\thttps://w3id.org/claimgraph/ontology#illocution-asserts\tp\tc\town\t3\t\t\t")
+    >>> claim_key("a\ts\thttps://w3id.org/claimgraph/ontology#illocution-asserts\tp\tc\town\t3\t\t\t")
     ('s', {'article': 'a', 'illocution': 'asserts', 'polarity': 'p', 'certainty': 'c', 'voice': 'own', 'paragraph': 3})
     """
     article, speaker, illocution, polarity, certainty, voice, paragraph, earliest, latest, label = key.split("\t", 9)
@@ -159,15 +160,15 @@ def _article_keys(articles: Sequence[str], backend: Backend, chunk: int) -> dict
     an article without one is left out."""
     found: dict[str, dict[str, Any]] = {}
     for plain in rows_of(articles, backend, ARTICLE_KEYS_FILE, chunk, "article"):
-        found.setdefault(plain["article"], _article_key(plain["key"]))
+        found.setdefault(plain["article"], article_key_columns(plain["key"]))
     return found
 
 
-def _article_key(key: str) -> dict[str, Any]:
+def article_key_columns(key: str) -> dict[str, Any]:
     r"""An article's key columns from its ``cg:articleKey`` (``ontology/rules/article-key.rq``:
     tab-separated, the labels percent-encoded), as the detail rows name them.
 
-    >>> _article_key("a-1\tA%09title\t2025-01-02\t2025-01-03\tout\tThe%20Outlet\t")["articleLabel"]
+    >>> article_key_columns("a-1\tA%09title\t2025-01-02\t2025-01-03\tout\tThe%20Outlet\t")["articleLabel"]
     'A\ttitle'
     """
     slug, label, earliest, latest, outlet_slug, outlet_label, time_label = key.split("\t")
@@ -384,5 +385,6 @@ def describe(obj: Any, cards: dict[str, dict[str, Any]]) -> Any:
     return obj
 
 
-__all__ = ["ACTORS_FILE", "CHUNK", "DETAILS_FILE", "KEYS_FILE", "actor_slugs", "actors", "describe", "details_query",
+__all__ = ["ACTORS_FILE", "CHUNK", "DETAILS_FILE", "KEYS_FILE", "actor_slugs", "actors", "article_key_columns",
+           "claim_key", "describe", "details_query",
            "key_extras", "keys", "lookup", "rows_of", "slug_of", "with_details", "with_keys", "with_sides"]

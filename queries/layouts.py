@@ -238,23 +238,34 @@ def when_order(claim: Row) -> tuple:
     return (when.get("earliest") or "9999", when.get("latest") or "9999", *article_order(claim))
 
 
+def when_group(claim: Row) -> tuple[str, str, str, str]:
+    """The first four members of :func:`when_order`: claims of one article said at one time share
+    them (the store's tallies count claims by them: :mod:`claimgraph.queries.tally`)."""
+    return when_order(claim)[:4]  # type: ignore[return-value]
+
+
 def claims(rows: list[Row], order: Callable[[Row], Any] | None = None) -> list[Row]:
     """One record per claim, with its chain; in the order of the rows, or sorted by ``order``."""
     records = [record for record, _ in fold_claims(rows).values()]
     return sorted(records, key=order) if order else records
 
 
-def _count_by(items: Iterable[Row], key: Callable[[Row], dict[str, Any]], **counters: Callable[[Row], str]
-              ) -> list[Row]:
-    """Group records by an entity: ``[{entity, count, <counter>: {value: n}}]``, most first."""
+def _one(item: Row) -> int:
+    return 1
+
+
+def _count_by(items: Iterable[Row], key: Callable[[Row], dict[str, Any]], weight: Callable[[Row], int] = _one,
+              **counters: Callable[[Row], str]) -> list[Row]:
+    """Group records by an entity: ``[{entity, count, <counter>: {value: n}}]``, most first. Each
+    item counts once, or ``weight(item)`` times (an item that stands for several claims)."""
     groups: dict[str, Row] = {}
     for item in items:
-        entity = key(item)
+        entity, n = key(item), weight(item)
         group = groups.setdefault(entity["slug"], {"entity": entity, "count": 0,
                                                    **{name: Counter() for name in counters}})
-        group["count"] += 1
+        group["count"] += n
         for name, fn in counters.items():
-            group[name][fn(item)] += 1
+            group[name][fn(item)] += n
     ordered = sorted(groups.values(), key=lambda g: (-g["count"], g["entity"]["slug"]))
     return [{**g, **{name: dict(sorted(g[name].items())) for name in counters}} for g in ordered]
 
@@ -329,8 +340,10 @@ def layout_attributions(rows: list[Row]) -> Whole:
     return Whole(items, {"charges": _charges(every)})
 
 
-def _stance_counts(items: list[Row]) -> dict[str, int]:
-    counts = Counter(c["stance"] for c in items)
+def _stance_counts(items: list[Row], weight: Callable[[Row], int] = _one) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for c in items:
+        counts[c["stance"]] += weight(c)
     return {s: counts.get(s, 0) for s in STANCES}
 
 
@@ -353,14 +366,21 @@ def layout_event_claims(rows: list[Row]) -> Whole:
             record["via"] = via
         items.append(record)
     items.sort(key=when_order)
-    return Whole(items, {
-        "by_stance": _stance_counts(items),
+    return Whole(items, event_claims_summaries(items))
+
+
+def event_claims_summaries(items: list[Row], weight: Callable[[Row], int] = _one) -> dict[str, Any]:
+    """Claims about an event counted by stance, by speaker and by outlet: from its claims, or from
+    items that each stand for ``weight(item)`` claims of one speaker, outlet, stance and voice
+    (the store's tallies: :mod:`claimgraph.queries.tallied`)."""
+    return {
+        "by_stance": _stance_counts(items, weight),
         "by_speaker": [{"speaker": g["entity"], "count": g["count"], "stances": g["stances"]}
-                       for g in _count_by(items, lambda c: c["speaker"], stances=lambda c: c["stance"])],
+                       for g in _count_by(items, lambda c: c["speaker"], weight, stances=lambda c: c["stance"])],
         "by_outlet": [{"outlet": g["entity"], "count": g["count"], "stances": g["stances"], "voices": g["voices"]}
-                      for g in _count_by(items, lambda c: c["outlet"], stances=lambda c: c["stance"],
+                      for g in _count_by(items, lambda c: c["outlet"], weight, stances=lambda c: c["stance"],
                                          voices=lambda c: c["voice"])],
-    })
+    }
 
 
 def layout_speaker(rows: list[Row]) -> Whole:
@@ -368,11 +388,7 @@ def layout_speaker(rows: list[Row]) -> Whole:
     ``affiliated``, what those affiliated with it said, apart."""
     own = [r for r in rows if r.get("group") != "affiliated"]
     items = sorted(claims(own), key=when_order)
-    extra: dict[str, Any] = {
-        "by_stance": _stance_counts(items),
-        "speakers": [{"speaker": g["entity"], "count": g["count"]}
-                     for g in _count_by(items, lambda c: c["speaker"])],
-    }
+    extra = speaker_summaries(items)
     if rows and rows[0].get("event"):
         extra["timeline"] = [{"when": c["when"], "claim": c["claim"], "speaker": c["speaker"]["slug"],
                               "illocution": c["illocution"], "polarity": c["polarity"], "stance": c["stance"],
@@ -387,6 +403,16 @@ def layout_speaker(rows: list[Row]) -> Whole:
             "claims": apart,
         }
     return Whole(items, extra)
+
+
+def speaker_summaries(items: list[Row], weight: Callable[[Row], int] = _one) -> dict[str, Any]:
+    """What an actor said, counted by stance and by speaker (its parts): from its claims, or from
+    items that each stand for ``weight(item)`` claims (:func:`event_claims_summaries`)."""
+    return {
+        "by_stance": _stance_counts(items, weight),
+        "speakers": [{"speaker": g["entity"], "count": g["count"]}
+                     for g in _count_by(items, lambda c: c["speaker"], weight)],
+    }
 
 
 def layout_outlet(rows: list[Row], voice: str | None = None) -> Whole:

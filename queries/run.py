@@ -287,7 +287,7 @@ def question_rows(prepared: Prepared, backend: Backend) -> tuple[list[str], list
     if not rows:
         check_slugs(prepared, backend)
     plain = [{k: to_python(v) for k, v in row.items()} for row in rows]
-    if prepared.tallied:
+    if prepared.tallied and prepared.question.layout == "timeline":
         with _tallies(prepared, backend) as tallies:
             plain = tallied.fill_timeline(plain, tallies, offset=prepared.offset, limit=prepared.limit)
     return variables, plain
@@ -306,11 +306,16 @@ def run(prepared: Prepared, backend: Backend) -> Answer:
     others, the whole answer's."""
     if prepared.tallied and prepared.question.layout in tallied.PAGED:
         with _tallies(prepared, backend) as tallies:
-            built = getattr(tallied, prepared.question.layout)(prepared, backend, tallies)
-        if not built.total:
-            check_slugs(prepared, backend)
-        return Answer(prepared.question, prepared.params, [], [], prepared.options, prepared.limit, prepared.offset,
-                      built=built)
+            built = None
+            if tallied.answers(prepared, tallies):
+                build = tallied.claims if prepared.question.layout in tallied.ANCHORS else \
+                    getattr(tallied, prepared.question.layout)
+                built = build(prepared, backend, tallies)
+        if built is not None:
+            if not built.total:
+                check_slugs(prepared, backend)
+            return Answer(prepared.question, prepared.params, [], [], prepared.options, prepared.limit,
+                          prepared.offset, built=built)
     found = None
     if pages_by_charge(prepared):
         found = question_rows(prepared, backend)

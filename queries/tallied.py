@@ -21,8 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from claimgraph.ontology import iris
-from claimgraph.queries.details import CHUNK, actor_slugs, actors, describe, part_text, rows_of, with_sides
-from claimgraph.queries.layouts import LAYOUTS, Whole, first_per, natural, timeline_order
+from claimgraph.queries.details import (CHUNK, actor_slugs, actors, describe, part_text, rows_of, with_details,
+                                        with_keys, with_sides)
+from claimgraph.queries.layouts import (LAYOUTS, Whole, event_claims_summaries, first_per, natural, speaker_summaries,
+                                        timeline_order, when_group)
+from claimgraph.queries.terms import to_python
 from claimgraph.queries.store import Backend
 from claimgraph.queries.tally import Tallies
 
@@ -30,13 +33,88 @@ if TYPE_CHECKING:
     from claimgraph.queries.run import Prepared
 
 #: The layouts whose whole answer comes from the tallies, built for the page asked for only (the
-#: timeline's counts are filled into its own query's rows instead: :func:`fill_timeline`).
-PAGED = ("network", "contradictions", "articles")
+#: timeline's counts are filled into its own query's rows instead: :func:`fill_timeline`); the
+#: claim layouts of :data:`ANCHORS` only with their one anchoring parameter (:func:`answers`).
+PAGED = ("network", "contradictions", "articles", "event-claims", "speaker")
+#: Claim layouts paged from the tallies' claim counts: the kind of anchor the tallies count their
+#: claims by, the parameter that names it, the summaries of the whole answer, and the part query
+#: that finds the anchor's claims in given articles.
+ANCHORS = {
+    "event-claims": ("event", "event", event_claims_summaries, Path(__file__).parent / "parts" / "event-claims-in-articles.rq"),
+    "speaker": ("speaker", "actor", speaker_summaries, Path(__file__).parent / "parts" / "speaker-claims-in-articles.rq"),
+}
 NAMES_FILE = Path(__file__).parent / "parts" / "entity-names.rq"
 PARTNERS_FILE = Path(__file__).parent / "parts" / "contradiction-partners.rq"
 ARTICLES_FILE = Path(__file__).parent / "parts" / "article-rows.rq"
 EXPLICIT_FILE = Path(__file__).parent / "parts" / "explicit-links.rq"
 RELATED_FILE = Path(__file__).parent / "parts" / "related-events.rq"
+
+
+def answers(prepared: Prepared, tallies: Tallies) -> bool:
+    """Is this question's answer built from the tallies? The tallied layouts of :data:`PAGED`; the
+    claim layouts of :data:`ANCHORS` with a page size and no parameter but their anchor (a boolean
+    one false: ``related``, ``affiliated``, or an ``event`` for the speaker, change which claims
+    the answer holds or what it shows of all of them), on tallies that count claims."""
+    layout = prepared.question.layout
+    if layout not in PAGED:
+        return False
+    if layout not in ANCHORS:
+        return True
+    param = ANCHORS[layout][1]
+    others = [name for name, term in prepared.bindings.items()
+              if name != param and not (prepared.question.param(name).type == "boolean" and term.value == "false")]
+    return prepared.limit is not None and not others and tallies.has("claim_groups")
+
+
+def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
+    """The page of claims about an event (``event-claims``) or by an actor (``speaker``), and the
+    summaries of all of them, from the tallies' counts: the claims are counted per article and
+    time in the answer's order, so the articles that hold the page are found by adding counts up;
+    only their claims about the anchor are keyed and ordered (the layout's own order), and only
+    the page's looked up in full. The summaries come from the counts per speaker, outlet, stance
+    and voice, through the layout's own summary code."""
+    layout_name = prepared.question.layout
+    kind, param, summaries, part = ANCHORS[layout_name]
+    layout = LAYOUTS[layout_name]
+    anchor = prepared.bindings[param].value
+    anchor_slug = anchor.rsplit("/", 1)[-1]
+    base = {name: to_python(term) for name, term in prepared.bindings.items()}  # as the question's rows hold them
+    start, end = prepared.offset, prepared.offset + (prepared.limit or 0)
+    groups = tallies.claim_groups(kind, anchor_slug)
+    seen, first, chosen = 0, 0, set()
+    for *group, count in groups:
+        if seen >= end:
+            break
+        if seen + count > start:
+            first = first if chosen else seen
+            chosen.add(tuple(group))
+        seen += count
+    items: list[dict[str, Any]] = []
+    if chosen:
+        graphs = sorted({str(iris.derived_graph(slug)) for *_, slug in chosen})
+        found = dict.fromkeys(row["claim"] for row in rows_of(graphs, backend, part, CHUNK, "graph",
+                                                              {"anchor": prepared.bindings[param]}))
+        light = layout.build(with_keys([{**base, "claim": claim} for claim in found], backend)).items
+        inside = [item["claim"] for item in light if when_group(item) in chosen]
+        page = inside[start - first:end - first]
+        full_rows = with_details([{**base, "claim": claim} for claim in page], backend)
+        full = {item["claim"]: item for item in layout.build(full_rows).items}
+        items = [full[claim] for claim in page if claim in full]
+    else:
+        full_rows = []
+    counts = tallies.claim_counts(kind, anchor_slug)
+    slugs = sorted({row[0] for row in counts} | {row[1] for row in counts})
+    names = _names([str(iris.entity("actor", slug)) for slug in slugs], backend)
+    named = {row["slug"]: {"slug": row["slug"], "label": row["label"]} for row in names.values()}
+    counted = [{"speaker": named[speaker], "outlet": named[outlet], "stance": stance, "voice": voice, "claims": n}
+               for speaker, outlet, stance, voice, n in counts if speaker in named and outlet in named]
+    extra = summaries(counted, lambda item: item["claims"])
+    cards = actors(sorted({*actor_slugs(full_rows), *named}), backend)
+    describe(items, cards)
+    describe(extra, cards)
+    whole = Whole(items, extra)
+    whole.total, whole.start = sum(group[-1] for group in groups), prepared.offset
+    return whole
 
 
 def fill_timeline(rows: list[dict[str, Any]], tallies: Tallies, *, offset: int = 0, limit: int | None = None
@@ -197,4 +275,4 @@ def articles(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
     return whole
 
 
-__all__ = ["PAGED", "articles", "contradictions", "fill_timeline", "network", "status_pairs"]
+__all__ = ["ANCHORS", "PAGED", "answers", "articles", "claims", "contradictions", "fill_timeline", "network", "status_pairs"]

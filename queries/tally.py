@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import logging
 import sqlite3
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,8 @@ import pyoxigraph as ox
 import yaml
 
 from claimgraph.ontology import iris
-from claimgraph.queries.layouts import natural
+from claimgraph.queries.details import article_key_columns, claim_key
+from claimgraph.queries.layouts import natural, stance
 from claimgraph.queries.store.versions import own_file
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,12 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "articles": (("article", "first", "last"), ("claims", "articles")),
     "article_index": (("article", "slug", "earliest", "latest", "outlet"), ("claims", "articles")),
     "event_articles": (("event", "article"), ("claims", "articles")),
+    # The claims about an event (kind "event") or by an actor they speak for ("speaker"): per
+    # article and when they were said, in the answers' order (the primary key's); and per speaker,
+    # outlet, stance and voice, what their summaries count. Slugs for the anchor (the event or
+    # actor), the article, speaker and outlet: the tables are kept per version, so kept small.
+    "claim_groups": (("kind", "anchor", "when_earliest", "when_latest", "published", "article"), ("claims", "articles")),
+    "claim_counts": (("kind", "anchor", "speaker", "outlet", "stance", "voice"), ("claims", "articles")),
 }
 SCHEMA = "".join(
     f"CREATE TABLE {table} ({', '.join(f'{c} TEXT NOT NULL' for c in keys)}, "
@@ -119,12 +127,35 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
         for row in store.query(QUERIES[table], **dataset):  # type: ignore[union-attr]
             rows[table].append(tuple(int(term.value) if isinstance(term, ox.Literal) and term.datatype.value == _INTEGER
                                      else term.value for term in row))
+    rows["claim_groups"] = _claim_groups(store.query(QUERIES["claim_groups"], **dataset))  # type: ignore[arg-type]
     claims: dict[str, list[str]] = {}
     for article, claim in store.query(QUERIES["articles"], **dataset):  # type: ignore[union-attr]
         claims.setdefault(article.value, []).append(claim.value)
     for article, found in claims.items():
         found.sort(key=natural)
         rows["articles"].append((article, found[0], found[-1], len(found)))
+    return rows
+
+
+def _claim_groups(solutions: Any) -> list[tuple[str, ...]]:
+    """Per claim and event it concerns or actor it speaks for: (kind, the anchor's slug, when it was said
+    (earliest, latest: its own time, else its article's), its article's earliest date and slug,
+    its speaker's slug (of several, the first), its outlet's slug, its stance and voice): what
+    the layouts of ``event-claims`` and ``speaker`` order and count claims by, from the keys
+    they read (:func:`claimgraph.queries.details.keys`)."""
+    found: dict[tuple[str, str, str], tuple[list[str], str, str]] = {}
+    for kind, anchor, claim, key, article_key in solutions:
+        speaker, _ = key.value.split("\t", 2)[1:]
+        entry = found.setdefault((kind.value, anchor.value, claim.value), ([], key.value, article_key.value))
+        entry[0].append(speaker)
+    rows = []
+    for (kind, anchor, _claim), (speakers, key, article_key) in found.items():
+        _, act = claim_key(key)
+        article = article_key_columns(article_key)
+        published = article["published"]
+        rows.append((kind, anchor.rsplit("/", 1)[-1], act.get("claimEarliest", published), act.get("claimLatest", article["publishedLatest"]),
+                     published, article["articleSlug"], min(slug_of_actor(s) for s in speakers), article["outletSlug"],
+                     stance(act["illocution"], act["polarity"]), act["voice"]))
     return rows
 
 
@@ -171,6 +202,15 @@ class Delta:
             self._add("article_index", (article, slug, earliest, latest, outlet), sign * claims, sign)
         for article, first, last, claims in rows.get("articles", ()):
             self._add("articles", (article, first, last), sign * claims, sign)
+        groups: Counter[tuple[str, ...]] = Counter()
+        counts: Counter[tuple[str, ...]] = Counter()
+        for kind, anchor, when_earliest, when_latest, published, slug, speaker, outlet, stance_, voice in \
+                rows.get("claim_groups", ()):
+            groups[(kind, anchor, when_earliest, when_latest, published, slug)] += 1
+            counts[(kind, anchor, speaker, outlet, stance_, voice)] += 1
+        for table, counted in (("claim_groups", groups), ("claim_counts", counts)):
+            for key, claims in counted.items():
+                self._add(table, key, sign * claims, sign)
         for kind, source, target, claims, outlets, deeds, events_ in rows.get("edge_claims", ()):
             edge = (kind, source, target)
             self._add("edges", edge, sign * claims, sign)
@@ -301,6 +341,25 @@ class Tallies:
                     f"SELECT {column} FROM {table} WHERE kind = ? AND source = ? AND target = ?", edge)}
                 for table, column in (("edge_outlets", "outlet"), ("edge_deeds", "deed"), ("edge_events", "event")))
         return found
+
+    def has(self, table: str) -> bool:
+        """Does the file hold this table? (A store made before it was kept has not.)"""
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() \
+            is not None
+
+    def claim_groups(self, kind: str, anchor: str) -> list[tuple[str, str, str, str, int]]:
+        """The claims about an event (``kind`` "event") or by an actor they speak for ("speaker"),
+        ``anchor`` its slug,
+        counted per article and when they were said: (when earliest, when latest, the article's
+        earliest date, its slug, claims), in that order, which is the answers' order."""
+        return self.db.execute("SELECT when_earliest, when_latest, published, article, claims FROM claim_groups "
+                               "WHERE kind = ? AND anchor = ? ORDER BY when_earliest, when_latest, published, article",
+                               (kind, anchor)).fetchall()
+
+    def claim_counts(self, kind: str, anchor: str) -> list[tuple[str, str, str, str, int]]:
+        """The same claims counted per (speaker, outlet, stance, voice), slugs for the actors."""
+        return self.db.execute("SELECT speaker, outlet, stance, voice, claims FROM claim_counts "
+                               "WHERE kind = ? AND anchor = ?", (kind, anchor)).fetchall()
 
     def opposite_pairs(self) -> int:
         """Pairs of claims, one affirming a core and one denying it: over every core, the

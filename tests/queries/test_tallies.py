@@ -21,6 +21,7 @@ from claimgraph.ontology.errors import ClaimgraphError
 from claimgraph.queries import run
 from claimgraph.queries.catalog import TALLIED, catalog, get
 from claimgraph.queries.store.embedded import EmbeddedBackend
+from tests.queries.test_pages import Counting
 from tests.servers.test_same_answers import CASES
 
 pytestmark = pytest.mark.slow
@@ -54,7 +55,8 @@ def both_ways(name: str, params: dict[str, str], tallied: Any, plain: Any) -> No
 
 
 def test_the_tallied_questions() -> None:
-    assert {q.name for q in catalog().values() if q.tallied} == {"timeline", "network", "contradictions", "articles"}
+    assert {q.name for q in catalog().values() if q.tallied} == {"timeline", "network", "contradictions", "articles",
+                                                               "event-claims", "speaker"}
     assert {q.layout for q in catalog().values() if q.tallied} == set(TALLIED)
 
 
@@ -79,12 +81,37 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("params", [{}, {"kind": "voice"}, {"kind": "accuses"}, {"since": "2025-01-01"},
                                     {"until": "2025-03-01"}, {"event": "azal-crash"},
-                                    {"event": "azal-crash", "related": "true"}, {"outlet": "outlet-3"}])
+                                    {"event": "azal-crash", "related": "true"}, {"outlet": "outlet-3"},
+                                    {"actor": "russia"}, {"actor": "russia", "affiliated": "true"},
+                                    {"actor": "azerbaijan", "event": "azal-crash"}, {"event": "nowhere"}])
 def test_on_a_synthetic_corpus(params: dict[str, str], synthetic_store: Path) -> None:
     tallied, plain = EmbeddedBackend(synthetic_store), without_tallies(synthetic_store)
-    for name in ("network", "timeline", "contradictions", "articles"):
+    for name in ("network", "timeline", "contradictions", "articles", "event-claims", "speaker"):
         own = {p.name for p in get(name).params}
         if set(params) <= own:
             both_ways(name, params, tallied, plain)
     network = answer("network", {}, tallied, tallied=True)
     assert any(edge["articles"] > 1 for edge in network["edges"])  # totals summed over articles
+
+
+@pytest.mark.parametrize(("name", "params", "used"), [
+    ("event-claims", {"event": "azal-crash"}, True), ("event-claims", {"event": "azal-crash", "related": "false"}, True),
+    ("event-claims", {"event": "azal-crash", "related": "true"}, False), ("speaker", {"actor": "russia"}, True),
+    ("speaker", {"actor": "russia", "event": "azal-crash"}, False),
+    ("speaker", {"actor": "russia", "affiliated": "true"}, False)])
+def test_which_claim_pages_come_from_the_tallies(name: str, params: dict[str, str], used: bool,
+                                                 synthetic_store: Path) -> None:
+    """The claim questions page from the tallies with their anchor alone (a false boolean is as
+    if not given); with another parameter, which claims or what the answer shows of all of them
+    changes, and the question's own query answers."""
+    from claimgraph.queries import tallied
+    from claimgraph.queries.tally import tallies_of
+    backend = EmbeddedBackend(synthetic_store)
+    prepared = run.prepare(name, {**params, "limit": "10"}, backend)
+    with tallies_of(backend) as tallies:
+        assert tallied.answers(prepared, tallies) is used
+        if used:
+            counting = Counting(backend)
+            whole = tallied.claims(prepared, counting, tallies)
+            assert whole.total > 10 and len(whole.items) == 10  # a page of many: the walk is tested
+            assert sum(counting.looked_up) == 10  # full details for the page's claims only
