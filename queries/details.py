@@ -343,6 +343,19 @@ ROLLUP = ("represents", "part-of")
 
 
 def _cards(slugs: Sequence[str], backend: Backend, chunk: int) -> dict[str, dict[str, Any]]:
+    """The cards of these actors (the slugs that name one), each a copy: those of a version are
+    looked up once per process while it answers (:meth:`Backend.memo`), the others each time."""
+    memo = backend.memo("actor-cards")
+    if memo is None:
+        return _look_up_cards(slugs, backend, chunk)
+    missing = [slug for slug in dict.fromkeys(slugs) if slug not in memo]
+    if missing:
+        found = _look_up_cards(missing, backend, chunk)
+        memo.update((slug, found.get(slug)) for slug in missing)  # None: no actor has that slug
+    return {slug: dict(card) for slug in dict.fromkeys(slugs) if (card := memo.get(slug)) is not None}
+
+
+def _look_up_cards(slugs: Sequence[str], backend: Backend, chunk: int) -> dict[str, dict[str, Any]]:
     template = details_query(ACTORS_FILE, _ACTOR_VALUES)
     cards: dict[str, dict[str, Any]] = {}
     facts: dict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -103,13 +103,11 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
     else:
         full_rows = []
     counts = tallies.claim_counts(kind, anchor_slug)
-    slugs = sorted({row[0] for row in counts} | {row[1] for row in counts})
-    names = _names([str(iris.entity("actor", slug)) for slug in slugs], backend)
-    named = {row["slug"]: {"slug": row["slug"], "label": row["label"]} for row in names.values()}
+    cards = actors(sorted({*actor_slugs(full_rows), *(row[0] for row in counts), *(row[1] for row in counts)}), backend)
+    named = {slug: {"slug": slug, "label": card["label"]} for slug, card in cards.items()}
     counted = [{"speaker": named[speaker], "outlet": named[outlet], "stance": stance, "voice": voice, "claims": n}
                for speaker, outlet, stance, voice, n in counts if speaker in named and outlet in named]
     extra = summaries(counted, lambda item: item["claims"])
-    cards = actors(sorted({*actor_slugs(full_rows), *named}), backend)
     describe(items, cards)
     describe(extra, cards)
     whole = Whole(items, extra)

@@ -166,6 +166,13 @@ class Backend(ABC):
         (:mod:`claimgraph.queries.tally`). None for a store without versions, a server included."""
         return None
 
+    def memo(self, name: str) -> dict[Any, Any] | None:
+        """A dictionary named ``name`` that lives as long as the version answering now is open,
+        for facts that are a function of the version alone (the actors' cards:
+        :func:`claimgraph.queries.details.actors`); it holds at most what that version holds. None
+        for a store that cannot tell when it changes (a server, a plain folder): nothing is kept."""
+        return None
+
     def refresh(self) -> None:  # noqa: B027 - nothing to follow on a store without versions
         """Follow the store to its newest version now (a backend otherwise does on its next call)."""
 

@@ -45,11 +45,12 @@ def open_read_only(path: Path) -> ox.Store:
 class _Opened:
     """One version of the store, open read-only under its lease; both go when it is collected."""
 
-    __slots__ = ("store", "name", "link_target", "lease", "__weakref__")
+    __slots__ = ("store", "name", "link_target", "lease", "memos", "__weakref__")
 
     def __init__(self, store: ox.Store, name: str | None, link_target: str | None,
                  lease: versions.Lease | None = None) -> None:
         self.store, self.name, self.link_target, self.lease = store, name, link_target, lease
+        self.memos: dict[str, dict[Any, Any]] = {}  # Backend.memo: gone with the version
 
     @classmethod
     def at(cls, path: Path, name: str | None = None) -> _Opened:
@@ -135,6 +136,12 @@ class EmbeddedBackend(Backend):
             return None
         found = self.path.parent / (opened.name + versions.META) / name
         return found if found.is_file() else None
+
+    def memo(self, name: str) -> dict[Any, Any] | None:
+        opened = self._current()
+        if opened.name is None:  # a plain folder, a store in memory, a version being made
+            return None
+        return opened.memos.setdefault(name, {})
 
     def stale(self) -> bool:
         opened = self._opened
