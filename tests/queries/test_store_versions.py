@@ -51,3 +51,37 @@ def test_a_plain_folder_or_a_store_in_memory_has_no_version(tmp_path: Path) -> N
     plain = EmbeddedBackend(Path(os.path.realpath(store)))
     assert plain.version() is None and plain.ask(ASK)
     assert EmbeddedBackend.from_store(plain.store).version() is None
+
+
+def _actor_version(store: Path, label: str, digest: str) -> str:
+    """A new version holding one actor (a state) named ``label``, linked; its name."""
+    actor, cg = "<https://w3id.org/claimgraph/id/actor/russia>", "https://w3id.org/claimgraph/ontology#"
+    graph = "<https://w3id.org/claimgraph/graph/registry>"
+    nquads = (f'{actor} <{cg}slug> "russia" {graph} .\n'
+              f'{actor} <http://www.w3.org/2000/01/rdf-schema#label> "{label}" {graph} .\n'
+              f'{actor} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{cg}State> {graph} .\n').encode()
+    with VersionWriter(store) as writer:
+        build = writer.new_version()
+        build.store().load(nquads, format=ox.RdfFormat.N_QUADS)
+        return build.commit(digest).name
+
+
+@pytest.mark.slow
+def test_the_actors_cards_are_kept_per_version(tmp_path: Path) -> None:
+    """Cards are looked up once per version and process (``Backend.memo``): a backend that
+    follows the link to a new version sees the new cards, a pinned one keeps its version's, and a
+    card handed out can be changed without changing the kept one."""
+    from claimgraph.queries.details import actors
+    store = tmp_path / "store"
+    _actor_version(store, "One", "aaa")
+    backend = EmbeddedBackend(store)
+    pinned = backend.pin()
+    first = actors(["russia", "nobody"], backend)
+    assert first["russia"]["label"] == "One" and "nobody" not in first
+    first["russia"]["label"] = "changed by a caller"
+    assert actors(["russia"], backend)["russia"]["label"] == "One"
+    assert set(backend.memo("actor-cards")) == {"russia", "nobody"}  # found and not found, both kept
+    _actor_version(store, "Two", "bbb")
+    assert actors(["russia"], backend)["russia"]["label"] == "Two"
+    assert actors(["russia"], pinned)["russia"]["label"] == "One"
+    assert EmbeddedBackend(store.parent / os.readlink(store)).memo("actor-cards") is None  # a plain folder
