@@ -66,13 +66,15 @@ def answers(prepared: Prepared, tallies: Tallies) -> bool:
     return prepared.limit is not None and not others and tallies.has("claim_groups")
 
 
-def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
+def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | None:
     """The page of claims about an event (``event-claims``) or by an actor (``speaker``), and the
     summaries of all of them, from the tallies' counts: the claims are counted per article and
     time in the answer's order, so the articles that hold the page are found by adding counts up;
     only their claims about the anchor are keyed and ordered (the layout's own order), and only
     the page's looked up in full. The summaries come from the counts per speaker, outlet, stance
-    and voice, through the layout's own summary code."""
+    and voice, through the layout's own summary code; the names of their actors from the actors'
+    cards, which the answer describes them with. None when the claims of the page's articles are
+    not those the counts say (the question is then answered without the tallies)."""
     layout_name = prepared.question.layout
     kind, param, summaries, part = ANCHORS[layout_name]
     layout = LAYOUTS[layout_name]
@@ -81,13 +83,14 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
     base = {name: to_python(term) for name, term in prepared.bindings.items()}  # as the question's rows hold them
     start, end = prepared.offset, prepared.offset + (prepared.limit or 0)
     groups = tallies.claim_groups(kind, anchor_slug)
-    seen, first, chosen = 0, 0, set()
+    seen, first, chosen, held = 0, 0, set(), 0
     for *group, count in groups:
         if seen >= end:
             break
         if seen + count > start:
             first = first if chosen else seen
             chosen.add(tuple(group))
+            held += count
         seen += count
     items: list[dict[str, Any]] = []
     if chosen:
@@ -99,7 +102,9 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
         page = inside[start - first:end - first]
         full_rows = with_details([{**base, "claim": claim} for claim in page], backend)
         full = {item["claim"]: item for item in layout.build(full_rows).items}
-        items = [full[claim] for claim in page if claim in full]
+        if len(inside) != held or set(full) != set(page):
+            return None  # the claims did not come back as the counts say: the caller answers without them
+        items = [full[claim] for claim in page]
     else:
         full_rows = []
     counts = tallies.claim_counts(kind, anchor_slug)
@@ -111,7 +116,7 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
     describe(items, cards)
     describe(extra, cards)
     whole = Whole(items, extra)
-    whole.total, whole.start = sum(group[-1] for group in groups), prepared.offset
+    whole.total, whole.start = sum(row[-1] for row in counts), prepared.offset  # every claim, once in the counts
     return whole
 
 

@@ -29,7 +29,7 @@ import functools
 import logging
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -347,14 +347,14 @@ class Tallies:
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() \
             is not None
 
-    def claim_groups(self, kind: str, anchor: str) -> list[tuple[str, str, str, str, int]]:
+    def claim_groups(self, kind: str, anchor: str) -> Iterator[tuple[str, str, str, str, int]]:
         """The claims about an event (``kind`` "event") or by an actor they speak for ("speaker"),
-        ``anchor`` its slug,
-        counted per article and when they were said: (when earliest, when latest, the article's
-        earliest date, its slug, claims), in that order, which is the answers' order."""
-        return self.db.execute("SELECT when_earliest, when_latest, published, article, claims FROM claim_groups "
-                               "WHERE kind = ? AND anchor = ? ORDER BY when_earliest, when_latest, published, article",
-                               (kind, anchor)).fetchall()
+        ``anchor`` its slug, counted per article and when they were said: (when earliest, when
+        latest, the article's earliest date, its slug, claims), in that order, which is the
+        answers' order; read as they are taken (a first page reads the first groups only)."""
+        return iter(self.db.execute(
+            "SELECT when_earliest, when_latest, published, article, claims FROM claim_groups "
+            "WHERE kind = ? AND anchor = ? ORDER BY when_earliest, when_latest, published, article", (kind, anchor)))
 
     def claim_counts(self, kind: str, anchor: str) -> list[tuple[str, str, str, str, int]]:
         """The same claims counted per (speaker, outlet, stance, voice), slugs for the actors."""

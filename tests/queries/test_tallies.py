@@ -113,5 +113,5 @@ def test_which_claim_pages_come_from_the_tallies(name: str, params: dict[str, st
         if used:
             counting = Counting(backend)
             whole = tallied.claims(prepared, counting, tallies)
-            assert whole.total > 10 and len(whole.items) == 10  # a page of many: the walk is tested
+            assert whole is not None and whole.total > 10 and len(whole.items) == 10  # a page of many: the walk is tested
             assert sum(counting.looked_up) == 10  # full details for the page's claims only
