@@ -122,7 +122,7 @@ def keys(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict
         speaker, values = claim_key(plain["key"])
         speakers[claim].add(speaker)
         acts.setdefault(claim, values)
-    articles = _article_keys(sorted({act["article"] for act in acts.values()}), backend, chunk)
+    articles = article_keys(sorted({act["article"] for act in acts.values()}), backend, chunk)
     names = {row["entity"]: row for row in rows_of(sorted(set().union(*speakers.values())), backend, NAMES_FILE,
                                                     chunk, "entity")}
     cards: dict[str, dict[str, Any]] = {}
@@ -155,7 +155,7 @@ def claim_key(key: str) -> tuple[str, dict[str, Any]]:
     return speaker, values
 
 
-def _article_keys(articles: Sequence[str], backend: Backend, chunk: int) -> dict[str, dict[str, Any]]:
+def article_keys(articles: Sequence[str], backend: Backend, chunk: int) -> dict[str, dict[str, Any]]:
     """Each article's key columns, by IRI, from its ``cg:articleKey`` (``parts/article-keys.rq``);
     an article without one is left out."""
     found: dict[str, dict[str, Any]] = {}
@@ -398,6 +398,7 @@ def describe(obj: Any, cards: dict[str, dict[str, Any]]) -> Any:
     return obj
 
 
-__all__ = ["ACTORS_FILE", "CHUNK", "DETAILS_FILE", "KEYS_FILE", "actor_slugs", "actors", "article_key_columns",
+__all__ = ["ACTORS_FILE", "CHUNK", "DETAILS_FILE", "KEYS_FILE", "TEXTS_FILE", "actor_slugs", "actors", "article_key_columns",
+           "article_keys",
            "claim_key", "describe", "details_query",
            "key_extras", "keys", "lookup", "rows_of", "slug_of", "with_details", "with_keys", "with_sides"]

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,14 +169,12 @@ class _Folding:
     def record(self) -> Row:
         row, facts = self.first, self.facts
         speaker = {"slug": row["speakerSlug"], "label": row["speakerLabel"]}
-        published = time_bounds(facts.get("publishedLabel"), row.get("published"), row.get("publishedLatest"))
         said = time_bounds(facts.get("claimLabel"), facts.get("claimEarliest"), facts.get("claimLatest"))
-        authors = [self.authors[k] for k in sorted(self.authors)]
+        article = article_record(row, facts, self.authors)
+        published = article["published"]
         record: Row = {
             "claim": row["claim"],
-            "article": {"slug": row["articleSlug"], "title": facts.get("articleTitle"), "label": row.get("articleLabel"),
-                        "description": facts.get("articleDescription"), "authors": authors,
-                        "published": published},
+            "article": article,
             "outlet": {"slug": row["outletSlug"], "label": row["outletLabel"]},
             "speaker": speaker,
             "speakers": [self.speakers[k] for k in sorted(self.speakers)] or [speaker],
@@ -200,6 +198,24 @@ class _Folding:
         record["root"] = {"slug": first["slug"], "label": first["label"],
                           "as": "author" if first["slug"] in self.authors else "outlet"}
         return record
+
+
+def article_record(row: Row, facts: Row, authors: dict[str, Row]) -> Row:
+    """A claim record's article: from a row with its key columns (``articleSlug``, ``published``
+    ...), the facts its rows give (``articleTitle``, ``publishedLabel`` ...) and its authors by slug."""
+    return {"slug": row["articleSlug"], "title": facts.get("articleTitle"), "label": row.get("articleLabel"),
+            "description": facts.get("articleDescription"), "authors": [authors[k] for k in sorted(authors)],
+            "published": time_bounds(facts.get("publishedLabel"), row.get("published"), row.get("publishedLatest"))}
+
+
+def chain_of(claim: str, speaker: dict[str, Any], relay_rows: Iterable[Row]) -> list[dict[str, Any]]:
+    """A claim's chain from its relay rows alone (``relay``, ``relayChild``, ``relaySpeakerSlug``
+    ...), as :func:`fold_claims` makes it: the store's tallies count the outlet question's quotes
+    with it (:mod:`claimgraph.queries.tally`)."""
+    folding = _Folding({"claim": claim})
+    for row in relay_rows:
+        folding.add(row)
+    return folding.chain(claim, speaker)
 
 
 def fold_claims(rows: Iterable[Row], key: Callable[[Row], Any] = lambda row: row["claim"]
@@ -418,13 +434,6 @@ def speaker_summaries(items: list[Row], weight: Callable[[Row], int] = _one) -> 
 def layout_outlet(rows: list[Row], voice: str | None = None) -> Whole:
     """An outlet's claims; whom it quotes (original speakers and relays) and its own-voice count."""
     items = claims(rows, article_order)
-    first = rows[0] if rows else {}
-    facts = {k: r[k] for r in rows for k in ("outletCountry", "outletStateAffiliated") if r.get(k) is not None}
-    kind = {"NewsOutlet": "news-outlet", "UnidentifiedOutlet": "unidentified-outlet"}
-    outlet = {"slug": first.get("outletSlug"), "label": first.get("outletLabel"),
-              "kind": kind.get(local_name(first.get("outletClass")) or "", local_name(first.get("outletClass"))),
-              "country": facts.get("outletCountry"),
-              "stateAffiliated": facts.get("outletStateAffiliated")} if rows else None
     articles: dict[str, Row] = {}
     for c in items:
         articles.setdefault(c["article"]["slug"], {**c["article"], "claims": 0})["claims"] += 1
@@ -436,25 +445,46 @@ def layout_outlet(rows: list[Row], voice: str | None = None) -> Whole:
             entry = quoted.setdefault(link["slug"], {"speaker": {"slug": link["slug"], "label": link["label"]},
                                                      "claims": 0, "relayed": 0})
             entry["claims" if position == len(c["chain"]) - 1 else "relayed"] += 1
-    voices = Counter(c["voice"] for c in items)
     roots: dict[str, Row] = {}
     for c in items:
         if c["voice"] == "own":
             entry = roots.setdefault(c["root"]["slug"], {"speaker": {"slug": c["root"]["slug"], "label": c["root"]["label"]},
                                                          "as": c["root"]["as"], "claims": 0})
             entry["claims"] += 1
-    extra = {
-        "outlet": outlet,
-        "by_voice": {"own": voices.get("own", 0), "reported": voices.get("reported", 0)},
-        # Who speaks in the outlet's own voice: the outlet itself, or the authors it publishes.
-        "own_voices": sorted(roots.values(), key=lambda r: (-r["claims"], r["speaker"]["slug"])),
-        "by_stance": _stance_counts(items),
-        "quotes": sorted(quoted.values(), key=lambda q: (-q["claims"], -q["relayed"], q["speaker"]["slug"])),
-        "articles": sorted(articles.values(), key=lambda a: ((a["published"] or {}).get("earliest") or "", a["slug"])),
-    }
+    extra = outlet_summaries(outlet_entity(rows), Counter(c["voice"] for c in items), list(roots.values()),
+                             _stance_counts(items), list(quoted.values()), list(articles.values()))
     if voice:
         items = [c for c in items if c["voice"] == voice]
     return Whole(items, extra)
+
+
+def outlet_entity(rows: list[Row]) -> Row | None:
+    """The outlet the outlet question's rows are about, with what the registry says of it."""
+    if not rows:
+        return None
+    first = rows[0]
+    facts = {k: r[k] for r in rows for k in ("outletCountry", "outletStateAffiliated") if r.get(k) is not None}
+    kind = {"NewsOutlet": "news-outlet", "UnidentifiedOutlet": "unidentified-outlet"}
+    return {"slug": first.get("outletSlug"), "label": first.get("outletLabel"),
+            "kind": kind.get(local_name(first.get("outletClass")) or "", local_name(first.get("outletClass"))),
+            "country": facts.get("outletCountry"), "stateAffiliated": facts.get("outletStateAffiliated")}
+
+
+def outlet_summaries(outlet: Row | None, voices: Mapping[str, int], roots: list[Row], by_stance: dict[str, int],
+                     quotes: list[Row], articles: list[Row]) -> dict[str, Any]:
+    """What the outlet answer says of all its claims, from its claims or from the store's tallies
+    (:mod:`claimgraph.queries.tallied`): claims per voice; who speaks in its own voice (``roots``:
+    ``{speaker, as, claims}``) and whom it quotes (``{speaker, claims, relayed}``), most first; its
+    articles (each with its claims) by publication."""
+    return {
+        "outlet": outlet,
+        "by_voice": {"own": voices.get("own", 0), "reported": voices.get("reported", 0)},
+        # Who speaks in the outlet's own voice: the outlet itself, or the authors it publishes.
+        "own_voices": sorted(roots, key=lambda r: (-r["claims"], r["speaker"]["slug"])),
+        "by_stance": by_stance,
+        "quotes": sorted(quotes, key=lambda q: (-q["claims"], -q["relayed"], q["speaker"]["slug"])),
+        "articles": sorted(articles, key=lambda a: ((a["published"] or {}).get("earliest") or "", a["slug"])),
+    }
 
 
 def layout_accusations(rows: list[Row]) -> Whole:

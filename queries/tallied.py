@@ -16,14 +16,16 @@ answer, are the same (``tests/queries/test_tallies.py`` asks every case both way
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from claimgraph.ontology import iris
-from claimgraph.queries.details import (CHUNK, actor_slugs, actors, describe, part_text, rows_of, with_details,
-                                        with_keys, with_sides)
-from claimgraph.queries.layouts import (LAYOUTS, Whole, event_claims_summaries, first_per, natural, speaker_summaries,
+from claimgraph.queries.details import (CHUNK, TEXTS_FILE, actor_slugs, actors, article_keys, describe, part_text,
+                                        rows_of, with_details, with_keys, with_sides)
+from claimgraph.queries.layouts import (LAYOUTS, STANCES, Whole, article_order, article_record, event_claims_summaries,
+                                        first_per, natural, outlet_entity, outlet_summaries, speaker_summaries,
                                         timeline_order, when_group)
 from claimgraph.queries.terms import to_python
 from claimgraph.queries.store import Backend
@@ -35,14 +37,17 @@ if TYPE_CHECKING:
 #: The layouts whose whole answer comes from the tallies, built for the page asked for only (the
 #: timeline's counts are filled into its own query's rows instead: :func:`fill_timeline`); the
 #: claim layouts of :data:`ANCHORS` only with their one anchoring parameter (:func:`answers`).
-PAGED = ("network", "contradictions", "articles", "event-claims", "speaker")
+PAGED = ("network", "contradictions", "articles", "event-claims", "speaker", "outlet")
+_PARTS = Path(__file__).parent / "parts"
 #: Claim layouts paged from the tallies' claim counts: the kind of anchor the tallies count their
-#: claims by, the parameter that names it, the summaries of the whole answer, and the part query
-#: that finds the anchor's claims in given articles.
+#: claims by, the parameter that names it, and the part query that finds the anchor's claims in
+#: given articles.
 ANCHORS = {
-    "event-claims": ("event", "event", event_claims_summaries, Path(__file__).parent / "parts" / "event-claims-in-articles.rq"),
-    "speaker": ("speaker", "actor", speaker_summaries, Path(__file__).parent / "parts" / "speaker-claims-in-articles.rq"),
+    "event-claims": ("event", "event", _PARTS / "event-claims-in-articles.rq"),
+    "speaker": ("speaker", "actor", _PARTS / "speaker-claims-in-articles.rq"),
+    "outlet": ("outlet", "outlet", _PARTS / "outlet-claims-in-articles.rq"),
 }
+OUTLET_FILE = _PARTS / "outlet-facts.rq"
 NAMES_FILE = Path(__file__).parent / "parts" / "entity-names.rq"
 PARTNERS_FILE = Path(__file__).parent / "parts" / "contradiction-partners.rq"
 ARTICLES_FILE = Path(__file__).parent / "parts" / "article-rows.rq"
@@ -54,7 +59,8 @@ def answers(prepared: Prepared, tallies: Tallies) -> bool:
     """Is this question's answer built from the tallies? The tallied layouts of :data:`PAGED`; the
     claim layouts of :data:`ANCHORS` with a page size and no parameter but their anchor (a boolean
     one false: ``related``, ``affiliated``, or an ``event`` for the speaker, change which claims
-    the answer holds or what it shows of all of them), on tallies that count claims."""
+    the answer holds or what it shows of all of them; the outlet's ``voice`` which claims the page
+    holds), on tallies that count claims."""
     layout = prepared.question.layout
     if layout not in PAGED:
         return False
@@ -63,26 +69,41 @@ def answers(prepared: Prepared, tallies: Tallies) -> bool:
     param = ANCHORS[layout][1]
     others = [name for name, term in prepared.bindings.items()
               if name != param and not (prepared.question.param(name).type == "boolean" and term.value == "false")]
-    return prepared.limit is not None and not others and tallies.has("claim_groups")
+    return (prepared.limit is not None and not others and not prepared.options.get("voice")
+            and tallies.has("outlet_voices"))
+
+
+def _group(layout: str, claim: dict[str, Any]) -> tuple[str, ...]:
+    """The group of the tallies' ``claim_groups`` a laid-out claim is counted in: when it was said
+    and its article; for an outlet, when its article was published (stored as the time said, with
+    an empty latest) and its article."""
+    if layout == "outlet":
+        earliest = article_order(claim)[0]
+        return (earliest, "", earliest, claim["article"]["slug"])
+    return when_group(claim)
 
 
 def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | None:
-    """The page of claims about an event (``event-claims``) or by an actor (``speaker``), and the
-    summaries of all of them, from the tallies' counts: the claims are counted per article and
-    time in the answer's order, so the articles that hold the page are found by adding counts up;
-    only their claims about the anchor are keyed and ordered (the layout's own order), and only
-    the page's looked up in full. The summaries come from the counts per speaker, outlet, stance
-    and voice, through the layout's own summary code; the names of their actors from the actors'
+    """The page of claims about an event (``event-claims``), by an actor (``speaker``) or of an
+    outlet (``outlet``), and the summaries of all of them, from the tallies' counts: the claims
+    are counted per article and time in the answer's order, so the articles that hold the page are
+    found by adding counts up; only their claims of the anchor are keyed and ordered (the layout's
+    own order), and only the page's looked up in full. The summaries come from the counts per
+    speaker, outlet, stance and voice (and an outlet's by whom it gives voice to, and its
+    articles), through the layout's own summary code; the names of their actors from the actors'
     cards, which the answer describes them with. None when the claims of the page's articles are
-    not those the counts say (the question is then answered without the tallies)."""
+    not those the counts say, or an outlet has no claims (the question is then answered without
+    the tallies)."""
     layout_name = prepared.question.layout
-    kind, param, summaries, part = ANCHORS[layout_name]
+    kind, param, part = ANCHORS[layout_name]
     layout = LAYOUTS[layout_name]
     anchor = prepared.bindings[param].value
     anchor_slug = anchor.rsplit("/", 1)[-1]
     base = {name: to_python(term) for name, term in prepared.bindings.items()}  # as the question's rows hold them
     start, end = prepared.offset, prepared.offset + (prepared.limit or 0)
     groups = tallies.claim_groups(kind, anchor_slug)
+    if kind == "outlet":
+        groups = list(groups)  # every article of the outlet is in its summaries
     seen, first, chosen, held = 0, 0, set(), 0
     for *group, count in groups:
         if seen >= end:
@@ -93,31 +114,90 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
             held += count
         seen += count
     items: list[dict[str, Any]] = []
+    full_rows: list[dict[str, Any]] = []
     if chosen:
         graphs = sorted({str(iris.derived_graph(slug)) for *_, slug in chosen})
         found = dict.fromkeys(row["claim"] for row in rows_of(graphs, backend, part, CHUNK, "graph",
                                                               {"anchor": prepared.bindings[param]}))
         light = layout.build(with_keys([{**base, "claim": claim} for claim in found], backend)).items
-        inside = [item["claim"] for item in light if when_group(item) in chosen]
+        inside = [item["claim"] for item in light if _group(layout_name, item) in chosen]
         page = inside[start - first:end - first]
         full_rows = with_details([{**base, "claim": claim} for claim in page], backend)
         full = {item["claim"]: item for item in layout.build(full_rows).items}
         if len(inside) != held or set(full) != set(page):
             return None  # the claims did not come back as the counts say: the caller answers without them
         items = [full[claim] for claim in page]
-    else:
-        full_rows = []
     counts = tallies.claim_counts(kind, anchor_slug)
-    cards = actors(sorted({*actor_slugs(full_rows), *(row[0] for row in counts), *(row[1] for row in counts)}), backend)
-    named = {slug: {"slug": slug, "label": card["label"]} for slug, card in cards.items()}
-    counted = [{"speaker": named[speaker], "outlet": named[outlet], "stance": stance, "voice": voice, "claims": n}
-               for speaker, outlet, stance, voice, n in counts if speaker in named and outlet in named]
-    extra = summaries(counted, lambda item: item["claims"])
-    describe(items, cards)
-    describe(extra, cards)
+    if kind == "outlet":
+        if not counts:
+            return None  # no claims: the outlet question's own rows say nothing of the outlet
+        extra, named = _outlet_extra(prepared.bindings[param], anchor_slug, groups, counts, full_rows, backend, tallies)
+    else:
+        cards = actors(sorted({*actor_slugs(full_rows), *(row[0] for row in counts), *(row[1] for row in counts)}),
+                       backend)
+        names = {slug: {"slug": slug, "label": card["label"]} for slug, card in cards.items()}
+        counted = [{"speaker": names[speaker], "outlet": names[outlet], "stance": stance, "voice": voice, "claims": n}
+                   for speaker, outlet, stance, voice, n in counts if speaker in names and outlet in names]
+        summaries = event_claims_summaries if kind == "event" else speaker_summaries
+        extra, named = summaries(counted, lambda item: item["claims"]), cards
+    describe(items, named)
+    describe(extra, named)
     whole = Whole(items, extra)
     whole.total, whole.start = sum(row[-1] for row in counts), prepared.offset  # every claim, once in the counts
     return whole
+
+
+def _outlet_extra(outlet: Any, outlet_slug: str, groups: list[tuple[str, str, str, str, int]],
+                  counts: list[tuple[str, str, str, str, int]], full_rows: list[dict[str, Any]], backend: Backend,
+                  tallies: Tallies) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The outlet answer's summaries of all its claims, from the tallies (by voice and stance,
+    whom it gives voice to, its articles with their claims), and the cards of every actor they and
+    the page name."""
+    voices: Counter[str] = Counter()
+    stances: Counter[str] = Counter()
+    for _speaker, _outlet, stance, voice, n in counts:
+        voices[voice] += n
+        stances[stance] += n
+    given = tallies.outlet_voices(outlet_slug)
+    claims_per_article: Counter[str] = Counter()
+    for *_, slug, n in groups:
+        claims_per_article[slug] += n
+    articles = _article_records(list(claims_per_article), backend)
+    authors = {author["slug"] for article in articles.values() for author in article["authors"]}
+    _, facts = backend.select(part_text(OUTLET_FILE), {"outlet": outlet})
+    entity = outlet_entity([{k: to_python(v) for k, v in row.items()} for row in facts])
+    cards = actors(sorted({*actor_slugs(full_rows), outlet_slug, *authors, *(speaker for speaker, _, _ in given)}),
+                   backend)
+
+    def who(slug: str) -> dict[str, Any]:
+        return {"slug": slug, "label": cards[slug]["label"] if slug in cards else None}
+
+    roots = [{"speaker": who(slug), "as": role, "claims": n} for slug, role, n in given if role in ("author", "outlet")]
+    quoted: dict[str, dict[str, Any]] = {}
+    for slug, role, n in given:
+        if role in ("claims", "relayed"):
+            quoted.setdefault(slug, {"speaker": who(slug), "claims": 0, "relayed": 0})[role] += n
+    listed = [{**articles[slug], "claims": n} for slug, n in claims_per_article.items() if slug in articles]
+    by_stance = {s: stances.get(s, 0) for s in STANCES}
+    return outlet_summaries(entity, voices, roots, by_stance, list(quoted.values()), listed), cards
+
+
+def _article_records(slugs: list[str], backend: Backend) -> dict[str, dict[str, Any]]:
+    """Each article's record as a claim record shows it (``layouts.article_record``), by slug."""
+    articles = [str(iris.article(slug)) for slug in slugs]
+    keys = article_keys(articles, backend, CHUNK)
+    facts: dict[str, dict[str, Any]] = {article: dict(key) for article, key in keys.items()}
+    authors: dict[str, dict[str, dict[str, Any]]] = {article: {} for article in keys}
+    for row in rows_of(articles, backend, TEXTS_FILE, CHUNK, "article"):
+        article = row["article"]
+        if article not in keys:
+            continue
+        for column in ("articleTitle", "articleDescription"):
+            if row.get(column) is not None:
+                facts[article][column] = row[column]
+        if row.get("authorSlug"):
+            authors[article][row["authorSlug"]] = {"slug": row["authorSlug"], "label": row.get("authorLabel")}
+    return {key["articleSlug"]: article_record(key, facts[article], authors[article]) for article, key in keys.items()}
 
 
 def fill_timeline(rows: list[dict[str, Any]], tallies: Tallies, *, offset: int = 0, limit: int | None = None

@@ -38,7 +38,7 @@ import yaml
 
 from claimgraph.ontology import iris
 from claimgraph.queries.details import article_key_columns, claim_key
-from claimgraph.queries.layouts import natural, stance
+from claimgraph.queries.layouts import chain_of, natural, stance
 from claimgraph.queries.store.versions import own_file
 
 logger = logging.getLogger(__name__)
@@ -70,6 +70,10 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # actor), the article, speaker and outlet: the tables are kept per version, so kept small.
     "claim_groups": (("kind", "anchor", "when_earliest", "when_latest", "published", "article"), ("claims", "articles")),
     "claim_counts": (("kind", "anchor", "speaker", "outlet", "stance", "voice"), ("claims", "articles")),
+    # An outlet's claims by whom it gives voice to: role "outlet" or "author" (its own voice: the
+    # outlet itself, or an author it publishes), "claims" (the original speaker of a reported
+    # claim) or "relayed" (a relay nearer the outlet).
+    "outlet_voices": (("outlet", "speaker", "role"), ("claims", "articles")),
 }
 SCHEMA = "".join(
     f"CREATE TABLE {table} ({', '.join(f'{c} TEXT NOT NULL' for c in keys)}, "
@@ -128,6 +132,7 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
             rows[table].append(tuple(int(term.value) if isinstance(term, ox.Literal) and term.datatype.value == _INTEGER
                                      else term.value for term in row))
     rows["claim_groups"] = _claim_groups(store.query(QUERIES["claim_groups"], **dataset))  # type: ignore[arg-type]
+    rows["outlet_voices"] = _outlet_voices(store.query(QUERIES["outlet_voices"], **dataset))  # type: ignore[arg-type]
     claims: dict[str, list[str]] = {}
     for article, claim in store.query(QUERIES["articles"], **dataset):  # type: ignore[union-attr]
         claims.setdefault(article.value, []).append(claim.value)
@@ -153,9 +158,40 @@ def _claim_groups(solutions: Any) -> list[tuple[str, ...]]:
         _, act = claim_key(key)
         article = article_key_columns(article_key)
         published = article["published"]
-        rows.append((kind, anchor.rsplit("/", 1)[-1], act.get("claimEarliest", published), act.get("claimLatest", article["publishedLatest"]),
-                     published, article["articleSlug"], min(slug_of_actor(s) for s in speakers), article["outletSlug"],
+        # An outlet's claims come in the order of its articles (``layouts.article_order``): by
+        # when each was published, not when its claims were said.
+        when = (published, "") if kind == "outlet" else (act.get("claimEarliest", published),
+                                                         act.get("claimLatest", article["publishedLatest"]))
+        rows.append((kind, anchor.rsplit("/", 1)[-1], *when, published, article["articleSlug"],
+                     min(slug_of_actor(s) for s in speakers), article["outletSlug"],
                      stance(act["illocution"], act["polarity"]), act["voice"]))
+    return rows
+
+
+def _outlet_voices(solutions: Any) -> list[tuple[str, str, str]]:
+    """Per claim: (its outlet's slug, an actor's slug, the role the claim gives it): the speaker of
+    an own-voice claim as "author" (an author of the article) or "outlet"; along a reported
+    claim's chain (``layouts.chain_of``, as the outlet question's layout follows it), each relay
+    as "relayed" and the original speaker as "claims"."""
+    claims: dict[str, dict[str, Any]] = {}
+    for claim, outlet, speaker, key, author, relay, child, relay_speaker in solutions:
+        found = claims.setdefault(claim.value, {"outlet": outlet.value, "speakers": set(), "voice": key.value.split("\t")[5],
+                                                "authors": set(), "relays": []})
+        found["speakers"].add(slug_of_actor(speaker.value))
+        if author is not None:
+            found["authors"].add(slug_of_actor(author.value))
+        if relay is not None:
+            found["relays"].append({"relay": relay.value, "relayChild": child.value,
+                                    "relaySpeakerSlug": slug_of_actor(relay_speaker.value)})
+    rows = []
+    for claim, found in claims.items():
+        outlet, speaker = slug_of_actor(found["outlet"]), min(found["speakers"])
+        if found["voice"] != "reported":
+            rows.append((outlet, speaker, "author" if speaker in found["authors"] else "outlet"))
+            continue
+        chain = chain_of(claim, {"slug": speaker, "label": None}, found["relays"])
+        rows.extend((outlet, link["slug"], "claims" if position == len(chain) - 1 else "relayed")
+                    for position, link in enumerate(chain[1:], start=1))
     return rows
 
 
@@ -208,7 +244,8 @@ class Delta:
                 rows.get("claim_groups", ()):
             groups[(kind, anchor, when_earliest, when_latest, published, slug)] += 1
             counts[(kind, anchor, speaker, outlet, stance_, voice)] += 1
-        for table, counted in (("claim_groups", groups), ("claim_counts", counts)):
+        voices: Counter[tuple[str, ...]] = Counter(rows.get("outlet_voices", ()))
+        for table, counted in (("claim_groups", groups), ("claim_counts", counts), ("outlet_voices", voices)):
             for key, claims in counted.items():
                 self._add(table, key, sign * claims, sign)
         for kind, source, target, claims, outlets, deeds, events_ in rows.get("edge_claims", ()):
@@ -360,6 +397,10 @@ class Tallies:
         """The same claims counted per (speaker, outlet, stance, voice), slugs for the actors."""
         return self.db.execute("SELECT speaker, outlet, stance, voice, claims FROM claim_counts "
                                "WHERE kind = ? AND anchor = ?", (kind, anchor)).fetchall()
+
+    def outlet_voices(self, outlet: str) -> list[tuple[str, str, int]]:
+        """Whom an outlet (its slug) gives voice to: (actor's slug, role, claims)."""
+        return self.db.execute("SELECT speaker, role, claims FROM outlet_voices WHERE outlet = ?", (outlet,)).fetchall()
 
     def opposite_pairs(self) -> int:
         """Pairs of claims, one affirming a core and one denying it: over every core, the

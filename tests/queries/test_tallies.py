@@ -56,7 +56,7 @@ def both_ways(name: str, params: dict[str, str], tallied: Any, plain: Any) -> No
 
 def test_the_tallied_questions() -> None:
     assert {q.name for q in catalog().values() if q.tallied} == {"timeline", "network", "contradictions", "articles",
-                                                               "event-claims", "speaker"}
+                                                               "event-claims", "speaker", "outlet"}
     assert {q.layout for q in catalog().values() if q.tallied} == set(TALLIED)
 
 
@@ -86,7 +86,7 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                     {"actor": "azerbaijan", "event": "azal-crash"}, {"event": "nowhere"}])
 def test_on_a_synthetic_corpus(params: dict[str, str], synthetic_store: Path) -> None:
     tallied, plain = EmbeddedBackend(synthetic_store), without_tallies(synthetic_store)
-    for name in ("network", "timeline", "contradictions", "articles", "event-claims", "speaker"):
+    for name in ("network", "timeline", "contradictions", "articles", "event-claims", "speaker", "outlet"):
         own = {p.name for p in get(name).params}
         if set(params) <= own:
             both_ways(name, params, tallied, plain)
@@ -98,7 +98,8 @@ def test_on_a_synthetic_corpus(params: dict[str, str], synthetic_store: Path) ->
     ("event-claims", {"event": "azal-crash"}, True), ("event-claims", {"event": "azal-crash", "related": "false"}, True),
     ("event-claims", {"event": "azal-crash", "related": "true"}, False), ("speaker", {"actor": "russia"}, True),
     ("speaker", {"actor": "russia", "event": "azal-crash"}, False),
-    ("speaker", {"actor": "russia", "affiliated": "true"}, False)])
+    ("speaker", {"actor": "russia", "affiliated": "true"}, False), ("outlet", {"outlet": "outlet-3"}, True),
+    ("outlet", {"outlet": "outlet-3", "voice": "own"}, False)])
 def test_which_claim_pages_come_from_the_tallies(name: str, params: dict[str, str], used: bool,
                                                  synthetic_store: Path) -> None:
     """The claim questions page from the tallies with their anchor alone (a false boolean is as
