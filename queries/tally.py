@@ -171,25 +171,41 @@ def _claim_groups(solutions: Any) -> list[tuple[str, ...]]:
 def _outlet_voices(solutions: Any) -> list[tuple[str, str, str]]:
     """Per claim: (its outlet's slug, an actor's slug, the role the claim gives it): the speaker of
     an own-voice claim as "author" (an author of the article) or "outlet"; along a reported
-    claim's chain (``layouts.chain_of``, as the outlet question's layout follows it), each relay
-    as "relayed" and the original speaker as "claims"."""
+    claim's chain (``layouts.chain_of``, as the outlet question's layout follows it, from the rows
+    ``parts/claim-chains.rq`` gives: every relay the claim reaches, with each act it relays and
+    its speakers), each relay as "relayed" and the original speaker as "claims"."""
     claims: dict[str, dict[str, Any]] = {}
+    up: dict[str, list[str]] = {}  # an act: the relays it is reported in
+    down: dict[str, list[str]] = {}  # a relay: the acts it relays
+    relay_speakers: dict[str, list[str]] = {}
     for claim, outlet, speaker, key, author, relay, child, relay_speaker in solutions:
-        found = claims.setdefault(claim.value, {"outlet": outlet.value, "speakers": set(), "voice": key.value.split("\t")[5],
-                                                "authors": set(), "relays": []})
+        if claim is None:
+            up.setdefault(child.value, []).append(relay.value)
+            down.setdefault(relay.value, []).append(child.value)
+            relay_speakers.setdefault(relay.value, []).append(slug_of_actor(relay_speaker.value))
+            continue
+        found = claims.setdefault(claim.value, {"outlet": outlet.value, "speakers": set(), "authors": set(),
+                                                "voice": key.value.split("\t")[5]})
         found["speakers"].add(slug_of_actor(speaker.value))
         if author is not None:
             found["authors"].add(slug_of_actor(author.value))
-        if relay is not None:
-            found["relays"].append({"relay": relay.value, "relayChild": child.value,
-                                    "relaySpeakerSlug": slug_of_actor(relay_speaker.value)})
     rows = []
     for claim, found in claims.items():
         outlet, speaker = slug_of_actor(found["outlet"]), min(found["speakers"])
         if found["voice"] != "reported":
             rows.append((outlet, speaker, "author" if speaker in found["authors"] else "outlet"))
             continue
-        chain = chain_of(claim, {"slug": speaker, "label": None}, found["relays"])
+        reached: dict[str, None] = {}
+        todo = list(up.get(claim, ()))
+        while todo:
+            relay = todo.pop()
+            if relay not in reached:
+                reached[relay] = None
+                todo.extend(up.get(relay, ()))
+        relays = [{"relay": relay, "relayChild": child, "relaySpeakerSlug": slug}
+                  for relay in reached for child in dict.fromkeys(down.get(relay, ()))
+                  for slug in dict.fromkeys(relay_speakers.get(relay, ()))]
+        chain = chain_of(claim, {"slug": speaker, "label": None}, relays)
         rows.extend((outlet, link["slug"], "claims" if position == len(chain) - 1 else "relayed")
                     for position, link in enumerate(chain[1:], start=1))
     return rows
