@@ -11,14 +11,18 @@ an SQLite file beside the version (:data:`FILE` in the version's record folder, 
 the version once linked). A change takes a changed or deleted article's old contribution out
 (its rows read from the version it changes, before its graphs go) and adds its new one; only
 totals are kept, so the file stays small (what a new version copies). A page of the network is one
-indexed read of ``edges``; the timeline's counts one read of each event table.
+indexed read of ``edges``; the timeline's counts one read of each event table. The claim
+questions ``event-claims``, ``speaker`` and ``outlet`` find the articles that hold their page from
+their claims counted per article and time (``claim_groups``), and their summaries from the counts
+of ``claim_counts`` and ``outlet_voices`` (``docs/decisions/0034-claim-pages-from-tallies.md``).
 
 A question whose header says ``tallied: true`` reads its counts here on a store that has them
 (:mod:`claimgraph.queries.tallied`); on any other (a server, a store made before tallies) it
 answers from its own query alone. Both give the same answer: ``tests/queries/test_tallies.py``.
 
->>> sorted(QUERIES)
-['article_index', 'articles', 'core_sides', 'edge_claims', 'event_claims', 'status_claims']
+>>> sorted(QUERIES)  # doctest: +NORMALIZE_WHITESPACE
+['article_index', 'articles', 'claim_groups', 'core_sides', 'edge_claims', 'event_claims', 'outlet_voices',
+ 'status_claims']
 >>> slug_of_actor("https://w3id.org/claimgraph/id/actor/russia")
 'russia'
 """
