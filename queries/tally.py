@@ -68,10 +68,11 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "articles": (("article", "first", "last"), ("claims", "articles")),
     "article_index": (("article", "slug", "earliest", "latest", "outlet"), ("claims", "articles")),
     "event_articles": (("event", "article"), ("claims", "articles")),
-    # The claims about an event (kind "event") or by an actor they speak for ("speaker"): per
-    # article and when they were said, in the answers' order (the primary key's); and per speaker,
-    # outlet, stance and voice, what their summaries count. Slugs for the anchor (the event or
-    # actor), the article, speaker and outlet: the tables are kept per version, so kept small.
+    # The claims about an event (kind "event"), by an actor they speak for ("speaker") or in an
+    # outlet ("outlet"): per article and when they were said (an outlet's: when published), in the
+    # answers' order (the primary key's); and per speaker, outlet, stance and voice, what their
+    # summaries count. Slugs for the anchor, the article, speaker and outlet: the tables are kept
+    # per version, so kept small.
     "claim_groups": (("kind", "anchor", "when_earliest", "when_latest", "published", "article"), ("claims", "articles")),
     "claim_counts": (("kind", "anchor", "speaker", "outlet", "stance", "voice"), ("claims", "articles")),
     # An outlet's claims by whom it gives voice to: role "outlet" or "author" (its own voice: the
@@ -147,19 +148,19 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
 
 
 def _claim_groups(solutions: Any) -> list[tuple[str, ...]]:
-    """Per claim and event it concerns or actor it speaks for: (kind, the anchor's slug, when it was said
-    (earliest, latest: its own time, else its article's), its article's earliest date and slug,
-    its speaker's slug (of several, the first), its outlet's slug, its stance and voice): what
-    the layouts of ``event-claims`` and ``speaker`` order and count claims by, from the keys
-    they read (:func:`claimgraph.queries.details.keys`)."""
-    found: dict[tuple[str, str, str], tuple[list[str], str, str]] = {}
+    """Per claim and event it concerns, actor it speaks for or outlet it is in: (kind, the
+    anchor's slug, when it was said (earliest, latest: its own time, else its article's; for an
+    outlet, when its article was published, and ""), its article's earliest date and slug, its
+    speaker's slug (of several, the first), its outlet's slug, its stance and voice): what the
+    layouts of ``event-claims``, ``speaker`` and ``outlet`` order and count claims by, from the
+    keys they read (:func:`claimgraph.queries.details.keys`; a claim has a key per speaker)."""
+    found: dict[tuple[str, str, str], tuple[list[str], str]] = {}
     for kind, anchor, claim, key, article_key in solutions:
-        speaker, _ = key.value.split("\t", 2)[1:]
-        entry = found.setdefault((kind.value, anchor.value, claim.value), ([], key.value, article_key.value))
-        entry[0].append(speaker)
+        found.setdefault((kind.value, anchor.value, claim.value), ([], article_key.value))[0].append(key.value)
     rows = []
-    for (kind, anchor, _claim), (speakers, key, article_key) in found.items():
-        _, act = claim_key(key)
+    for (kind, anchor, _claim), (keys, article_key) in found.items():
+        speakers = [claim_key(key)[0] for key in keys]
+        _, act = claim_key(keys[0])
         article = article_key_columns(article_key)
         published = article["published"]
         # An outlet's claims come in the order of its articles (``layouts.article_order``): by
@@ -188,8 +189,10 @@ def _outlet_voices(solutions: Any) -> list[tuple[str, str, str]]:
             down.setdefault(relay.value, []).append(child.value)
             relay_speakers.setdefault(relay.value, []).append(slug_of_actor(relay_speaker.value))
             continue
-        found = claims.setdefault(claim.value, {"outlet": outlet.value, "speakers": set(), "authors": set(),
-                                                "voice": key.value.split("\t")[5]})
+        found = claims.get(claim.value)
+        if found is None:  # the claim's first row: its key read once
+            found = claims[claim.value] = {"outlet": outlet.value, "speakers": set(), "authors": set(),
+                                           "voice": claim_key(key.value)[1]["voice"]}
         found["speakers"].add(slug_of_actor(speaker.value))
         if author is not None:
             found["authors"].add(slug_of_actor(author.value))
@@ -405,10 +408,11 @@ class Tallies:
             is not None
 
     def claim_groups(self, kind: str, anchor: str) -> Iterator[tuple[str, str, str, str, int]]:
-        """The claims about an event (``kind`` "event") or by an actor they speak for ("speaker"),
-        ``anchor`` its slug, counted per article and when they were said: (when earliest, when
-        latest, the article's earliest date, its slug, claims), in that order, which is the
-        answers' order; read as they are taken (a first page reads the first groups only)."""
+        """The claims about an event (``kind`` "event"), by an actor they speak for ("speaker") or
+        in an outlet ("outlet"), ``anchor`` its slug, counted per article and when they were said
+        (an outlet's: when published, latest ""): (when earliest, when latest, the article's
+        earliest date, its slug, claims), in that order, which is the answers' order; read as they
+        are taken (a first page reads the first groups only)."""
         return iter(self.db.execute(
             "SELECT when_earliest, when_latest, published, article, claims FROM claim_groups "
             "WHERE kind = ? AND anchor = ? ORDER BY when_earliest, when_latest, published, article", (kind, anchor)))
