@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 #: The layouts whose whole answer comes from the tallies, built for the page asked for only (the
 #: timeline's counts are filled into its own query's rows instead: :func:`fill_timeline`); the
 #: claim layouts of :data:`ANCHORS` only with their one anchoring parameter (:func:`answers`).
-PAGED = ("network", "contradictions", "articles", "event-claims", "speaker", "outlet")
+PAGED = ("network", "contradictions", "articles", "event-claims", "speaker", "outlet", "accusations")
 _PARTS = Path(__file__).parent / "parts"
+CHARGE_CLAIMS_FILE = _PARTS / "charge-claims.rq"
 #: Claim layouts paged from the tallies' claim counts: the kind of anchor the tallies count their
 #: claims by, the parameter that names it, and the part query that finds the anchor's claims in
 #: given articles.
@@ -64,6 +65,8 @@ def answers(prepared: Prepared, tallies: Tallies) -> bool:
     layout = prepared.question.layout
     if layout not in PAGED:
         return False
+    if layout == "accusations":
+        return prepared.limit is not None and tallies.has("charges")
     if layout not in ANCHORS:
         return True
     param = ANCHORS[layout][1]
@@ -144,6 +147,35 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
     describe(extra, named)
     whole = Whole(items, extra)
     whole.total, whole.start = sum(row[-1] for row in counts), prepared.offset  # every claim, once in the counts
+    return whole
+
+
+def accusations(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | None:
+    """The page of charges, each with all its claims: the charges some act affirms (by
+    ``accuser``, against ``accused``), their number and their order (the charged actor's slug,
+    the charge's label and IRI) from the tallies' ``charges``; the claims of the page's charges
+    only are found (``parts/charge-claims.rq``) and looked up in full, in the rows the question's
+    own query gives them in. None when the page's charges do not come back as the tallies say (the
+    question is then answered without them)."""
+    bound = {name: term.value.rsplit("/", 1)[-1] for name, term in prepared.bindings.items()}
+    total, page = tallies.charges(accused=bound.get("accused"), accuser=bound.get("accuser"),
+                                  limit=prepared.limit, offset=prepared.offset)
+    accused = {charge: slug for slug, _, charge in page}
+    claims: dict[str, set[str]] = {charge: set() for charge in accused}
+    for row in rows_of(list(accused), backend, CHARGE_CLAIMS_FILE, CHUNK, variable="charge"):
+        claims[row["charge"]].add(row["claim"])
+    names = actors(sorted(set(accused.values())), backend)
+    base = {name: to_python(term) for name, term in prepared.bindings.items()}  # as the question's rows hold them
+    rows = [{**base, "charge": charge, "accusedSlug": slug, "accusedLabel": names.get(slug, {}).get("label"),
+             "claim": claim}
+            for charge, slug in sorted(accused.items(), key=lambda item: (item[1], item[0]))
+            for claim in sorted(claims[charge])]
+    full = with_details(rows, backend)
+    whole = LAYOUTS["accusations"].build(full, **prepared.options)
+    if [item["charge"] for item in whole.items] != list(accused):
+        return None
+    describe(whole.items, actors(actor_slugs(full), backend))
+    whole.total, whole.start = total, prepared.offset
     return whole
 
 
@@ -358,4 +390,4 @@ def articles(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
     return whole
 
 
-__all__ = ["ANCHORS", "PAGED", "answers", "articles", "claims", "contradictions", "fill_timeline", "network", "status_pairs"]
+__all__ = ["ANCHORS", "PAGED", "accusations", "answers", "articles", "claims", "contradictions", "fill_timeline", "network", "status_pairs"]

@@ -21,8 +21,8 @@ A question whose header says ``tallied: true`` reads its counts here on a store 
 answers from its own query alone. Both give the same answer: ``tests/queries/test_tallies.py``.
 
 >>> sorted(QUERIES)  # doctest: +NORMALIZE_WHITESPACE
-['article_index', 'articles', 'claim_groups', 'core_sides', 'edge_claims', 'event_claims', 'outlet_voices',
- 'status_claims']
+['article_index', 'articles', 'charges', 'claim_groups', 'core_sides', 'edge_claims', 'event_claims',
+ 'outlet_voices', 'status_claims']
 >>> slug_of_actor("https://w3id.org/claimgraph/id/actor/russia")
 'russia'
 """
@@ -50,6 +50,8 @@ logger = logging.getLogger(__name__)
 FILE = "tallies.sqlite"
 FOLDER = Path(__file__).parent / "tallies"
 _ACTOR = f"{iris.ID}actor/"
+#: What every charge's IRI begins with, left out where the tallies keep it (``charges``).
+CHARGE_PREFIX = f"{iris.ID}proposition/"
 
 #: The tables: their key columns and their count columns. Every count is a sum over articles of
 #: what each gives, so a change takes an article's old contribution out and puts its new one in; a
@@ -79,6 +81,13 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # outlet itself, or an author it publishes), "claims" (the original speaker of a reported
     # claim) or "relayed" (a relay nearer the outlet).
     "outlet_voices": (("outlet", "speaker", "role"), ("claims", "articles")),
+    # The charges (responsibility and accusation propositions) the acts of the articles are about,
+    # in the accusations question's order (its charged actor's slug, its label, the charge: the
+    # IRI without :data:`CHARGE_PREFIX`), with how many acts affirm each: once with ``within`` ""
+    # (every charge) and once per actor the charge falls within (``accused`` filters by these).
+    "charges": (("within", "accused", "label", "charge"), ("affirms", "articles")),
+    # The same charges per actor an affirming act speaks for (``accuser`` filters by these).
+    "charge_accusers": (("accuser", "accused", "label", "charge"), ("claims", "articles")),
 }
 SCHEMA = "".join(
     f"CREATE TABLE {table} ({', '.join(f'{c} TEXT NOT NULL' for c in keys)}, "
@@ -138,6 +147,7 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
                                      else term.value for term in row))
     rows["claim_groups"] = _claim_groups(store.query(QUERIES["claim_groups"], **dataset))  # type: ignore[arg-type]
     rows["outlet_voices"] = _outlet_voices(store.query(QUERIES["outlet_voices"], **dataset))  # type: ignore[arg-type]
+    rows["charges"], rows["charge_accusers"] = _charges(store.query(QUERIES["charges"], **dataset))  # type: ignore[arg-type]
     claims: dict[str, list[str]] = {}
     for article, claim in store.query(QUERIES["articles"], **dataset):  # type: ignore[union-attr]
         claims.setdefault(article.value, []).append(claim.value)
@@ -218,6 +228,41 @@ def _outlet_voices(solutions: Any) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _charges(solutions: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The article's rows of ``charges`` and ``charge_accusers``: per charge its acts are about,
+    (within, the charged actor's slug, the charge's label, the charge without
+    :data:`CHARGE_PREFIX`, how many of its acts affirm it), within "" and each actor's slug it
+    falls within; per charge and actor an affirming act speaks for, (that actor's slug, charged
+    actor, label, charge, how many such acts). A charge names one charged actor (its agent or
+    accused: ``ingest/build.py``); of several labels (the same charge worded with other case or
+    spacing in one article) the least is kept, as of several charged actors."""
+    charges: dict[str, dict[str, set[str]]] = {}
+    accusers: dict[tuple[str, str], set[str]] = {}
+    for charge, act, label, accused, affirms, within, accuser in solutions:
+        found = charges.setdefault(charge.value, {"labels": set(), "accused": set(), "affirming": set(),
+                                                  "within": set()})
+        if label is not None:
+            found["labels"].add(label.value)
+            found["accused"].add(slug_of_actor(accused.value))
+            if affirms.value == "true":
+                found["affirming"].add(act.value)
+        elif within is not None:
+            found["within"].add(slug_of_actor(within.value))
+        else:
+            accusers.setdefault((charge.value, slug_of_actor(accuser.value)), set()).add(act.value)
+    rows, by_accuser = [], []
+    named: dict[str, tuple[str, str, str]] = {}
+    for charge, found in charges.items():
+        if not found["labels"]:
+            continue  # no label or no charged actor: the question does not list it
+        named[charge] = key = (min(found["accused"]), min(found["labels"]), charge[len(CHARGE_PREFIX):])
+        rows.extend((within, *key, len(found["affirming"])) for within in ("", *sorted(found["within"])))
+    for (charge, accuser), acts in accusers.items():
+        if charge in named:
+            by_accuser.append((accuser, *named[charge], len(acts)))
+    return rows, by_accuser
+
+
 _INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 _INT64 = 2**63 - 1  # the largest offset SQLite takes (a larger one finds nothing all the same)
 
@@ -267,6 +312,10 @@ class Delta:
                 rows.get("claim_groups", ()):
             groups[(kind, anchor, when_earliest, when_latest, published, slug)] += 1
             counts[(kind, anchor, speaker, outlet, stance_, voice)] += 1
+        for *key, affirms in rows.get("charges", ()):
+            self._add("charges", tuple(key), sign * affirms, sign)
+        for *key, claims in rows.get("charge_accusers", ()):
+            self._add("charge_accusers", tuple(key), sign * claims, sign)
         voices: Counter[tuple[str, ...]] = Counter(rows.get("outlet_voices", ()))
         for table, counted in (("claim_groups", groups), ("claim_counts", counts), ("outlet_voices", voices)):
             for key, claims in counted.items():
@@ -426,6 +475,25 @@ class Tallies:
         """Whom an outlet (its slug) gives voice to: (actor's slug, role, claims)."""
         return self.db.execute("SELECT speaker, role, claims FROM outlet_voices WHERE outlet = ?", (outlet,)).fetchall()
 
+    def charges(self, *, accused: str | None, accuser: str | None, limit: int | None, offset: int
+                ) -> tuple[int, list[tuple[str, str, str]]]:
+        """How many charges some act affirms (against ``accused`` or one of its parts, by
+        ``accuser`` or one of its parts: slugs), and the page of them in the accusations
+        question's order: (the charged actor's slug, the charge's label, the charge's IRI)."""
+        if accuser is None:
+            table, where, args = "charges", "within = ? AND affirms > 0", [accused or ""]
+        else:
+            table, where, args = "charge_accusers", "accuser = ?", [accuser]
+            if accused is not None:
+                where += (" AND EXISTS (SELECT 1 FROM charges AS w WHERE w.within = ? AND w.accused = c.accused"
+                          " AND w.label = c.label AND w.charge = c.charge)")
+                args.append(accused)
+        total = self.db.execute(f"SELECT COUNT(*) FROM {table} AS c WHERE {where}", args).fetchone()[0]
+        page = self.db.execute(f"SELECT accused, label, charge FROM {table} AS c WHERE {where} "
+                               "ORDER BY accused, label, charge LIMIT ? OFFSET ?",
+                               [*args, -1 if limit is None else limit, min(offset, _INT64)]).fetchall()
+        return total, [(accused_, label, CHARGE_PREFIX + charge) for accused_, label, charge in page]
+
     def opposite_pairs(self) -> int:
         """Pairs of claims, one affirming a core and one denying it: over every core, the
         affirming claims times the denying ones."""
@@ -496,5 +564,5 @@ def tallies_of(backend: Any) -> Tallies | None:
     return None if path is None else Tallies(path)
 
 
-__all__ = ["FILE", "QUERIES", "SCHEMA", "TABLES", "Delta", "Tallies", "TallyWriter", "article_rows", "slug_of_actor",
+__all__ = ["CHARGE_PREFIX", "FILE", "QUERIES", "SCHEMA", "TABLES", "Delta", "Tallies", "TallyWriter", "article_rows", "slug_of_actor",
            "tallies_of"]

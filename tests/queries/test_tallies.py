@@ -56,7 +56,7 @@ def both_ways(name: str, params: dict[str, str], tallied: Any, plain: Any) -> No
 
 def test_the_tallied_questions() -> None:
     assert {q.name for q in catalog().values() if q.tallied} == {"timeline", "network", "contradictions", "articles",
-                                                               "event-claims", "speaker", "outlet"}
+                                                               "event-claims", "speaker", "outlet", "accusations"}
     assert {q.layout for q in catalog().values() if q.tallied} == set(TALLIED)
 
 
@@ -83,10 +83,12 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                     {"until": "2025-03-01"}, {"event": "azal-crash"},
                                     {"event": "azal-crash", "related": "true"}, {"outlet": "outlet-3"},
                                     {"actor": "russia"}, {"actor": "russia", "affiliated": "true"},
-                                    {"actor": "azerbaijan", "event": "azal-crash"}, {"event": "nowhere"}])
+                                    {"actor": "azerbaijan", "event": "azal-crash"}, {"event": "nowhere"},
+                                    {"accused": "russia"}, {"accuser": "azerbaijan"},
+                                    {"accuser": "russia", "accused": "azerbaijan"}, {"accused": "nowhere"}])
 def test_on_a_synthetic_corpus(params: dict[str, str], synthetic_store: Path) -> None:
     tallied, plain = EmbeddedBackend(synthetic_store), without_tallies(synthetic_store)
-    for name in ("network", "timeline", "contradictions", "articles", "event-claims", "speaker", "outlet"):
+    for name in ("network", "timeline", "contradictions", "articles", "event-claims", "speaker", "outlet", "accusations"):
         own = {p.name for p in get(name).params}
         if set(params) <= own:
             both_ways(name, params, tallied, plain)
@@ -116,3 +118,21 @@ def test_which_claim_pages_come_from_the_tallies(name: str, params: dict[str, st
             whole = tallied.claims(prepared, counting, tallies)
             assert whole is not None and whole.total > 10 and len(whole.items) == 10  # a page of many: the walk is tested
             assert sum(counting.looked_up) == 10  # full details for the page's claims only
+
+
+@pytest.mark.parametrize("params", [{}, {"accused": "russia"}, {"accuser": "azerbaijan"}])
+def test_accusations_page_from_the_tallies(params: dict[str, str], synthetic_store: Path) -> None:
+    """The accusations question finds its page of charges in the tallies, and looks up in full
+    only the claims of the page's charges."""
+    from claimgraph.queries import tallied
+    from claimgraph.queries.tally import tallies_of
+    backend = EmbeddedBackend(synthetic_store)
+    prepared = run.prepare("accusations", {**params, "limit": "10", "offset": "3"}, backend)
+    with tallies_of(backend) as tallies:
+        assert tallied.answers(prepared, tallies)
+        counting = Counting(backend)
+        whole = tallied.accusations(prepared, counting, tallies)
+        assert whole is not None and whole.total > 13 and len(whole.items) == 10 and whole.start == 3
+        page_claims = {record["claim"] for item in whole.items
+                       for role in ("accusations", "denials", "questions", "responses") for record in item[role]}
+        assert sum(counting.looked_up) == len(page_claims)  # full details for the page's claims only
