@@ -14,7 +14,9 @@ totals are kept, so the file stays small (what a new version copies). A page of 
 indexed read of ``edges``; the timeline's counts one read of each event table. The claim
 questions ``event-claims``, ``speaker`` and ``outlet`` find the articles that hold their page from
 their claims counted per article and time (``claim_groups``), and their summaries from the counts
-of ``claim_counts`` and ``outlet_voices`` (``docs/decisions/0034-claim-pages-from-tallies.md``).
+of ``claim_counts`` and ``outlet_voices`` (``docs/decisions/0034-claim-pages-from-tallies.md``). The
+accusations question pages its charges from ``charges`` and ``charge_accusers``
+(``docs/decisions/0035-accusations-from-tallies.md``).
 
 A question whose header says ``tallied: true`` reads its counts here on a store that has them
 (:mod:`claimgraph.queries.tallied`); on any other (a server, a store made before tallies) it
