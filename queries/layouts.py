@@ -572,42 +572,67 @@ def charge_key(kind: str | None, charged: list[str], deeds: list[str], events: l
     return (kind, tuple(events), tuple(deeds), level)
 
 
+def corroboration_member(row: Row) -> Row:
+    """One proposition of the corroboration answer, from its row of the question's query: its
+    facts, how many claims carry, deny and question it, and who and what carries it (sorted
+    slugs). A claim has one content, so the claims of two propositions are never the same: their
+    numbers add up. Its utterances are the carrying claims said alone (counted) and the
+    statements several claims are mentions of (``mentions``, which two propositions may share)."""
+    claims = _split(row.get("claimKeys"))
+    utterances = _split(row.get("utteranceKeys"))
+    alone = set(claims)
+    return {
+        "proposition": row["proposition"], "class": row.get("propositionClass"), "label": row["propositionLabel"],
+        "core": row.get("core"), "charged": _split(row.get("chargedSlugs")), "deeds": _split(row.get("deedSlugs")),
+        "events": _split(row.get("eventSlugs")), "about": _split(row.get("aboutSlugs")),
+        "claims": len(claims), "denials": len(_split(row.get("denialKeys"))),
+        "questions": len(_split(row.get("questionKeys"))), "said_alone": sum(u in alone for u in utterances),
+        "mentions": [u for u in utterances if u not in alone], "outlets": _split(row.get("outletSlugs")),
+        "speakers": _split(row.get("speakerSlugs")), "articles": _split(row.get("articleSlugs")),
+    }
+
+
 def layout_corroboration(rows: list[Row], only_single_outlet: bool = False,
                         actors: dict[str, Row] | None = None) -> Whole:
     """Per proposition, or per charge (its wordings and the parts of one state grouped, each listed
     as a variant): how many outlets, original speakers, claims and utterances carry it."""
+    return corroboration_items([corroboration_member(row) for row in first_per(rows, "proposition")],
+                               only_single_outlet=only_single_outlet, actors=actors)
+
+
+def corroboration_items(members: Iterable[Row], *, only_single_outlet: bool = False,
+                        actors: dict[str, Row] | None = None) -> Whole:
+    """The corroboration answer from its propositions (:func:`corroboration_member`), each once."""
     actors = actors or {}
     groups: dict[Any, list[Row]] = {}
-    for row in first_per(rows, "proposition"):
-        kind = proposition_type(row.get("propositionClass"))
-        charged = _split(row.get("chargedSlugs"))
-        key = charge_key(kind, charged, _split(row.get("deedSlugs")), _split(row.get("eventSlugs")), actors)
-        groups.setdefault(key or ("proposition", row["core"] or row["proposition"]), []).append(
-            {**row, "_charged": charged})
+    for member in members:
+        kind = proposition_type(member["class"])
+        key = charge_key(kind, member["charged"], member["deeds"], member["events"], actors)
+        groups.setdefault(key or ("proposition", member["core"] or member["proposition"]), []).append(member)
     items = []
-    for key, members in groups.items():
-        union = lambda column: sorted({v for m in members for v in _split(m.get(column))})  # noqa: E731
-        claims_n = len(union("claimKeys"))
+    for key, group in groups.items():
+        union = lambda field: sorted({v for m in group for v in m[field]})  # noqa: E731
+        claims_n = sum(m["claims"] for m in group)
         if not claims_n:
             continue  # denied or questioned only: nobody carries it
         variants = sorted(({
-            "proposition": {"iri": m["proposition"], "label": m["propositionLabel"], "core": m.get("core")},
-            "charged": m["_charged"], "claims": len(_split(m.get("claimKeys"))),
-            "denials": len(_split(m.get("denialKeys"))), "questions": len(_split(m.get("questionKeys"))),
-            "outlet_slugs": _split(m.get("outletSlugs")), "speaker_slugs": _split(m.get("speakerSlugs"))}
-            for m in members),
+            "proposition": {"iri": m["proposition"], "label": m["label"], "core": m["core"]},
+            "charged": m["charged"], "claims": m["claims"], "denials": m["denials"], "questions": m["questions"],
+            "outlet_slugs": m["outlets"], "speaker_slugs": m["speakers"]}
+            for m in group),
             key=lambda v: (-v["claims"], v["proposition"]["label"], v["proposition"]["iri"]))
         level = list(key[3]) if key[0] != "proposition" else []
         # The variant that names the charge at the level it is grouped at speaks for the group.
         lead = next((v for v in variants if v["charged"] == level), variants[0])
-        first = next(m for m in members if m["proposition"] == lead["proposition"]["iri"])
-        outlets, speakers = union("outletSlugs"), union("speakerSlugs")
+        first = next(m for m in group if m["proposition"] == lead["proposition"]["iri"])
+        outlets, speakers = union("outlets"), union("speakers")
         item = {
             "proposition": {"iri": lead["proposition"]["iri"], "label": lead["proposition"]["label"],
-                            "type": proposition_type(first.get("propositionClass")), "about": union("aboutSlugs")},
+                            "type": proposition_type(first["class"]), "about": union("about")},
             "outlets": len(outlets), "speakers": len(speakers), "claims": claims_n,
-            "utterances": len(union("utteranceKeys")), "articles": len(union("articleSlugs")),
-            "denials": len(union("denialKeys")), "questions": len(union("questionKeys")),
+            "utterances": sum(m["said_alone"] for m in group) + len(union("mentions")),
+            "articles": len(union("articles")),
+            "denials": sum(m["denials"] for m in group), "questions": sum(m["questions"] for m in group),
             "single_outlet": len(outlets) == 1,
             "outlet_slugs": outlets, "speaker_slugs": speakers,
             "carried_by": [{"slug": slug, "label": actors.get(slug, {}).get("label", slug)} for slug in speakers],
