@@ -84,7 +84,7 @@ PERIODS: tuple[tuple[str, str], ...] = (("since", "until"),)
 _HEADER_KEYS = {"summary", "description", "params", "layout", "shape", "aliases", "details", "tallied"}
 #: The layouts that can read their counts from the store's tallies (:mod:`claimgraph.queries.tallied`).
 TALLIED = ("timeline", "network", "contradictions", "articles", "event-claims", "speaker", "outlet",
-           "accusations")
+           "accusations", "corroboration")
 #: The ``#if`` name that holds when the store's tallies answer: ``#if !tallied`` blocks are what they replace.
 TALLIED_BLOCK = "tallied"
 DETAILS = ("claims", "pairs")

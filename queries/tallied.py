@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING, Any
 from claimgraph.ontology import iris
 from claimgraph.queries.details import (CHUNK, TEXTS_FILE, actor_slugs, actors, article_keys, describe, part_text,
                                         rows_of, with_details, with_keys, with_sides)
-from claimgraph.queries.layouts import (LAYOUTS, STANCES, Whole, article_order, article_record, event_claims_summaries,
+from claimgraph.queries.layouts import (LAYOUTS, STANCES, Whole, article_order, article_record, corroboration_items,
+                                        event_claims_summaries,
                                         first_per, natural, outlet_entity, outlet_summaries, speaker_summaries,
                                         timeline_order, when_group)
 from claimgraph.queries.terms import to_python
 from claimgraph.queries.store import Backend
-from claimgraph.queries.tally import Tallies
+from claimgraph.queries.tally import PROPOSITION_PREFIX, Tallies
 
 if TYPE_CHECKING:
     from claimgraph.queries.run import Prepared
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 #: The layouts whose whole answer comes from the tallies, built for the page asked for only (the
 #: timeline's counts are filled into its own query's rows instead: :func:`fill_timeline`); the
 #: claim layouts of :data:`ANCHORS` only with their one anchoring parameter (:func:`answers`).
-PAGED = ("network", "contradictions", "articles", "event-claims", "speaker", "outlet", "accusations")
+PAGED = ("network", "contradictions", "articles", "event-claims", "speaker", "outlet", "accusations", "corroboration")
 _PARTS = Path(__file__).parent / "parts"
 CHARGE_CLAIMS_FILE = _PARTS / "charge-claims.rq"
 #: Claim layouts paged from the tallies' claim counts: the kind of anchor the tallies count their
@@ -67,6 +68,8 @@ def answers(prepared: Prepared, tallies: Tallies) -> bool:
         return False
     if layout == "accusations":
         return prepared.limit is not None and tallies.has("charges")
+    if layout == "corroboration":
+        return tallies.has("propositions")
     if layout not in ANCHORS:
         return True
     param = ANCHORS[layout][1]
@@ -176,6 +179,50 @@ def accusations(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole
         return None
     describe(whole.items, actors(actor_slugs(full), backend))
     whole.total, whole.start = total, prepared.offset
+    return whole
+
+
+def corroboration(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
+    """The whole corroboration answer from the tallies' ``propositions``: every proposition about
+    the event (or a related one; or every proposition), each with its counts and who and what
+    carries it, read into the records the question's rows are read into
+    (``layouts.corroboration_member``), and merged and ordered by the layout's own code."""
+    bound = prepared.bindings
+    events: list[str] | None = None
+    if "event" in bound:
+        events = [bound["event"].value]
+        if "related" in bound and bound["related"].value == "true":
+            _, found = backend.select(part_text(RELATED_FILE), {"event": bound["event"]})
+            events = sorted({row["about"].value for row in found})
+        events = [event.rsplit("/", 1)[-1] for event in events]
+    rows, sets = tallies.propositions(events)
+    members: dict[str, dict[str, Any]] = {}
+    for short, class_, label, core, about, charged, deeds, about_events, claims_, denials, questions, alone in \
+            sorted(rows, key=lambda row: (row[0], row[2])):  # of two labels, the least (the question's first row)
+        member = members.get(short)
+        if member is None:
+            members[short] = {
+                "proposition": PROPOSITION_PREFIX + short, "class": class_, "label": label,
+                "core": PROPOSITION_PREFIX + core, "charged": charged.split(), "deeds": deeds.split(),
+                "events": about_events.split(), "about": about.split(), "claims": claims_, "denials": denials,
+                "questions": questions, "said_alone": alone, "mentions": set(), "outlets": set(), "speakers": set(),
+                "articles": set()}
+        else:
+            for name, n in (("claims", claims_), ("denials", denials), ("questions", questions), ("said_alone", alone)):
+                member[name] += n
+    field = {"outlet": "outlets", "speaker": "speakers", "article": "articles", "mention": "mentions"}
+    for short, kind, value in sets:
+        if short in members:
+            members[short][field[kind]].add(value)
+    for member in members.values():
+        for name in field.values():
+            member[name] = sorted(member[name])
+    cards = actors(sorted({slug for m in members.values() for slug in (*m["speakers"], *m["charged"])}), backend,
+                   rollup=True)
+    whole = corroboration_items(members.values(), **prepared.options, actors=cards)
+    describe(whole.items, cards)
+    describe(whole.extra, cards)
+    whole.total, whole.start = len(whole.items), 0
     return whole
 
 
@@ -390,4 +437,4 @@ def articles(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
     return whole
 
 
-__all__ = ["ANCHORS", "PAGED", "accusations", "answers", "articles", "claims", "contradictions", "fill_timeline", "network", "status_pairs"]
+__all__ = ["ANCHORS", "PAGED", "accusations", "answers", "articles", "corroboration", "claims", "contradictions", "fill_timeline", "network", "status_pairs"]

@@ -24,7 +24,7 @@ answers from its own query alone. Both give the same answer: ``tests/queries/tes
 
 >>> sorted(QUERIES)  # doctest: +NORMALIZE_WHITESPACE
 ['article_index', 'articles', 'charges', 'claim_groups', 'core_sides', 'edge_claims', 'event_claims',
- 'outlet_voices', 'status_claims']
+ 'outlet_voices', 'propositions', 'status_claims']
 >>> slug_of_actor("https://w3id.org/claimgraph/id/actor/russia")
 'russia'
 """
@@ -43,7 +43,8 @@ import pyoxigraph as ox
 import yaml
 
 from claimgraph.ontology import iris
-from claimgraph.queries.details import article_key_columns, claim_key
+from claimgraph.ontology.namespace import CG
+from claimgraph.queries.details import article_key_columns, claim_key, slug_of
 from claimgraph.queries.layouts import chain_of, natural, stance
 from claimgraph.queries.store.versions import own_file
 
@@ -52,8 +53,17 @@ logger = logging.getLogger(__name__)
 FILE = "tallies.sqlite"
 FOLDER = Path(__file__).parent / "tallies"
 _ACTOR = f"{iris.ID}actor/"
-#: What every charge's IRI begins with, left out where the tallies keep it (``charges``).
-CHARGE_PREFIX = f"{iris.ID}proposition/"
+#: What every proposition's IRI (a charge's too) begins with, left out where the tallies keep it.
+PROPOSITION_PREFIX = CHARGE_PREFIX = f"{iris.ID}proposition/"
+#: The kinds of entity a proposition's role names that have a slug (a claim a proposition is
+#: about has none), by the start of their IRIs.
+_SLUGGED = tuple(f"{iris.ID}{kind}/" for kind in ("actor", "event", "place", "article"))
+_EVENT = f"{iris.ID}event/"
+#: The roles whose entities a corroborated proposition is about, its charged actor's, and those
+#: that make it about an event.
+_ABOUT = ("aboutEvent", "agent", "accused", "subject", "object", "causeEvent", "beneficiary", "addressee")
+_CHARGED = ("agent", "accused")
+_ABOUT_EVENT = ("aboutEvent", "subject", "object", "causeEvent")
 
 #: The tables: their key columns and their count columns. Every count is a sum over articles of
 #: what each gives, so a change takes an article's old contribution out and puts its new one in; a
@@ -90,6 +100,19 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "charges": (("within", "accused", "label", "charge"), ("affirms", "articles")),
     # The same charges per actor an affirming act speaks for (``accuser`` filters by these).
     "charge_accusers": (("accuser", "accused", "label", "charge"), ("claims", "articles")),
+    # The propositions the articles' claims are about (the IRI without :data:`PROPOSITION_PREFIX`),
+    # with their facts (type, label, core, the slugs of their roles' entities, space-separated)
+    # and how many claims carry (affirm, not as a question), deny and question them, and how
+    # many carrying claims are said alone (a mention of no statement): what the corroboration
+    # question counts.
+    "propositions": (("proposition", "class", "label", "core", "about", "charged", "deeds", "events"),
+                     ("claims", "denials", "questions", "said_alone", "articles")),
+    # Who and what carries each proposition: kind "outlet", "speaker", "article" (slugs) or
+    # "mention" (the statement carrying claims are mentions of).
+    "proposition_sets": (("proposition", "kind", "value"), ("claims", "articles")),
+    # The events each proposition is about (event, subject, object or cause: what the
+    # corroboration question's ``event`` finds), by the event's slug.
+    "proposition_events": (("event", "proposition"), ("articles",)),
 }
 SCHEMA = "".join(
     f"CREATE TABLE {table} ({', '.join(f'{c} TEXT NOT NULL' for c in keys)}, "
@@ -149,6 +172,8 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
                                      else term.value for term in row))
     rows["claim_groups"] = _claim_groups(store.query(QUERIES["claim_groups"], **dataset))  # type: ignore[arg-type]
     rows["outlet_voices"] = _outlet_voices(store.query(QUERIES["outlet_voices"], **dataset))  # type: ignore[arg-type]
+    rows["propositions"], rows["proposition_sets"], rows["proposition_events"] = _propositions(
+        store.query(QUERIES["propositions"], **dataset))  # type: ignore[arg-type]
     rows["charges"], rows["charge_accusers"] = _charges(store.query(QUERIES["charges"], **dataset))  # type: ignore[arg-type]
     claims: dict[str, list[str]] = {}
     for article, claim in store.query(QUERIES["articles"], **dataset):  # type: ignore[union-attr]
@@ -265,6 +290,69 @@ def _charges(solutions: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...
     return rows, by_accuser
 
 
+def _slug(iri: str) -> str | None:
+    """The slug of an entity of the registry or an article (its IRI ends with it), None for
+    anything else a role may name (a claim)."""
+    return iri.rsplit("/", 1)[-1] if iri.startswith(_SLUGGED) else None
+
+
+def _propositions(solutions: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The article's rows of ``propositions``, ``proposition_sets`` and ``proposition_events``:
+    per proposition of its claims that the corroboration question finds (with a type, label and
+    core, and a role naming an entity with a slug; claims with a stance, speaker, outlet and
+    article), its facts and counts, who carries it and the events it is about. The facts are the
+    question's columns: ``about`` the slugs of its roles' entities, ``charged`` of its agent or
+    accused, ``deeds`` of its deed (a controlled value's slug), ``events`` of its event; a
+    claim carries it when it affirms it (positive, not as a question), denies it (negative, not
+    as a question) or questions it."""
+    found: dict[str, dict[str, Any]] = {}
+    for proposition, claim, polarity, illocution, speaker, outlet, article, utterance, class_, label, core, role, \
+            entity in solutions:
+        p = found.setdefault(proposition.value, {"claims": {}, "facts": set(), "roles": set()})
+        if polarity is not None:
+            c = p["claims"].setdefault(claim.value, {
+                "polarity": polarity.value, "illocution": illocution.value, "speakers": set(),
+                "outlet": slug_of_actor(outlet.value), "article": article.value.rsplit("/", 1)[-1],
+                "utterance": None if utterance is None else utterance.value})
+            c["speakers"].add(slug_of_actor(speaker.value))
+        elif class_ is not None:
+            p["facts"].add((class_.value, label.value, core.value))
+        else:
+            p["roles"].add((role.value, entity.value))
+    rows, sets, events = [], [], []
+    positive, negative = str(CG["polarity-positive"]), str(CG["polarity-negative"])
+    questions = str(CG["illocution-questions"])
+    for proposition, p in found.items():
+        about = sorted({slug for role, entity in p["roles"] if role in _ABOUT and (slug := _slug(entity))})
+        if not p["facts"] or not p["claims"] or not about:
+            continue  # the question finds no row for it
+        class_, label, core = min(p["facts"], key=lambda fact: fact[1])
+        charged = sorted({slug for role, entity in p["roles"] if role in _CHARGED and (slug := _slug(entity))})
+        deeds = sorted({slug_of(entity) or "" for role, entity in p["roles"] if role == "deed"} - {""})
+        about_events = sorted({slug for role, entity in p["roles"] if role == "aboutEvent" and (slug := _slug(entity))})
+        counts: Counter[str] = Counter()
+        carried: Counter[tuple[str, str]] = Counter()
+        for c in p["claims"].values():
+            if c["illocution"] == questions:
+                counts["questions"] += 1
+            elif c["polarity"] == negative:
+                counts["denials"] += 1
+            elif c["polarity"] == positive:
+                counts["claims"] += 1
+                counts["said_alone"] += c["utterance"] is None
+                carried.update([("outlet", c["outlet"]), ("article", c["article"]),
+                                *(("speaker", speaker) for speaker in c["speakers"]),
+                                *((("mention", c["utterance"]),) if c["utterance"] else ())])
+        short = proposition[len(PROPOSITION_PREFIX):]
+        rows.append((short, class_, label, core[len(PROPOSITION_PREFIX):], " ".join(about), " ".join(charged),
+                     " ".join(deeds), " ".join(about_events),
+                     counts["claims"], counts["denials"], counts["questions"], counts["said_alone"]))
+        sets.extend((short, kind, value, n) for (kind, value), n in carried.items())
+        events.extend((event, short) for event in sorted({entity[len(_EVENT):] for role, entity in p["roles"]
+                                                          if role in _ABOUT_EVENT and entity.startswith(_EVENT)}))
+    return rows, sets, events
+
+
 _INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 _INT64 = 2**63 - 1  # the largest offset SQLite takes (a larger one finds nothing all the same)
 
@@ -314,6 +402,12 @@ class Delta:
                 rows.get("claim_groups", ()):
             groups[(kind, anchor, when_earliest, when_latest, published, slug)] += 1
             counts[(kind, anchor, speaker, outlet, stance_, voice)] += 1
+        for *key, claims_, denials, questions, alone in rows.get("propositions", ()):
+            self._add("propositions", tuple(key), sign * claims_, sign * denials, sign * questions, sign * alone, sign)
+        for *key, claims_ in rows.get("proposition_sets", ()):
+            self._add("proposition_sets", tuple(key), sign * claims_, sign)
+        for key in rows.get("proposition_events", ()):
+            self._add("proposition_events", tuple(key), sign)
         for *key, affirms in rows.get("charges", ()):
             self._add("charges", tuple(key), sign * affirms, sign)
         for *key, claims in rows.get("charge_accusers", ()):
@@ -496,6 +590,23 @@ class Tallies:
                                [*args, -1 if limit is None else limit, min(offset, _INT64)]).fetchall()
         return total, [(accused_, label, CHARGE_PREFIX + charge) for accused_, label, charge in page]
 
+    def propositions(self, events: Sequence[str] | None
+                     ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, str]]]:
+        """The propositions about one of ``events`` (slugs; None: every proposition), as the
+        article rows of ``propositions`` summed (proposition, type, label, core, about, charged,
+        deeds, events, claims, denials, questions, said alone; a proposition worded with two
+        labels has a row for each), and who and what carries them: (proposition, kind, value).
+        Propositions without :data:`PROPOSITION_PREFIX`."""
+        if events is None:
+            where, args = "", []
+        else:
+            where = f"WHERE proposition IN (SELECT proposition FROM proposition_events WHERE event IN ({', '.join('?' * len(events))}))"
+            args = list(events)
+        rows = self.db.execute("SELECT proposition, class, label, core, about, charged, deeds, events, claims, denials, "
+                               f"questions, said_alone FROM propositions {where}", args).fetchall()
+        sets = self.db.execute(f"SELECT proposition, kind, value FROM proposition_sets {where}", args).fetchall()
+        return rows, sets
+
     def opposite_pairs(self) -> int:
         """Pairs of claims, one affirming a core and one denying it: over every core, the
         affirming claims times the denying ones."""
@@ -566,5 +677,5 @@ def tallies_of(backend: Any) -> Tallies | None:
     return None if path is None else Tallies(path)
 
 
-__all__ = ["CHARGE_PREFIX", "FILE", "QUERIES", "SCHEMA", "TABLES", "Delta", "Tallies", "TallyWriter", "article_rows", "slug_of_actor",
+__all__ = ["CHARGE_PREFIX", "FILE", "PROPOSITION_PREFIX", "QUERIES", "SCHEMA", "TABLES", "Delta", "Tallies", "TallyWriter", "article_rows", "slug_of_actor",
            "tallies_of"]

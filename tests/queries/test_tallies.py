@@ -56,7 +56,8 @@ def both_ways(name: str, params: dict[str, str], tallied: Any, plain: Any) -> No
 
 def test_the_tallied_questions() -> None:
     assert {q.name for q in catalog().values() if q.tallied} == {"timeline", "network", "contradictions", "articles",
-                                                               "event-claims", "speaker", "outlet", "accusations"}
+                                                               "event-claims", "speaker", "outlet", "accusations",
+                                                               "corroboration"}
     assert {q.layout for q in catalog().values() if q.tallied} == set(TALLIED)
 
 
@@ -85,10 +86,12 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                     {"actor": "russia"}, {"actor": "russia", "affiliated": "true"},
                                     {"actor": "azerbaijan", "event": "azal-crash"}, {"event": "nowhere"},
                                     {"accused": "russia"}, {"accuser": "azerbaijan"},
-                                    {"accuser": "russia", "accused": "azerbaijan"}, {"accused": "nowhere"}])
+                                    {"accuser": "russia", "accused": "azerbaijan"}, {"accused": "nowhere"},
+                                    {"only_single_outlet": "true"}, {"event": "azal-crash", "only_single_outlet": "true"}])
 def test_on_a_synthetic_corpus(params: dict[str, str], synthetic_store: Path) -> None:
     tallied, plain = EmbeddedBackend(synthetic_store), without_tallies(synthetic_store)
-    for name in ("network", "timeline", "contradictions", "articles", "event-claims", "speaker", "outlet", "accusations"):
+    for name in ("network", "timeline", "contradictions", "articles", "event-claims", "speaker", "outlet", "accusations",
+                 "corroboration"):
         own = {p.name for p in get(name).params}
         if set(params) <= own:
             both_ways(name, params, tallied, plain)
