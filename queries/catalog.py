@@ -19,8 +19,8 @@ Rules for the SPARQL of a question, so that every backend gives the same answer:
   only when it is true (``related=false`` drops its ``#if related`` blocks). The blocks are SPARQL
   comments, so the file as it stands still parses.
 - A question with ``tallied: true`` (``timeline``, ``network``, ``contradictions``, ``articles``,
-  ``event-claims``, ``speaker``, ``outlet``, ``accusations``) reads its counts from the store's
-  tallies where the store keeps them (:mod:`claimgraph.queries.tally`): its ``#if !tallied``
+  ``event-claims``, ``speaker``, ``outlet``, ``accusations``, ``corroboration``) reads its counts
+  from the store's tallies where the store keeps them (:mod:`claimgraph.queries.tally`): its ``#if !tallied``
   blocks, what the tallies replace, are then dropped; on a server they stay.
 - Parameters with ``bind: false`` are not in the query: the layout step applies them to the
   answer (a filter on the laid-out list). ``limit`` and ``offset`` are such parameters, added to

@@ -16,7 +16,9 @@ questions ``event-claims``, ``speaker`` and ``outlet`` find the articles that ho
 their claims counted per article and time (``claim_groups``), and their summaries from the counts
 of ``claim_counts`` and ``outlet_voices`` (``docs/decisions/0034-claim-pages-from-tallies.md``). The
 accusations question pages its charges from ``charges`` and ``charge_accusers``
-(``docs/decisions/0035-accusations-from-tallies.md``).
+(``docs/decisions/0035-accusations-from-tallies.md``); the corroboration question reads its
+propositions' counts from ``propositions``, ``proposition_sets`` and ``proposition_events``
+(``docs/decisions/0036-corroboration-from-tallies.md``).
 
 A question whose header says ``tallied: true`` reads its counts here on a store that has them
 (:mod:`claimgraph.queries.tallied`); on any other (a server, a store made before tallies) it
