@@ -433,9 +433,13 @@ class TallyWriter:
 
     #: Keys held in memory before they are written (a full build's memory stays bounded).
     BATCH = 200_000
+    #: SQLite's page cache while writing, in KiB (its default is 2 MiB; the file is over 1 GB at
+    #: 1M claims, and each batch touches pages all over it).
+    CACHE_KIB = 65_536
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db, self.delta = db, Delta()
+        self.db.execute(f"PRAGMA cache_size = -{self.CACHE_KIB}")
         self.db.execute("BEGIN")
 
     @classmethod
@@ -470,16 +474,21 @@ class TallyWriter:
         self.delta.add(rows, -1)
 
     def flush(self) -> None:
+        """Write the batch, each table's keys in the order of its primary key: the rows a batch
+        touches are then near one another in the file, each page read and written once (in the
+        order they come, every key is a page read far from the last: a full build at 1M claims
+        spent minutes on it)."""
         for table, found in self.delta.tables.items():
             if not found:
                 continue
             keys, counts = TABLES[table]
+            ordered = sorted(found.items())
             sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in counts)
             self.db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * (len(keys) + len(counts)))}) "
-                                f"ON CONFLICT DO UPDATE SET {sets}", ((*k, *v) for k, v in found.items()))
+                                f"ON CONFLICT DO UPDATE SET {sets}", ((*k, *v) for k, v in ordered))
             where = " AND ".join(f"{c} = ?" for c in keys)
             self.db.executemany(f"DELETE FROM {table} WHERE {where} AND articles <= 0",
-                                (k for k, v in found.items() if v[-1] < 0))
+                                (k for k, v in ordered if v[-1] < 0))
         self.delta = Delta()
 
     def close(self, *, save: bool = True) -> None:
