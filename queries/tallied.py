@@ -30,7 +30,7 @@ from claimgraph.queries.layouts import (LAYOUTS, STANCES, Whole, article_order, 
                                         timeline_order, when_group)
 from claimgraph.queries.terms import to_python
 from claimgraph.queries.store import Backend
-from claimgraph.queries.tally import PROPOSITION_PREFIX, Tallies
+from claimgraph.queries.tally import PROPOSITION_PREFIX, Tallies, slug_of_actor
 
 if TYPE_CHECKING:
     from claimgraph.queries.run import Prepared
@@ -160,7 +160,7 @@ def accusations(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole
     only are found (``parts/charge-claims.rq``) and looked up in full, in the rows the question's
     own query gives them in. None when the page's charges do not come back as the tallies say (the
     question is then answered without them)."""
-    bound = {name: term.value.rsplit("/", 1)[-1] for name, term in prepared.bindings.items()}
+    bound = {name: slug_of_actor(term.value) for name, term in prepared.bindings.items()}  # both are actors
     total, page = tallies.charges(accused=bound.get("accused"), accuser=bound.get("accuser"),
                                   limit=prepared.limit, offset=prepared.offset)
     accused = {charge: slug for slug, _, charge in page}

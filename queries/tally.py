@@ -56,7 +56,7 @@ FILE = "tallies.sqlite"
 FOLDER = Path(__file__).parent / "tallies"
 _ACTOR = f"{iris.ID}actor/"
 #: What every proposition's IRI (a charge's too) begins with, left out where the tallies keep it.
-PROPOSITION_PREFIX = CHARGE_PREFIX = f"{iris.ID}proposition/"
+PROPOSITION_PREFIX = f"{iris.ID}proposition/"
 #: The kinds of entity a proposition's role names that have a slug (a claim a proposition is
 #: about has none), by the start of their IRIs.
 _SLUGGED = tuple(f"{iris.ID}{kind}/" for kind in ("actor", "event", "place", "article"))
@@ -97,7 +97,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "outlet_voices": (("outlet", "speaker", "role"), ("claims", "articles")),
     # The charges (responsibility and accusation propositions) the acts of the articles are about,
     # in the accusations question's order (its charged actor's slug, its label, the charge: the
-    # IRI without :data:`CHARGE_PREFIX`), with how many acts affirm each: once with ``within`` ""
+    # IRI without :data:`PROPOSITION_PREFIX`), with how many acts affirm each: once with ``within`` ""
     # (every charge) and once per actor the charge falls within (``accused`` filters by these).
     "charges": (("within", "accused", "label", "charge"), ("affirms", "articles")),
     # The same charges per actor an affirming act speaks for (``accuser`` filters by these).
@@ -260,7 +260,7 @@ def _outlet_voices(solutions: Any) -> list[tuple[str, str, str]]:
 def _charges(solutions: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The article's rows of ``charges`` and ``charge_accusers``: per charge its acts are about,
     (within, the charged actor's slug, the charge's label, the charge without
-    :data:`CHARGE_PREFIX`, how many of its acts affirm it), within "" and each actor's slug it
+    :data:`PROPOSITION_PREFIX`, how many of its acts affirm it), within "" and each actor's slug it
     falls within; per charge and actor an affirming act speaks for, (that actor's slug, charged
     actor, label, charge, how many such acts). A charge names one charged actor (its agent or
     accused: ``ingest/build.py``); of several labels (the same charge worded with other case or
@@ -284,7 +284,7 @@ def _charges(solutions: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...
     for charge, found in charges.items():
         if not found["labels"]:
             continue  # no label or no charged actor: the question does not list it
-        named[charge] = key = (min(found["accused"]), min(found["labels"]), charge[len(CHARGE_PREFIX):])
+        named[charge] = key = (min(found["accused"]), min(found["labels"]), charge[len(PROPOSITION_PREFIX):])
         rows.extend((within, *key, len(found["affirming"])) for within in ("", *sorted(found["within"])))
     for (charge, accuser), acts in accusers.items():
         if charge in named:
@@ -599,7 +599,7 @@ class Tallies:
         page = self.db.execute(f"SELECT accused, label, charge FROM {table} AS c WHERE {where} "
                                "ORDER BY accused, label, charge LIMIT ? OFFSET ?",
                                [*args, -1 if limit is None else limit, min(offset, _INT64)]).fetchall()
-        return total, [(accused_, label, CHARGE_PREFIX + charge) for accused_, label, charge in page]
+        return total, [(accused_, label, PROPOSITION_PREFIX + charge) for accused_, label, charge in page]
 
     def propositions(self, events: Sequence[str] | None
                      ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, str]]]:
@@ -688,5 +688,5 @@ def tallies_of(backend: Any) -> Tallies | None:
     return None if path is None else Tallies(path)
 
 
-__all__ = ["CHARGE_PREFIX", "FILE", "PROPOSITION_PREFIX", "QUERIES", "SCHEMA", "TABLES", "Delta", "Tallies", "TallyWriter", "article_rows", "slug_of_actor",
+__all__ = ["FILE", "PROPOSITION_PREFIX", "QUERIES", "SCHEMA", "TABLES", "Delta", "Tallies", "TallyWriter", "article_rows", "slug_of_actor",
            "tallies_of"]
