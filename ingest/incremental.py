@@ -42,8 +42,10 @@ from claimgraph.ingest.units import ArticleUnit, UnitContext, is_text_call, repl
 from claimgraph.ontology import iris
 from claimgraph.ontology.namespace import CG
 from claimgraph.ontology.errors import Problem
+from claimgraph.queries.settings import get_settings
 from claimgraph.queries.store.versions import Version, VersionWriter
-from claimgraph.queries.tally import TallyWriter, article_rows
+from claimgraph.queries.tally import article_rows
+from claimgraph.queries.tally_store import TallyWriter
 
 logger = logging.getLogger(__name__)
 
@@ -281,7 +283,7 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
         manifest = Manifest.open(build.meta)
         if manifest is None:  # pragma: no cover - linked from the current version just now
             raise RuntimeError("the record of the store's current version is unreadable")
-        tallies = TallyWriter.open(build.meta)
+        tallies = TallyWriter.open(build.meta, fold_bytes=get_settings().tally_changes_max_bytes)
         if tallies is None:
             logger.warning("the store's version %s keeps no tallies (made before them): the questions that read "
                            "them count from the store instead; `claimgraph ingest --force` makes them", current.name)

@@ -47,7 +47,7 @@ from claimgraph.ingest.integrity import corpus_problems
 from claimgraph.ingest.load import read_articles, read_registry
 from claimgraph.ingest.manifest import Manifest
 from claimgraph.queries import tally
-from claimgraph.queries.tally import TallyWriter
+from claimgraph.queries.tally_store import TallyWriter
 from claimgraph.ingest.parallel import compile_articles
 from claimgraph.ingest.scan import Listing, Scan
 from claimgraph.ingest.shapes import UnitChecker, check, triples_of

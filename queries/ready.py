@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from claimgraph.ontology.errors import ClaimgraphError, ParameterError
 from claimgraph.queries.settings import ready_spec
 from claimgraph.queries.store import Backend
-from claimgraph.queries.tally import open_immutable
+from claimgraph.queries.tally_store import open_immutable
 
 if TYPE_CHECKING:
     from claimgraph.queries.run import Prepared

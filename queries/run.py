@@ -24,7 +24,7 @@ from claimgraph import ontology
 from claimgraph.ontology import iris
 from claimgraph.ontology.folding import search_key
 from claimgraph.queries.store import Backend
-from claimgraph.queries import tallied, tally
+from claimgraph.queries import tallied, tally_store
 from claimgraph.queries.catalog import TALLIED_BLOCK, DATE_PATTERN, MAX_SLUG, MAX_TEXT, PERIODS, SLUG_PATTERN, Param, Question, get
 from claimgraph.queries.details import actor_slugs, actors, describe, with_details, with_sides
 from claimgraph.ontology.errors import BackendError, NotFound, ParameterError
@@ -236,7 +236,7 @@ def prepare(question: Question | str, params: Mapping[str, Any], backend: Backen
     # A boolean parameter's `#if` block holds when it is true: `related=false` is as if not given.
     holding = [name for name, term in bindings.items()
                if not (question.param(name).type == "boolean" and term.value == "false")]
-    tallied = tallies and question.tallied and backend.side_file(tally.FILE) is not None
+    tallied = tallies and question.tallied and backend.side_file(tally_store.FILE) is not None
     if tallied:
         holding.append(TALLIED_BLOCK)
     return Prepared(question, question.query(holding), bindings, options, given, limit, offset, tuple(slugs),
@@ -293,8 +293,8 @@ def question_rows(prepared: Prepared, backend: Backend) -> tuple[list[str], list
     return variables, plain
 
 
-def _tallies(prepared: Prepared, backend: Backend) -> tally.Tallies:
-    found = tally.tallies_of(backend)
+def _tallies(prepared: Prepared, backend: Backend) -> tally_store.Tallies:
+    found = tally_store.tallies_of(backend)
     if found is None:  # the store moved to a version without tallies since the question was prepared
         raise BackendError(f"the store's tallies, which {prepared.question.name} was prepared to read, are gone; ask again")
     return found

@@ -101,6 +101,7 @@ class Settings(BaseSettings):
     question_workers: int = Field(4, ge=1)
     question_queue_timeout: float = Field(5.0, ge=0)
     ready_answers: Annotated[tuple[str, ...], NoDecode] = ("attributions?event=azal-crash&actor=russia",)
+    tally_changes_max_bytes: int = Field(64 * 2**20, ge=0)
 
     @field_validator("base_url")
     @classmethod

@@ -30,7 +30,8 @@ from claimgraph.queries.layouts import (LAYOUTS, STANCES, Whole, article_order, 
                                         timeline_order, when_group)
 from claimgraph.queries.terms import to_python
 from claimgraph.queries.store import Backend
-from claimgraph.queries.tally import PROPOSITION_PREFIX, Tallies, slug_of_actor
+from claimgraph.queries.tally import PROPOSITION_PREFIX, slug_of_actor
+from claimgraph.queries.tally_store import Tallies
 
 if TYPE_CHECKING:
     from claimgraph.queries.run import Prepared

@@ -7,10 +7,11 @@ accuses whom), its claims and articles, with its outlets, deeds and events. Each
 articles (a claim belongs to one article): ingestion runs the queries of ``tallies/`` on each
 article alone, in the worker that builds it, beside the rules of ``ontology/rules/``
 (:func:`article_rows`), and adds what each article gives to the totals (:data:`TABLES`), kept in
-an SQLite file beside the version (:data:`FILE` in the version's record folder, as immutable as
-the version once linked). A change takes a changed or deleted article's old contribution out
-(its rows read from the version it changes, before its graphs go) and adds its new one; only
-totals are kept, so the file stays small (what a new version copies). A page of the network is one
+SQLite files beside the version (:mod:`claimgraph.queries.tally_store`, which writes and reads
+them). A change takes a changed or deleted article's old contribution out (its rows read from
+the version it changes, before its graphs go) and adds its new one; only totals are kept. This
+module says what the tallies hold: changing it means building every store again; how they are
+kept on disk does not. A page of the network is one
 indexed read of ``edges``; the timeline's counts one read of each event table. The claim
 questions ``event-claims``, ``speaker`` and ``outlet`` find the articles that hold their page from
 their claims counted per article and time (``claim_groups``), and their summaries from the counts
@@ -33,11 +34,9 @@ answers from its own query alone. Both give the same answer: ``tests/queries/tes
 
 from __future__ import annotations
 
-import functools
 import logging
-import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,11 +47,9 @@ from claimgraph.ontology import iris
 from claimgraph.ontology.namespace import CG
 from claimgraph.queries.details import article_key_columns, claim_key, slug_of
 from claimgraph.queries.layouts import chain_of, natural, stance
-from claimgraph.queries.store.versions import own_file
 
 logger = logging.getLogger(__name__)
 
-FILE = "tallies.sqlite"
 FOLDER = Path(__file__).parent / "tallies"
 _ACTOR = f"{iris.ID}actor/"
 #: What every proposition's IRI (a charge's too) begins with, left out where the tallies keep it.
@@ -356,7 +353,6 @@ def _propositions(solutions: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any
 
 
 _INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
-_INT64 = 2**63 - 1  # the largest offset SQLite takes (a larger one finds nothing all the same)
 
 
 class Delta:
@@ -426,267 +422,4 @@ class Delta:
                     self._add(table, (*edge, value), sign)
 
 
-class TallyWriter:
-    """The tallies of a version being made: created empty for a full build, or the copy of the
-    version it is made from; articles' contributions are added (:meth:`put`) and taken out
-    (:meth:`take`), and written in batches."""
-
-    #: Keys held in memory before they are written (a full build's memory stays bounded).
-    BATCH = 200_000
-    #: SQLite's page cache while writing, in KiB (its default is 2 MiB; the file is over 1 GB at
-    #: 1M claims, and each batch touches pages all over it).
-    CACHE_KIB = 65_536
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db, self.delta = db, Delta()
-        self.db.execute(f"PRAGMA cache_size = -{self.CACHE_KIB}")
-        self.db.execute("BEGIN")
-
-    @classmethod
-    def create(cls, meta: Path) -> TallyWriter:
-        path = meta / FILE
-        path.unlink(missing_ok=True)
-        db = sqlite3.connect(path, isolation_level=None)
-        db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
-        return cls(db)
-
-    @classmethod
-    def open(cls, meta: Path) -> TallyWriter | None:
-        """The tallies copied into a new version's record folder; None when the version it was
-        made from had none (a store made before tallies: ``ingest --force`` makes them)."""
-        path = meta / FILE
-        if not path.is_file():
-            return None
-        own_file(path)  # linked from the version it is made from, which must not change
-        db = sqlite3.connect(path, isolation_level=None)
-        db.execute("PRAGMA synchronous=OFF")
-        return cls(db)
-
-    def put(self, rows: ArticleRows) -> None:
-        """Add one article's contribution (its rows: :func:`article_rows`)."""
-        self.delta.add(rows)
-        if len(self.delta) >= self.BATCH:
-            self.flush()
-
-    def take(self, rows: ArticleRows) -> None:
-        """Take out the contribution of an article as the version held it (a changed or deleted
-        article's rows, read from the version before it changes)."""
-        self.delta.add(rows, -1)
-
-    def flush(self) -> None:
-        """Write the batch, each table's keys in the order of its primary key: the rows a batch
-        touches are then near one another in the file, each page read and written once (in the
-        order they come, every key is a page read far from the last: a full build at 1M claims
-        spent minutes on it)."""
-        for table, found in self.delta.tables.items():
-            if not found:
-                continue
-            keys, counts = TABLES[table]
-            ordered = sorted(found.items())
-            sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in counts)
-            self.db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * (len(keys) + len(counts)))}) "
-                                f"ON CONFLICT DO UPDATE SET {sets}", ((*k, *v) for k, v in ordered))
-            where = " AND ".join(f"{c} = ?" for c in keys)
-            self.db.executemany(f"DELETE FROM {table} WHERE {where} AND articles <= 0",
-                                (k for k, v in ordered if v[-1] < 0))
-        self.delta = Delta()
-
-    def close(self, *, save: bool = True) -> None:
-        if save:
-            self.flush()
-        self.db.execute("COMMIT" if save else "ROLLBACK")
-        self.db.close()
-
-
-def open_immutable(path: Path, **options: Any) -> sqlite3.Connection:
-    """A SQLite file of a linked version, read-only and without locks (it never changes once its
-    version is linked), by an absolute file URI (a store may be named relatively)."""
-    return sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro&immutable=1", uri=True, **options)
-
-
-class Tallies:
-    """A version's tallies, read-only."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.db = open_immutable(path, check_same_thread=False)
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> Tallies:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def event_counts(self, events: Sequence[str]) -> dict[str, tuple[int, int, int, str | None, str | None]]:
-        """Per event IRI of ``events``: claims, articles, outlets, the earliest and latest time
-        they were said (each read by the tables' keys: the page's events, not every one)."""
-        found: dict[str, tuple[int, int, int, str | None, str | None]] = {}
-        for start in range(0, len(events), 500):
-            chunk = list(events[start:start + 500])
-            marks = ",".join("?" * len(chunk))
-            outlets = dict(self.db.execute(
-                f"SELECT event, COUNT(*) FROM event_outlets WHERE event IN ({marks}) GROUP BY event", chunk))
-            said = {e: (first, last) for e, first, last in self.db.execute(
-                f"SELECT event, MIN(said_min), MAX(said_max) FROM event_said WHERE event IN ({marks}) GROUP BY event",
-                chunk)}
-            found.update((event, (claims, articles, outlets.get(event, 0), *said.get(event, (None, None))))
-                         for event, claims, articles in self.db.execute(
-                             f"SELECT event, claims, articles FROM event_counts WHERE event IN ({marks})", chunk))
-        return found
-
-    def edges(self, *, kind: str | None, limit: int | None, offset: int
-              ) -> tuple[int, list[tuple[str, str, str, int, int]]]:
-        """How many edges there are (of ``kind``, or all), and the page of them, the most claims
-        first, then by kind, source and target."""
-        where, args = ("WHERE kind = ?", [kind]) if kind else ("", [])
-        total = self.db.execute(f"SELECT COUNT(*) FROM edges {where}", args).fetchone()[0]
-        order = "kind, claims DESC, source, target" if kind else "claims DESC, kind, source, target"
-        page = self.db.execute(f"SELECT kind, source, target, claims, articles FROM edges {where} ORDER BY {order} "
-                               "LIMIT ? OFFSET ?", [*args, -1 if limit is None else limit, min(offset, _INT64)]).fetchall()
-        return total, page
-
-    def edge_sets(self, edges: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], tuple[set[str], ...]]:
-        """For each edge, the outlets (slugs), deeds and events (IRIs) of its claims."""
-        found: dict[tuple[str, str, str], tuple[set[str], ...]] = {}
-        for edge in edges:
-            found[tuple(edge)] = tuple(  # type: ignore[index]
-                {value for (value,) in self.db.execute(
-                    f"SELECT {column} FROM {table} WHERE kind = ? AND source = ? AND target = ?", edge)}
-                for table, column in (("edge_outlets", "outlet"), ("edge_deeds", "deed"), ("edge_events", "event")))
-        return found
-
-    def has(self, table: str) -> bool:
-        """Does the file hold this table? (A store made before it was kept has not.)"""
-        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() \
-            is not None
-
-    def claim_groups(self, kind: str, anchor: str) -> Iterator[tuple[str, str, str, str, int]]:
-        """The claims about an event (``kind`` "event"), by an actor they speak for ("speaker") or
-        in an outlet ("outlet"), ``anchor`` its slug, counted per article and when they were said
-        (an outlet's: when published, latest ""): (when earliest, when latest, the article's
-        earliest date, its slug, claims), in that order, which is the answers' order; read as they
-        are taken (a first page reads the first groups only)."""
-        return iter(self.db.execute(
-            "SELECT when_earliest, when_latest, published, article, claims FROM claim_groups "
-            "WHERE kind = ? AND anchor = ? ORDER BY when_earliest, when_latest, published, article", (kind, anchor)))
-
-    def claim_counts(self, kind: str, anchor: str) -> list[tuple[str, str, str, str, int]]:
-        """The same claims counted per (speaker, outlet, stance, voice), slugs for the actors."""
-        return self.db.execute("SELECT speaker, outlet, stance, voice, claims FROM claim_counts "
-                               "WHERE kind = ? AND anchor = ?", (kind, anchor)).fetchall()
-
-    def outlet_voices(self, outlet: str) -> list[tuple[str, str, int]]:
-        """Whom an outlet (its slug) gives voice to: (actor's slug, role, claims)."""
-        return self.db.execute("SELECT speaker, role, claims FROM outlet_voices WHERE outlet = ?", (outlet,)).fetchall()
-
-    def charges(self, *, accused: str | None, accuser: str | None, limit: int | None, offset: int
-                ) -> tuple[int, list[tuple[str, str, str]]]:
-        """How many charges some act affirms (against ``accused`` or one of its parts, by
-        ``accuser`` or one of its parts: slugs), and the page of them in the accusations
-        question's order: (the charged actor's slug, the charge's label, the charge's IRI)."""
-        if accuser is None:
-            table, where, args = "charges", "within = ? AND affirms > 0", [accused or ""]
-        else:
-            table, where, args = "charge_accusers", "accuser = ?", [accuser]
-            if accused is not None:
-                where += (" AND EXISTS (SELECT 1 FROM charges AS w WHERE w.within = ? AND w.accused = c.accused"
-                          " AND w.label = c.label AND w.charge = c.charge)")
-                args.append(accused)
-        total = self.db.execute(f"SELECT COUNT(*) FROM {table} AS c WHERE {where}", args).fetchone()[0]
-        page = self.db.execute(f"SELECT accused, label, charge FROM {table} AS c WHERE {where} "
-                               "ORDER BY accused, label, charge LIMIT ? OFFSET ?",
-                               [*args, -1 if limit is None else limit, min(offset, _INT64)]).fetchall()
-        return total, [(accused_, label, PROPOSITION_PREFIX + charge) for accused_, label, charge in page]
-
-    def propositions(self, events: Sequence[str] | None
-                     ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, str]]]:
-        """The propositions about one of ``events`` (slugs; None: every proposition), as the
-        article rows of ``propositions`` summed (proposition, type, label, core, about, charged,
-        deeds, events, claims, denials, questions, said alone; a proposition worded with two
-        labels has a row for each), and who and what carries them: (proposition, kind, value).
-        Propositions without :data:`PROPOSITION_PREFIX`."""
-        if events is None:
-            where, args = "", []
-        else:
-            where = f"WHERE proposition IN (SELECT proposition FROM proposition_events WHERE event IN ({', '.join('?' * len(events))}))"
-            args = list(events)
-        rows = self.db.execute("SELECT proposition, class, label, core, about, charged, deeds, events, claims, denials, "
-                               f"questions, said_alone FROM propositions {where}", args).fetchall()
-        sets = self.db.execute(f"SELECT proposition, kind, value FROM proposition_sets {where}", args).fetchall()
-        return rows, sets
-
-    def opposite_pairs(self) -> int:
-        """Pairs of claims, one affirming a core and one denying it: over every core, the
-        affirming claims times the denying ones."""
-        return self.db.execute("SELECT COALESCE(SUM(affirms * denies), 0) FROM core_sides").fetchone()[0]
-
-    def status_groups(self) -> list[tuple[str, str, str, int]]:
-        """Claims affirming a status, counted per subject, value and object ("" for none)."""
-        return self.db.execute("SELECT subject, value, object, claims FROM status_claims").fetchall()
-
-    def articles(self, *, outlet: str | None, since: str | None, until: str | None, events: Sequence[str] | None,
-                 limit: int | None, offset: int) -> tuple[int, list[tuple[str, int]]]:
-        """How many articles pass the filters (of this outlet; whose publication bounds overlap
-        since-until; with a claim about one of ``events``), and the page of them (article IRI,
-        claims), by publication bounds then slug."""
-        where, args = [], []
-        if outlet is not None:
-            where.append("outlet = ?")
-            args.append(outlet)
-        if since is not None:
-            where.append("latest >= ?")
-            args.append(since)
-        if until is not None:
-            where.append("earliest <= ?")
-            args.append(until)
-        if events is not None:
-            where.append(f"article IN (SELECT article FROM event_articles WHERE event IN ({', '.join('?' * len(events))}))")
-            args.extend(events)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        total = self.db.execute(f"SELECT COUNT(*) FROM article_index {clause}", args).fetchone()[0]
-        page = self.db.execute(f"SELECT article, claims FROM article_index {clause} ORDER BY earliest, latest, slug "
-                               "LIMIT ? OFFSET ?", [*args, -1 if limit is None else limit, min(offset, _INT64)]).fetchall()
-        return total, page
-
-    def article_groups(self) -> list[list[str]]:
-        """The articles in the natural order of their claims' IRIs, in groups: the articles of a
-        group are those whose ranges of claims (first to last) overlap, so that their claims may
-        interleave and are ordered together; the groups follow one another. Made once per
-        version's file and process (the file never changes once its version is linked)."""
-        status = self.path.stat()
-        return _article_groups(str(self.path), (status.st_ino, status.st_mtime_ns))
-
-
-@functools.lru_cache(maxsize=4)  # a few versions: the one answering and those just before it
-def _article_groups(path: str, stamp: tuple[int, int]) -> list[list[str]]:
-    """:meth:`Tallies.article_groups` of the file at ``path`` (``stamp``: its inode and
-    modification time, so that a store made again at the same path is read again)."""
-    db = open_immutable(Path(path))
-    try:
-        articles = sorted(((natural(first), natural(last), article) for article, first, last
-                           in db.execute("SELECT article, first, last FROM articles")))
-    finally:
-        db.close()
-    groups: list[list[str]] = []
-    end: tuple | None = None
-    for first, last, article in articles:
-        if end is not None and first <= end:
-            groups[-1].append(article)
-            end = max(end, last)
-        else:
-            groups.append([article])
-            end = last
-    return groups
-
-
-def tallies_of(backend: Any) -> Tallies | None:
-    """The tallies of the version the backend answers from, if it keeps them."""
-    path = backend.side_file(FILE)
-    return None if path is None else Tallies(path)
-
-
-__all__ = ["FILE", "PROPOSITION_PREFIX", "QUERIES", "SCHEMA", "TABLES", "Delta", "Tallies", "TallyWriter", "article_rows", "slug_of_actor",
-           "tallies_of"]
+__all__ = ["PROPOSITION_PREFIX", "QUERIES", "SCHEMA", "TABLES", "ArticleRows", "Delta", "article_rows", "slug_of_actor"]

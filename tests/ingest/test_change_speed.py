@@ -21,7 +21,9 @@ import pytest
 
 from claimgraph.ingest import manifest as record
 from claimgraph.ingest.pipeline import ingest
-from claimgraph.queries.tally import FILE as TALLIES
+from claimgraph.queries.settings import get_settings
+from claimgraph.queries.tally_store import CHANGES as TALLY_CHANGES
+from claimgraph.queries.tally_store import FILE as TALLIES
 from tests.ingest.test_incremental import copy_article, corpus, fingerprint, full, quads, quiet, set_field, step
 
 __all__ = ["corpus"]  # the fixture
@@ -109,22 +111,55 @@ def test_force_reads_every_file(corpus: Path, tmp_path: Path, monkeypatch) -> No
     assert opened == {p.name for p in (corpus / "articles").glob("*.yaml")}
 
 
-def test_a_change_shares_the_record_and_copies_only_what_it_writes(corpus: Path, tmp_path: Path) -> None:
+def test_a_change_shares_the_record_and_copies_only_what_it_writes(corpus: Path, tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    """A change links every record file and the tallies' base from the version it is made from
+    and copies only those it writes, the tallies' changes among them; once the changes are over
+    ``tally_changes_max_bytes``, a change folds them into its own copy of the base. The version
+    it is made from keeps its files byte for byte."""
     store = tmp_path / "data" / "store"
     ingest(corpus, store=store, **quiet)
-    before = store.parent / os.readlink(store)
-    old_tallies = (before.with_name(before.name + ".meta") / TALLIES).read_bytes()
-    copy_article(sorted((corpus / "articles").glob("*.yaml"))[0], corpus / "articles" / "zz-new.yaml", "zz-new")
-    step(corpus, store, tmp_path)
-    after = store.parent / os.readlink(store)
-    old_meta, new_meta = (v.with_name(v.name + ".meta") for v in (before, after))
-    shared = {p.name for p in new_meta.iterdir() if p.name != "readers"
-              and (old_meta / p.name).exists() and p.stat().st_ino == (old_meta / p.name).stat().st_ino}
-    written = {record.NAME, record.shard_name(record.shard_of("articles/zz-new.yaml", record.SHARDS)), TALLIES}
-    assert written.isdisjoint(shared)
-    assert (old_meta / TALLIES).read_bytes() == old_tallies  # the version it was made from keeps its own
-    assert (new_meta / TALLIES).read_bytes() != old_tallies
-    assert len(shared) == record.SHARDS - 1 + 1  # the other shards, and the registry's context
+    articles = sorted((corpus / "articles").glob("*.yaml"))
+
+    def change(edit) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+        old = _meta(store)
+        kept = {p.name: p.read_bytes() for p in old.iterdir() if p.is_file()}
+        edit()
+        step(corpus, store, tmp_path)
+        assert {p.name: p.read_bytes() for p in old.iterdir() if p.is_file()} == kept
+        return old, _meta(store)
+
+    old, new = change(lambda: copy_article(articles[0], corpus / "articles" / "zz-new.yaml", "zz-new"))
+    assert not (old / TALLY_CHANGES).exists()  # a full build: the tallies in one file
+    shared = _shared(old, new)
+    written = {record.NAME, record.shard_name(record.shard_of("articles/zz-new.yaml", record.SHARDS)), TALLY_CHANGES}
+    assert written.isdisjoint(shared) and TALLIES in shared
+    assert len(shared) == record.SHARDS - 1 + 1 + 1  # the other shards, the registry's context, the tallies
+    old, new = change(lambda: set_field(articles[1], "paragraph: 1\n", "paragraph: 7\n"))
+    shared = _shared(old, new)
+    assert TALLIES in shared and TALLY_CHANGES not in shared  # the changes copied and written, the base linked
+    assert (old / TALLY_CHANGES).read_bytes() != (new / TALLY_CHANGES).read_bytes()
+
+    monkeypatch.setenv("CLAIMGRAPH_TALLY_CHANGES_MAX_BYTES", "0")
+    get_settings.cache_clear()
+    try:
+        old, new = change((corpus / "articles" / "zz-new.yaml").unlink)
+    finally:
+        monkeypatch.delenv("CLAIMGRAPH_TALLY_CHANGES_MAX_BYTES")
+        get_settings.cache_clear()
+    assert not (new / TALLY_CHANGES).exists()  # folded into the version's own base
+    assert TALLIES not in _shared(old, new)
+
+
+def _meta(store: Path) -> Path:
+    version = store.parent / os.readlink(store)
+    return version.with_name(version.name + ".meta")
+
+
+def _shared(old: Path, new: Path) -> set[str]:
+    """The files of ``new`` that are hard links to those of ``old``."""
+    return {p.name for p in new.iterdir() if p.name != "readers"
+            and (old / p.name).exists() and p.stat().st_ino == (old / p.name).stat().st_ino}
 
 
 def test_an_error_while_writing_leaves_the_current_version_as_it_was(corpus: Path, tmp_path: Path,

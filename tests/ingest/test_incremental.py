@@ -12,7 +12,6 @@ import os
 import random
 import re
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -20,7 +19,7 @@ import pytest
 
 from claimgraph.ingest.pipeline import ingest
 from claimgraph.ontology.errors import CorpusError
-from claimgraph.queries.tally import FILE
+from claimgraph.queries.tally_store import FILE, connect
 from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.slow
@@ -50,7 +49,7 @@ def fingerprint(store: Path) -> tuple[str, dict[str, str]]:
 def tallies(store: Path) -> dict[str, list[tuple]]:
     """Every row of every table of the version's tallies (queries/tally.py), sorted."""
     version = store.parent / os.readlink(store)
-    db = sqlite3.connect(f"file:{version.with_name(version.name + '.meta') / FILE}?mode=ro", uri=True)
+    db = connect(version.with_name(version.name + '.meta') / FILE)  # the base and its changes, as one
     try:
         tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                                   "AND name NOT LIKE 'sqlite%'")]

@@ -80,6 +80,35 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "store"
 
 
+@pytest.fixture(scope="module")
+def changed_store(synthetic_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the synthetic store after changes (two articles gone, two copied under new
+    slugs): its tallies are a base and the changes since, read as one (``tally_store``)."""
+    import shutil
+
+    from claimgraph.ingest.pipeline import ingest
+    from claimgraph.queries.tally_store import CHANGES
+    from tests.ingest.test_incremental import copy_article
+    folder = tmp_path_factory.mktemp("changed")
+    shutil.copytree(synthetic_store.parent / "corpus", folder / "corpus")
+    ingest(folder / "corpus", store=folder / "store", progress=lambda message: None)
+    articles = sorted((folder / "corpus" / "articles").glob("*.yaml"))
+    for i, path in enumerate(articles[:2]):
+        copy_article(path, path.with_name(f"zz-copy-{i}.yaml"), f"zz-copy-{i}")
+    for path in articles[-2:]:
+        path.unlink()
+    report = ingest(folder / "corpus", store=folder / "store", progress=lambda message: None)
+    assert report.mode == "incremental"
+    assert (folder / "store").parent.joinpath(os.readlink(folder / "store") + ".meta", CHANGES).is_file()
+    return folder / "store"
+
+
+@pytest.fixture(params=["built", "changed"])
+def synthetic(request: pytest.FixtureRequest) -> Path:
+    """The synthetic store as a full build made it, and after changes."""
+    return request.getfixturevalue("synthetic_store" if request.param == "built" else "changed_store")
+
+
 @pytest.mark.parametrize("params", [{}, {"kind": "voice"}, {"kind": "accuses"}, {"since": "2025-01-01"},
                                     {"until": "2025-03-01"}, {"event": "azal-crash"},
                                     {"event": "azal-crash", "related": "true"}, {"outlet": "outlet-3"},
@@ -88,8 +117,8 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                     {"accused": "russia"}, {"accuser": "azerbaijan"},
                                     {"accuser": "russia", "accused": "azerbaijan"}, {"accused": "nowhere"},
                                     {"only_single_outlet": "true"}, {"event": "azal-crash", "only_single_outlet": "true"}])
-def test_on_a_synthetic_corpus(params: dict[str, str], synthetic_store: Path) -> None:
-    tallied, plain = EmbeddedBackend(synthetic_store), without_tallies(synthetic_store)
+def test_on_a_synthetic_corpus(params: dict[str, str], synthetic: Path) -> None:
+    tallied, plain = EmbeddedBackend(synthetic), without_tallies(synthetic)
     for name in ("network", "timeline", "contradictions", "articles", "event-claims", "speaker", "outlet", "accusations",
                  "corroboration"):
         own = {p.name for p in get(name).params}
@@ -111,7 +140,7 @@ def test_which_claim_pages_come_from_the_tallies(name: str, params: dict[str, st
     if not given); with another parameter, which claims or what the answer shows of all of them
     changes, and the question's own query answers."""
     from claimgraph.queries import tallied
-    from claimgraph.queries.tally import tallies_of
+    from claimgraph.queries.tally_store import tallies_of
     backend = EmbeddedBackend(synthetic_store)
     prepared = run.prepare(name, {**params, "limit": "10"}, backend)
     with tallies_of(backend) as tallies:
@@ -128,7 +157,7 @@ def test_accusations_page_from_the_tallies(params: dict[str, str], synthetic_sto
     """The accusations question finds its page of charges in the tallies, and looks up in full
     only the claims of the page's charges."""
     from claimgraph.queries import tallied
-    from claimgraph.queries.tally import tallies_of
+    from claimgraph.queries.tally_store import tallies_of
     backend = EmbeddedBackend(synthetic_store)
     prepared = run.prepare("accusations", {**params, "limit": "10", "offset": "3"}, backend)
     with tallies_of(backend) as tallies:

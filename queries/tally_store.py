@@ -1,0 +1,383 @@
+"""How a version keeps its tallies (:mod:`claimgraph.queries.tally`) on disk: written by
+ingestion (:class:`TallyWriter`), read by the questions (:class:`Tallies`).
+
+A full build writes one SQLite file, :data:`FILE`, in the version's record folder. A version made
+by a change from another shares that file with it (a hard link: neither ever writes it again),
+and keeps in a second file, :data:`CHANGES`, the rows the changes since have written: each with
+its whole new counts, and a row whose ``articles`` fell to 0 kept (with 0) to hide the base's.
+So a one-article change copies the small file of changes, not the tallies (1.9 GB at a million
+claims: ``docs/decisions/0037-tallies-base-and-changes.md``). Readers see the two as one: a
+temporary view per table, named as the table, that takes a key's row from the changes when they
+have one and from the base otherwise. Once the changes outgrow the setting
+``tally_changes_max_bytes``, the next change folds them into its own copy of the base, and its
+version starts again with no changes.
+
+The file of changes holds the same tables as the base, so a table's rows are read in its key's
+order from both (an ordered page merges two ordered reads):
+
+>>> import tempfile
+>>> folder = Path(tempfile.mkdtemp())
+>>> writer = TallyWriter.create(folder)
+>>> writer.put({"core_sides": [("core-1", 2, 0), ("core-2", 1, 1)]})
+>>> writer.close()
+>>> writer = TallyWriter.open(folder, fold_bytes=2**20)
+>>> writer.take({"core_sides": [("core-2", 1, 1)]})
+>>> writer.put({"core_sides": [("core-3", 0, 4)]})
+>>> writer.close()
+>>> sorted(p.name for p in folder.iterdir())
+['tallies-changes.sqlite', 'tallies.sqlite']
+>>> with Tallies(folder / FILE) as tallies:
+...     tallies.db.execute("SELECT core, affirms, denies FROM core_sides ORDER BY core").fetchall()
+[('core-1', 2, 0), ('core-3', 0, 4)]
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from claimgraph.queries.layouts import natural
+from claimgraph.queries.store.versions import own_file
+from claimgraph.queries.tally import PROPOSITION_PREFIX, SCHEMA, TABLES, ArticleRows, Delta
+
+logger = logging.getLogger(__name__)
+
+#: The tallies as a full build wrote them (or as a change last folded them).
+FILE = "tallies.sqlite"
+#: The rows changed since :data:`FILE` was written, beside it.
+CHANGES = "tallies-changes.sqlite"
+_INT64 = 2**63 - 1  # the largest offset SQLite takes (a larger one finds nothing all the same)
+
+
+def _uri(path: Path, mode: str = "ro&immutable=1") -> str:
+    return f"{Path(path).absolute().as_uri()}?mode={mode}"
+
+
+def open_immutable(path: Path, **options: Any) -> sqlite3.Connection:
+    """A SQLite file of a linked version, read-only and without locks (it never changes once its
+    version is linked), by an absolute file URI (a store may be named relatively)."""
+    return sqlite3.connect(_uri(path), uri=True, **options)
+
+
+def _match(keys: Sequence[str], left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{k} = {right}.{k}" for k in keys)
+
+
+def connect(path: Path, **options: Any) -> sqlite3.Connection:
+    """The tallies at ``path`` (a version's :data:`FILE`) as one, read-only: with the version's
+    :data:`CHANGES` beside it, each table is a temporary view of the same name over the two."""
+    db = open_immutable(path, **options)
+    changes = Path(path).with_name(CHANGES)
+    if changes.is_file():
+        db.execute("ATTACH DATABASE ? AS changes", (_uri(changes),))
+        held = {name for (name,) in db.execute("SELECT name FROM changes.sqlite_master WHERE type = 'table'")}
+        for table, (keys, _) in TABLES.items():
+            if table in held:
+                db.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM changes.{table} WHERE articles > 0 "
+                           f"UNION ALL SELECT * FROM main.{table} AS b WHERE NOT EXISTS "
+                           f"(SELECT 1 FROM changes.{table} AS c WHERE {_match(keys, 'c', 'b')})")
+    return db
+
+
+class TallyWriter:
+    """The tallies of a version being made: created empty for a full build (:meth:`create`), or
+    those of the version it is made from, changed (:meth:`open`); articles' contributions are
+    added (:meth:`put`) and taken out (:meth:`take`), and written in batches."""
+
+    #: Keys held in memory before they are written (a full build's memory stays bounded).
+    BATCH = 200_000
+    #: SQLite's page cache while writing, in KiB (its default is 2 MiB; the file is over 1 GB at
+    #: 1M claims, and each batch touches pages all over it).
+    CACHE_KIB = 65_536
+
+    def __init__(self, db: sqlite3.Connection, *, layered: bool = False) -> None:
+        self.db, self.delta, self.layered = db, Delta(), layered
+        self.db.execute(f"PRAGMA cache_size = -{self.CACHE_KIB}")
+        self.db.execute("BEGIN")
+
+    @classmethod
+    def create(cls, meta: Path) -> TallyWriter:
+        path = meta / FILE
+        path.unlink(missing_ok=True)
+        (meta / CHANGES).unlink(missing_ok=True)
+        db = sqlite3.connect(path, isolation_level=None)
+        db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
+        return cls(db)
+
+    @classmethod
+    def open(cls, meta: Path, *, fold_bytes: int) -> TallyWriter | None:
+        """The tallies of a new version's record folder, linked from the version it is made from,
+        to be changed: the changes are written to its own copy of :data:`CHANGES` (made if there
+        is none), the base left as it is; or, once they are over ``fold_bytes``, folded into its
+        own copy of the base, which is then written in place. None when the version it is made
+        from had none (a store made before tallies: ``ingest --force`` makes them)."""
+        path, changes = meta / FILE, meta / CHANGES
+        if not path.is_file():
+            return None
+        if changes.is_file() and changes.stat().st_size > fold_bytes:
+            return cls(_fold(path, changes))
+        if changes.is_file():
+            own_file(changes)  # linked from the version it is made from, which must not change
+            db = sqlite3.connect(changes, isolation_level=None)
+        else:
+            db = sqlite3.connect(changes, isolation_level=None)
+            db.executescript("PRAGMA journal_mode=OFF;" + SCHEMA)
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("ATTACH DATABASE ? AS base", (_uri(path),))
+        return cls(db, layered=True)
+
+    def put(self, rows: ArticleRows) -> None:
+        """Add one article's contribution (its rows: :func:`article_rows`)."""
+        self.delta.add(rows)
+        if len(self.delta) >= self.BATCH:
+            self.flush()
+
+    def take(self, rows: ArticleRows) -> None:
+        """Take out the contribution of an article as the version held it (a changed or deleted
+        article's rows, read from the version before it changes)."""
+        self.delta.add(rows, -1)
+
+    def flush(self) -> None:
+        """Write the batch, each table's keys in the order of its primary key: the rows a batch
+        touches are then near one another in the file, each page read and written once (in the
+        order they come, every key is a page read far from the last: a full build at 1M claims
+        spent minutes on it)."""
+        for table, found in self.delta.tables.items():
+            if not found:
+                continue
+            keys, counts = TABLES[table]
+            ordered = sorted(found.items())
+            where = " AND ".join(f"{c} = ?" for c in keys)
+            if self.layered:  # each key's counts start from the base's, where it has them
+                self.db.executemany(f"INSERT OR IGNORE INTO main.{table} SELECT * FROM base.{table} WHERE {where}",
+                                    (k for k, _ in ordered))
+            sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in counts)
+            self.db.executemany(f"INSERT INTO main.{table} VALUES ({', '.join('?' * (len(keys) + len(counts)))}) "
+                                f"ON CONFLICT DO UPDATE SET {sets}", ((*k, *v) for k, v in ordered))
+            gone = (k for k, v in ordered if v[-1] < 0)
+            if self.layered:  # a row gone from the base stays, with 0 articles, to hide it
+                self.db.executemany(f"DELETE FROM main.{table} WHERE {where} AND articles <= 0 AND NOT EXISTS "
+                                    f"(SELECT 1 FROM base.{table} WHERE {where})", ((*k, *k) for k in gone))
+            else:
+                self.db.executemany(f"DELETE FROM main.{table} WHERE {where} AND articles <= 0", gone)
+        self.delta = Delta()
+
+    def close(self, *, save: bool = True) -> None:
+        if save:
+            self.flush()
+        self.db.execute("COMMIT" if save else "ROLLBACK")
+        self.db.close()
+
+
+class Tallies:
+    """A version's tallies, read-only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = connect(path, check_same_thread=False)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Tallies:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def event_counts(self, events: Sequence[str]) -> dict[str, tuple[int, int, int, str | None, str | None]]:
+        """Per event IRI of ``events``: claims, articles, outlets, the earliest and latest time
+        they were said (each read by the tables' keys: the page's events, not every one)."""
+        found: dict[str, tuple[int, int, int, str | None, str | None]] = {}
+        for start in range(0, len(events), 500):
+            chunk = list(events[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            outlets = dict(self.db.execute(
+                f"SELECT event, COUNT(*) FROM event_outlets WHERE event IN ({marks}) GROUP BY event", chunk))
+            said = {e: (first, last) for e, first, last in self.db.execute(
+                f"SELECT event, MIN(said_min), MAX(said_max) FROM event_said WHERE event IN ({marks}) GROUP BY event",
+                chunk)}
+            found.update((event, (claims, articles, outlets.get(event, 0), *said.get(event, (None, None))))
+                         for event, claims, articles in self.db.execute(
+                             f"SELECT event, claims, articles FROM event_counts WHERE event IN ({marks})", chunk))
+        return found
+
+    def edges(self, *, kind: str | None, limit: int | None, offset: int
+              ) -> tuple[int, list[tuple[str, str, str, int, int]]]:
+        """How many edges there are (of ``kind``, or all), and the page of them, the most claims
+        first, then by kind, source and target."""
+        where, args = ("WHERE kind = ?", [kind]) if kind else ("", [])
+        total = self.db.execute(f"SELECT COUNT(*) FROM edges {where}", args).fetchone()[0]
+        order = "kind, claims DESC, source, target" if kind else "claims DESC, kind, source, target"
+        page = self.db.execute(f"SELECT kind, source, target, claims, articles FROM edges {where} ORDER BY {order} "
+                               "LIMIT ? OFFSET ?", [*args, -1 if limit is None else limit, min(offset, _INT64)]).fetchall()
+        return total, page
+
+    def edge_sets(self, edges: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], tuple[set[str], ...]]:
+        """For each edge, the outlets (slugs), deeds and events (IRIs) of its claims."""
+        found: dict[tuple[str, str, str], tuple[set[str], ...]] = {}
+        for edge in edges:
+            found[tuple(edge)] = tuple(  # type: ignore[index]
+                {value for (value,) in self.db.execute(
+                    f"SELECT {column} FROM {table} WHERE kind = ? AND source = ? AND target = ?", edge)}
+                for table, column in (("edge_outlets", "outlet"), ("edge_deeds", "deed"), ("edge_events", "event")))
+        return found
+
+    def has(self, table: str) -> bool:
+        """Does the file hold this table? (A store made before it was kept has not.)"""
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() \
+            is not None
+
+    def claim_groups(self, kind: str, anchor: str) -> Iterator[tuple[str, str, str, str, int]]:
+        """The claims about an event (``kind`` "event"), by an actor they speak for ("speaker") or
+        in an outlet ("outlet"), ``anchor`` its slug, counted per article and when they were said
+        (an outlet's: when published, latest ""): (when earliest, when latest, the article's
+        earliest date, its slug, claims), in that order, which is the answers' order; read as they
+        are taken (a first page reads the first groups only)."""
+        return iter(self.db.execute(
+            "SELECT when_earliest, when_latest, published, article, claims FROM claim_groups "
+            "WHERE kind = ? AND anchor = ? ORDER BY when_earliest, when_latest, published, article", (kind, anchor)))
+
+    def claim_counts(self, kind: str, anchor: str) -> list[tuple[str, str, str, str, int]]:
+        """The same claims counted per (speaker, outlet, stance, voice), slugs for the actors."""
+        return self.db.execute("SELECT speaker, outlet, stance, voice, claims FROM claim_counts "
+                               "WHERE kind = ? AND anchor = ?", (kind, anchor)).fetchall()
+
+    def outlet_voices(self, outlet: str) -> list[tuple[str, str, int]]:
+        """Whom an outlet (its slug) gives voice to: (actor's slug, role, claims)."""
+        return self.db.execute("SELECT speaker, role, claims FROM outlet_voices WHERE outlet = ?", (outlet,)).fetchall()
+
+    def charges(self, *, accused: str | None, accuser: str | None, limit: int | None, offset: int
+                ) -> tuple[int, list[tuple[str, str, str]]]:
+        """How many charges some act affirms (against ``accused`` or one of its parts, by
+        ``accuser`` or one of its parts: slugs), and the page of them in the accusations
+        question's order: (the charged actor's slug, the charge's label, the charge's IRI)."""
+        if accuser is None:
+            table, where, args = "charges", "within = ? AND affirms > 0", [accused or ""]
+        else:
+            table, where, args = "charge_accusers", "accuser = ?", [accuser]
+            if accused is not None:
+                where += (" AND EXISTS (SELECT 1 FROM charges AS w WHERE w.within = ? AND w.accused = c.accused"
+                          " AND w.label = c.label AND w.charge = c.charge)")
+                args.append(accused)
+        total = self.db.execute(f"SELECT COUNT(*) FROM {table} AS c WHERE {where}", args).fetchone()[0]
+        page = self.db.execute(f"SELECT accused, label, charge FROM {table} AS c WHERE {where} "
+                               "ORDER BY accused, label, charge LIMIT ? OFFSET ?",
+                               [*args, -1 if limit is None else limit, min(offset, _INT64)]).fetchall()
+        return total, [(accused_, label, PROPOSITION_PREFIX + charge) for accused_, label, charge in page]
+
+    def propositions(self, events: Sequence[str] | None
+                     ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, str]]]:
+        """The propositions about one of ``events`` (slugs; None: every proposition), as the
+        article rows of ``propositions`` summed (proposition, type, label, core, about, charged,
+        deeds, events, claims, denials, questions, said alone; a proposition worded with two
+        labels has a row for each), and who and what carries them: (proposition, kind, value).
+        Propositions without :data:`PROPOSITION_PREFIX`."""
+        if events is None:
+            where, args = "", []
+        else:
+            where = f"WHERE proposition IN (SELECT proposition FROM proposition_events WHERE event IN ({', '.join('?' * len(events))}))"
+            args = list(events)
+        rows = self.db.execute("SELECT proposition, class, label, core, about, charged, deeds, events, claims, denials, "
+                               f"questions, said_alone FROM propositions {where}", args).fetchall()
+        sets = self.db.execute(f"SELECT proposition, kind, value FROM proposition_sets {where}", args).fetchall()
+        return rows, sets
+
+    def opposite_pairs(self) -> int:
+        """Pairs of claims, one affirming a core and one denying it: over every core, the
+        affirming claims times the denying ones."""
+        return self.db.execute("SELECT COALESCE(SUM(affirms * denies), 0) FROM core_sides").fetchone()[0]
+
+    def status_groups(self) -> list[tuple[str, str, str, int]]:
+        """Claims affirming a status, counted per subject, value and object ("" for none)."""
+        return self.db.execute("SELECT subject, value, object, claims FROM status_claims").fetchall()
+
+    def articles(self, *, outlet: str | None, since: str | None, until: str | None, events: Sequence[str] | None,
+                 limit: int | None, offset: int) -> tuple[int, list[tuple[str, int]]]:
+        """How many articles pass the filters (of this outlet; whose publication bounds overlap
+        since-until; with a claim about one of ``events``), and the page of them (article IRI,
+        claims), by publication bounds then slug."""
+        where, args = [], []
+        if outlet is not None:
+            where.append("outlet = ?")
+            args.append(outlet)
+        if since is not None:
+            where.append("latest >= ?")
+            args.append(since)
+        if until is not None:
+            where.append("earliest <= ?")
+            args.append(until)
+        if events is not None:
+            where.append(f"article IN (SELECT article FROM event_articles WHERE event IN ({', '.join('?' * len(events))}))")
+            args.extend(events)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        total = self.db.execute(f"SELECT COUNT(*) FROM article_index {clause}", args).fetchone()[0]
+        page = self.db.execute(f"SELECT article, claims FROM article_index {clause} ORDER BY earliest, latest, slug "
+                               "LIMIT ? OFFSET ?", [*args, -1 if limit is None else limit, min(offset, _INT64)]).fetchall()
+        return total, page
+
+    def article_groups(self) -> list[list[str]]:
+        """The articles in the natural order of their claims' IRIs, in groups: the articles of a
+        group are those whose ranges of claims (first to last) overlap, so that their claims may
+        interleave and are ordered together; the groups follow one another. Made once per
+        version's files and process (they never change once their version is linked)."""
+        stamps = tuple((s.st_ino, s.st_mtime_ns) for s in (p.stat() for p in (self.path, self.path.with_name(CHANGES))
+                                                           if p.is_file()))
+        return _article_groups(str(self.path), stamps)
+
+
+@functools.lru_cache(maxsize=4)  # a few versions: the one answering and those just before it
+def _article_groups(path: str, stamps: tuple[tuple[int, int], ...]) -> list[list[str]]:
+    """:meth:`Tallies.article_groups` of the tallies at ``path`` (``stamps``: the inode and
+    modification time of its files, so that a store made again at the same path is read again)."""
+    db = connect(Path(path))
+    try:
+        articles = sorted(((natural(first), natural(last), article) for article, first, last
+                           in db.execute("SELECT article, first, last FROM articles")))
+    finally:
+        db.close()
+    groups: list[list[str]] = []
+    end: tuple | None = None
+    for first, last, article in articles:
+        if end is not None and first <= end:
+            groups[-1].append(article)
+            end = max(end, last)
+        else:
+            groups.append([article])
+            end = last
+    return groups
+
+
+def tallies_of(backend: Any) -> Tallies | None:
+    """The tallies of the version the backend answers from, if it keeps them."""
+    path = backend.side_file(FILE)
+    return None if path is None else Tallies(path)
+
+
+def _fold(path: Path, changes: Path) -> sqlite3.Connection:
+    """The base at ``path`` made this version's own (a copy) with the changes written into it, and
+    the version's link to the changes removed: the base, open for writing in place."""
+    own_file(path)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute(f"PRAGMA cache_size = -{TallyWriter.CACHE_KIB}")
+    db.execute("ATTACH DATABASE ? AS changes", (_uri(changes),))
+    db.execute("BEGIN")
+    for table, (keys, _) in TABLES.items():
+        db.execute(f"INSERT OR REPLACE INTO main.{table} SELECT * FROM changes.{table} WHERE articles > 0 ORDER BY "
+                   + ", ".join(keys))
+        columns = ", ".join(keys)
+        db.execute(f"DELETE FROM main.{table} WHERE ({columns}) IN "
+                   f"(SELECT {columns} FROM changes.{table} WHERE articles <= 0)")
+    db.execute("COMMIT")
+    db.execute("DETACH DATABASE changes")
+    changes.unlink()
+    logger.info("folded the tallies' changes into the version's own copy of %s", path.name)
+    return db
+
+
+__all__ = ["CHANGES", "FILE", "Tallies", "TallyWriter", "connect", "open_immutable", "tallies_of"]
