@@ -28,6 +28,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import yaml
@@ -124,10 +125,31 @@ def read_rule(path: Path) -> Rule:
     return Rule(path.stem, path, summary, derives, text, None if reads is None else frozenset(reads))
 
 
+#: What :func:`rules` and :func:`tally_reads` found in an earlier process (:func:`preload`).
+_preloaded: dict[str, Any] = {}
+
+
+def preload(found: dict[str, Any]) -> None:
+    """Use what :func:`rules` and :func:`tally_reads` found in an earlier process, for the same
+    files (``{"rules": ..., "tally_reads": ...}``, kept with the registry's context, whose key
+    names the builders: the rules and the tallies' queries among them), instead of parsing every
+    query with rdflib again: most of a second, paid by every one-article change."""
+    _preloaded.update(found)
+    rules.cache_clear()
+    tally_reads.cache_clear()
+
+
+def parsed_rules() -> dict[str, Any]:
+    """What :func:`preload` takes: the rules as read, and the tallies' reads."""
+    return {"rules": rules(), "tally_reads": tally_reads()}
+
+
 @functools.cache
 def tally_reads() -> frozenset[str] | None:
     """The predicates the queries of the store's tallies read (:mod:`claimgraph.queries.tally`):
     they run on the same in-memory store as the rules (:meth:`Deriver.derive_and_tally`)."""
+    if "tally_reads" in _preloaded:
+        return _preloaded["tally_reads"]
     from rdflib.plugins.sparql import prepareQuery
     found: set[str] = set()
     for text in QUERIES.values():
@@ -141,6 +163,8 @@ def tally_reads() -> frozenset[str] | None:
 @functools.cache
 def rules(folder: Path = ontology.RULES_DIR) -> tuple[Rule, ...]:
     """Every rule of ``folder``, in the order of their names."""
+    if folder == ontology.RULES_DIR and "rules" in _preloaded:
+        return _preloaded["rules"]
     return tuple(read_rule(path) for path in sorted(folder.glob("*.rq")))
 
 

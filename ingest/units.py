@@ -21,6 +21,7 @@ incremental ingest finds the articles that refer to one that changed.
 from __future__ import annotations
 
 import hashlib
+import pickle
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.term import Node
 
 from claimgraph import ontology
+from claimgraph.ingest import derive
 from claimgraph.ingest.build import TextRef, build_article, build_registry
 from claimgraph.ingest.derive import Deriver, record_rollups
 from claimgraph.ingest.files import display
@@ -220,7 +222,6 @@ class UnitContext:
     def cached(cls, root: Path, registry_files: dict[Path, bytes], meta: Path, key: str) -> UnitContext:
         """The context saved beside a version (:meth:`save`) when it was made from the same
         registry files and builders (``key``), else made from the files."""
-        import pickle
         try:
             with open(meta / cls.CACHE, "rb") as cache:
                 saved = pickle.load(cache)  # noqa: S301 - written by this code beside the store
@@ -229,6 +230,8 @@ class UnitContext:
         if not isinstance(saved, dict) or saved.get("key") != key:
             return cls.from_corpus(root, registry_files)
         validation.preload(saved["parsed"])
+        if "rules" in saved:
+            derive.preload(saved["rules"])
         context = cls.__new__(cls)
         context.root, context.registry, context.registry_problems = root, saved["registry"], saved["problems"]
         context.registry_triples, context.registry_origins = saved["triples"], saved["origins"]
@@ -236,10 +239,9 @@ class UnitContext:
         return context
 
     def save(self, meta: Path, key: str) -> None:
-        import pickle
         saved = {"key": key, "registry": self.registry, "problems": self.registry_problems,
                  "triples": self.registry_triples, "origins": self.registry_origins,
-                 "parsed": validation.parsed_triples()}
+                 "parsed": validation.parsed_triples(), "rules": derive.parsed_rules()}
         with open(meta / self.CACHE, "wb") as cache:
             pickle.dump(saved, cache, protocol=pickle.HIGHEST_PROTOCOL)
 

@@ -272,3 +272,29 @@ def test_subject_digests_find_an_article_that_stays(tmp_path: Path) -> None:
     found = manifest.subject_digests({"http://s"}, {"articles/a.yaml", "articles/b.yaml"})
     assert found.kept == {"http://s": {"d2": "articles/c.yaml"}}
     manifest.close()
+
+
+def test_a_change_reads_the_rules_as_the_version_before_kept_them(corpus: Path, tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    """The rules and the tallies' reads, checked once with rdflib when the version was made,
+    are kept with the registry's context: a change does not parse them again."""
+    from claimgraph.ingest import derive
+    store = tmp_path / "data" / "store"
+    ingest(corpus, store=store, **quiet)
+    expected = derive.parsed_rules()
+    monkeypatch.setattr(derive, "_preloaded", {})
+    derive.rules.cache_clear()
+    derive.tally_reads.cache_clear()
+
+    def parse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("a rule parsed again")
+
+    monkeypatch.setattr(derive, "read_rule", parse)
+    monkeypatch.setattr("rdflib.plugins.sparql.prepareQuery", parse)
+    set_field(sorted((corpus / "articles").glob("*.yaml"))[0], "paragraph: 1\n", "paragraph: 5\n")
+    assert ingest(corpus, store=store, **quiet).mode == "incremental"
+    assert derive.parsed_rules() == expected
+    monkeypatch.undo()
+    derive.rules.cache_clear()
+    derive.tally_reads.cache_clear()
+
