@@ -179,6 +179,45 @@ class Tallies:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.db = connect(path, check_same_thread=False)
+        #: Are there changes beside the base? (Read through the views, a total or an ordered page
+        #: would then look every base row it passes up in the changes: :meth:`_total` and
+        #: :meth:`_page` read the two files apart instead.)
+        self.layered = path.with_name(CHANGES).is_file()
+
+    def _total(self, expression: str, table: str, where: str = "", args: Sequence[Any] = ()) -> Any:
+        """``expression``, a count or sum over the rows of ``table`` (as ``c``) that pass
+        ``where``: with changes, the base's, less the base's rows the changes hold, plus the
+        changes' live rows (the second read by the changes' keys, a lookup each)."""
+        if not self.layered:
+            return self.db.execute(f"SELECT {expression} FROM {table} AS c {'WHERE ' + where if where else ''}",
+                                   args).fetchone()[0]
+        keys = ", ".join(TABLES[table][0])
+        also = f"WHERE {where} AND" if where else "WHERE"
+        return self.db.execute(
+            f"SELECT (SELECT {expression} FROM main.{table} AS c {'WHERE ' + where if where else ''}) "
+            f"- (SELECT {expression} FROM main.{table} AS c {also} ({keys}) IN (SELECT {keys} FROM changes.{table})) "
+            f"+ (SELECT {expression} FROM changes.{table} AS c {also} c.articles > 0)", [*args, *args, *args]).fetchone()[0]
+
+    def _page(self, columns: Sequence[str], table: str, where: str, args: Sequence[Any], order: Sequence[str],
+              limit: int | None, offset: int) -> list[tuple[Any, ...]]:
+        """The rows of ``table`` (as ``c``) that pass ``where``, in ``order`` (result columns,
+        ``DESC`` allowed), a page of them: ``columns`` of each. With changes, one compound
+        SELECT over the two files, which SQLite merges from two ordered index reads."""
+        bounds = [-1 if limit is None else limit, min(offset, _INT64)]
+        condition = f"WHERE {where}" if where else ""
+        if not self.layered:
+            return self.db.execute(f"SELECT {', '.join(columns)} FROM {table} AS c {condition} "
+                                   f"ORDER BY {', '.join(order)} LIMIT ? OFFSET ?", [*args, *bounds]).fetchall()
+        keys = TABLES[table][0]
+        extra = [o.split()[0] for o in order if o.split()[0] not in columns]
+        shown = ", ".join(f"c.{c}" for c in [*columns, *extra])
+        also = f"{condition} AND" if where else "WHERE"
+        rows = self.db.execute(
+            f"SELECT {shown} FROM changes.{table} AS c {also} c.articles > 0 UNION ALL "
+            f"SELECT {shown} FROM main.{table} AS c {also} NOT EXISTS "
+            f"(SELECT 1 FROM changes.{table} AS x WHERE {_match(keys, 'x', 'c')}) "
+            f"ORDER BY {', '.join(order)} LIMIT ? OFFSET ?", [*args, *args, *bounds]).fetchall()
+        return [row[:len(columns)] for row in rows] if extra else rows
 
     def close(self) -> None:
         self.db.close()
@@ -210,11 +249,10 @@ class Tallies:
               ) -> tuple[int, list[tuple[str, str, str, int, int]]]:
         """How many edges there are (of ``kind``, or all), and the page of them, the most claims
         first, then by kind, source and target."""
-        where, args = ("WHERE kind = ?", [kind]) if kind else ("", [])
-        total = self.db.execute(f"SELECT COUNT(*) FROM edges {where}", args).fetchone()[0]
-        order = "kind, claims DESC, source, target" if kind else "claims DESC, kind, source, target"
-        page = self.db.execute(f"SELECT kind, source, target, claims, articles FROM edges {where} ORDER BY {order} "
-                               "LIMIT ? OFFSET ?", [*args, -1 if limit is None else limit, min(offset, _INT64)]).fetchall()
+        where, args = ("c.kind = ?", [kind]) if kind else ("", [])
+        total = self._total("COUNT(*)", "edges", where, args)
+        order = ("kind", "claims DESC", "source", "target") if kind else ("claims DESC", "kind", "source", "target")
+        page = self._page(("kind", "source", "target", "claims", "articles"), "edges", where, args, order, limit, offset)
         return total, page
 
     def edge_sets(self, edges: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], tuple[set[str], ...]]:
@@ -257,17 +295,16 @@ class Tallies:
         ``accuser`` or one of its parts: slugs), and the page of them in the accusations
         question's order: (the charged actor's slug, the charge's label, the charge's IRI)."""
         if accuser is None:
-            table, where, args = "charges", "within = ? AND affirms > 0", [accused or ""]
+            table, where, args = "charges", "c.within = ? AND c.affirms > 0", [accused or ""]
         else:
-            table, where, args = "charge_accusers", "accuser = ?", [accuser]
+            table, where, args = "charge_accusers", "c.accuser = ?", [accuser]
             if accused is not None:
                 where += (" AND EXISTS (SELECT 1 FROM charges AS w WHERE w.within = ? AND w.accused = c.accused"
                           " AND w.label = c.label AND w.charge = c.charge)")
                 args.append(accused)
-        total = self.db.execute(f"SELECT COUNT(*) FROM {table} AS c WHERE {where}", args).fetchone()[0]
-        page = self.db.execute(f"SELECT accused, label, charge FROM {table} AS c WHERE {where} "
-                               "ORDER BY accused, label, charge LIMIT ? OFFSET ?",
-                               [*args, -1 if limit is None else limit, min(offset, _INT64)]).fetchall()
+        total = self._total("COUNT(*)", table, where, args)
+        page = self._page(("accused", "label", "charge"), table, where, args, ("accused", "label", "charge"),
+                          limit, offset)
         return total, [(accused_, label, PROPOSITION_PREFIX + charge) for accused_, label, charge in page]
 
     def propositions(self, events: Sequence[str] | None
@@ -290,7 +327,7 @@ class Tallies:
     def opposite_pairs(self) -> int:
         """Pairs of claims, one affirming a core and one denying it: over every core, the
         affirming claims times the denying ones."""
-        return self.db.execute("SELECT COALESCE(SUM(affirms * denies), 0) FROM core_sides").fetchone()[0]
+        return self._total("COALESCE(SUM(c.affirms * c.denies), 0)", "core_sides")
 
     def status_groups(self) -> list[tuple[str, str, str, int]]:
         """Claims affirming a status, counted per subject, value and object ("" for none)."""
@@ -303,21 +340,21 @@ class Tallies:
         claims), by publication bounds then slug."""
         where, args = [], []
         if outlet is not None:
-            where.append("outlet = ?")
+            where.append("c.outlet = ?")
             args.append(outlet)
         if since is not None:
-            where.append("latest >= ?")
+            where.append("c.latest >= ?")
             args.append(since)
         if until is not None:
-            where.append("earliest <= ?")
+            where.append("c.earliest <= ?")
             args.append(until)
         if events is not None:
-            where.append(f"article IN (SELECT article FROM event_articles WHERE event IN ({', '.join('?' * len(events))}))")
+            where.append(f"c.article IN (SELECT article FROM event_articles WHERE event IN ({', '.join('?' * len(events))}))")
             args.extend(events)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        total = self.db.execute(f"SELECT COUNT(*) FROM article_index {clause}", args).fetchone()[0]
-        page = self.db.execute(f"SELECT article, claims FROM article_index {clause} ORDER BY earliest, latest, slug "
-                               "LIMIT ? OFFSET ?", [*args, -1 if limit is None else limit, min(offset, _INT64)]).fetchall()
+        clause = " AND ".join(where)
+        total = self._total("COUNT(*)", "article_index", clause, args)
+        page = self._page(("article", "claims"), "article_index", clause, args, ("earliest", "latest", "slug"),
+                          limit, offset)
         return total, page
 
     def article_groups(self) -> list[list[str]]:
