@@ -352,12 +352,13 @@ def publish_progress(message: str) -> None:
 
 def bench_size(size: int, seed: int, repeat: int, workdir: Path, backends: list[str],
                only: list[str] | None = None, timeout_s: float = QUERY_TIMEOUT_S,
-               keep_store: bool = False, oxigraph_publish: str = "put", http_only: bool = False) -> dict[str, Any]:
+               keep_store: bool = False, oxigraph_publish: str = "put", http_only: bool = False,
+               asks: list[str] | None = None) -> dict[str, Any]:
     store, built = build_store(size, seed, workdir, keep_store)
     result: dict[str, Any] = {**built, "backends": {}, "publish": {}, "timeout_s": timeout_s}
     if "embedded" in backends:
         log("  each question's first page over HTTP (uvicorn, embedded store), cold and repeated")
-        result["http_pages"] = measure_http_pages(store, repeat, timeout_s, only)
+        result["http_pages"] = measure_http_pages(store, repeat, timeout_s, only, asks=asks)
     if http_only:
         backends = []
     if "embedded" in backends:
@@ -717,6 +718,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold", action="store_true",
                         help="with --changes-only: evict the corpus and the store's current version from the "
                              "page cache before each change (those files only)")
+    parser.add_argument("--asks", nargs="+", metavar="QUESTION?NAME=VALUE&...",
+                        help="with --http-only: ask these questions with these parameters (as the setting "
+                             "CLAIMGRAPH_READY_ANSWERS writes them) instead of each question with its usual ones")
     parser.add_argument("--changes", type=int, default=5,
                         help="times each one-article change (add, edit, delete) is measured (default 5)")
     args = parser.parse_args(argv)
@@ -739,7 +743,8 @@ def main(argv: list[str] | None = None) -> int:
             bench_ingest(size, size if args.seed is None else args.seed, workdir, args.changes) for size in args.sizes]
         results = [] if args.ingest_only else [
             bench_size(size, size if args.seed is None else args.seed, args.repeat, workdir, backends,
-                       args.questions, args.timeout, args.keep_store, args.oxigraph_publish, args.http_only)
+                       args.questions, args.timeout, args.keep_store, args.oxigraph_publish, args.http_only,
+                       args.asks)
             for size in args.sizes]
     finally:
         if args.workdir is None:

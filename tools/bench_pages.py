@@ -27,8 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-from claimgraph.queries.catalog import Question, catalog
+from claimgraph.queries.catalog import Question, catalog, get
 from claimgraph.queries.run import prepare
 from claimgraph.queries.store import EmbeddedBackend
 
@@ -121,7 +122,7 @@ def measure_floor(question: Question, params: dict[str, str], store: Path, repea
 
 
 def measure_http_pages(store: Path, repeat: int, timeout_s: float, only: list[str] | None = None,
-                       params_for: Any = None) -> dict[str, Any]:
+                       params_for: Any = None, asks: list[str] | None = None) -> dict[str, Any]:
     """Per question: first, cold and repeated latency (ms, medians) of its first page over HTTP,
     the floor, and the server's peak RSS; ``{"questions": [...], "peak_rss_mib": ...}``."""
     from tools.bench import params_for as default_params
@@ -132,12 +133,11 @@ def measure_http_pages(store: Path, repeat: int, timeout_s: float, only: list[st
     with tempfile.TemporaryDirectory(prefix="claimgraph-bench-http-") as folder, \
             live_server(store, Path(folder), env={"CLAIMGRAPH_SPARQL_WORKERS": "1"}) as server, \
             server.client(timeout=timeout_s) as client:
-        for question in catalog().values():
-            if only and question.name not in only:
-                continue
-            params = {**params_for(question), "limit": str(PAGE)}
+        for question, given in _asked(only, asks, params_for):
+            params = {**given, "limit": str(PAGE)}
             url = f"/questions/{question.name}"
-            row: dict[str, Any] = {"question": question.name, "params": params}
+            label = question.name if asks is None else f"{question.name}?{urlencode(given)}"
+            row: dict[str, Any] = {"question": label, "params": params}
             try:
                 started = time.perf_counter()
                 first = client.get(url, params=params)
@@ -171,6 +171,15 @@ def measure_http_pages(store: Path, repeat: int, timeout_s: float, only: list[st
             rows.append(row)
             logger.info("  %-18s %s", question.name, cells(row))
     return {"questions": rows, "peak_rss_mib": peak, "page": PAGE}
+
+
+def _asked(only: list[str] | None, asks: list[str] | None, params_for: Any) -> list[tuple[Question, dict[str, str]]]:
+    """The questions to ask, each with its parameters: those of ``asks`` as written
+    (``question?name=value&...``), else every question (of ``only``) with ``params_for``'s."""
+    if asks is not None:
+        from claimgraph.queries.settings import ready_spec
+        return [(get(name), params) for name, params in map(ready_spec, asks)]
+    return [(question, params_for(question)) for question in catalog().values() if not only or question.name in only]
 
 
 def _ms(m: dict[str, Any] | None) -> str:
