@@ -390,11 +390,12 @@ def describe(obj: Any, cards: dict[str, dict[str, Any]]) -> Any:
             obj.setdefault("role", card["role"])
             obj.setdefault("affiliations", [dict(a) for a in card["affiliations"]])
         for key, value in obj.items():
-            if key != "affiliations":
+            if key != "affiliations" and isinstance(value, (dict, list)):
                 describe(value, cards)
     elif isinstance(obj, list):
         for value in obj:
-            describe(value, cards)
+            if isinstance(value, (dict, list)):  # not into each slug of a long list of them
+                describe(value, cards)
     return obj
 
 

@@ -31,6 +31,7 @@ The command line, the API, ingestion and publishing all take their defaults from
 | ``CLAIMGRAPH_QUESTION_WORKERS`` | named questions the API answers at once, those past their time included | ``4`` |
 | ``CLAIMGRAPH_QUESTION_QUEUE_TIMEOUT`` | seconds a named question may wait for one of those, then 503 | ``5`` |
 | ``CLAIMGRAPH_READY_ANSWERS`` | answers made at ingest and kept with each version, sent as they are when asked (``question?name=value&...``, separated by spaces; ``none`` for none) | ``attributions?event=azal-crash&actor=russia`` (the headline) |
+| ``CLAIMGRAPH_TALLY_CHANGES_MAX_BYTES`` | bytes the file of a version's tallies' changes since their base may reach before a change folds it into its own copy of the base (that change copies the whole tallies: 1.9 GB at a million claims); ``0`` folds at every change | ``16777216`` (16 MiB) |
 | ``CLAIMGRAPH_CORPUS_MAX_FILE_BYTES`` | bytes a corpus file may have; a larger one is refused unread | ``16777216`` (16 MiB) |
 | ``CLAIMGRAPH_CORPUS_MAX_DEPTH`` | levels of nesting (mappings and lists) a corpus file may have | ``32`` |
 | ``CLAIMGRAPH_CORPUS_PARSE_SECONDS`` | seconds the YAML of one corpus file may take to parse | ``10`` |
@@ -101,7 +102,7 @@ class Settings(BaseSettings):
     question_workers: int = Field(4, ge=1)
     question_queue_timeout: float = Field(5.0, ge=0)
     ready_answers: Annotated[tuple[str, ...], NoDecode] = ("attributions?event=azal-crash&actor=russia",)
-    tally_changes_max_bytes: int = Field(64 * 2**20, ge=0)
+    tally_changes_max_bytes: int = Field(16 * 2**20, ge=0)
 
     @field_validator("base_url")
     @classmethod
