@@ -211,16 +211,19 @@ class Tallies:
             self.db.executemany(f"INSERT INTO temp.held_{table} VALUES (?)", ((v,) for v in found))
         return found
 
-    def _read(self, table: str, column: str, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
+    def _read(self, table: str, column: str, sql: str, args: Sequence[Any], *, among: set[Any] | None = None
+              ) -> list[tuple[Any, ...]]:
         """The rows of ``sql`` (its ``{}``: first the table to read, then a condition, whose
         parameters follow ``args``) read from ``table``, split by ``column``, the first of its
         key: with changes, the base's own table for the values the changes hold none of (its rows
         are then all live, read as fast as without changes), and the view for the others, named
         (through the view, ``IN (SELECT ...)`` of them took eight times as long). Grouped by
-        ``column`` or not at all, the rows of the reads are the rows of one."""
+        ``column`` or not at all, the rows of the reads are the rows of one. ``among``: the values
+        of ``column`` that ``sql`` can find at most, if known (only those of them are read through
+        the view)."""
         if not self.layered:
             return self.db.execute(sql.format(table, "1"), args).fetchall()
-        held = self._held(table, column)
+        held = [v for v in self._held(table, column) if among is None or v in among]
         rows = self.db.execute(sql.format(f"main.{table}", f"{column} NOT IN (SELECT value FROM temp.held_{table})"),
                                args).fetchall()
         for start in range(0, len(held), 500):
@@ -265,15 +268,16 @@ class Tallies:
         for start in range(0, len(events), 500):
             chunk = list(events[start:start + 500])
             marks = ",".join("?" * len(chunk))
+            among = set(chunk)
             outlets = dict(self._read("event_outlets", "event", f"SELECT event, COUNT(*) FROM {{}} WHERE event IN "
-                                      f"({marks}) AND {{}} GROUP BY event", chunk))
+                                      f"({marks}) AND {{}} GROUP BY event", chunk, among=among))
             said = {e: (first, last) for e, first, last in self._read(
                 "event_said", "event", f"SELECT event, MIN(said_min), MAX(said_max) FROM {{}} WHERE event IN ({marks}) "
-                "AND {} GROUP BY event", chunk)}
+                "AND {} GROUP BY event", chunk, among=among)}
             found.update((event, (claims, articles, outlets.get(event, 0), *said.get(event, (None, None))))
                          for event, claims, articles in self._read(
                              "event_counts", "event", f"SELECT event, claims, articles FROM {{}} WHERE event IN ({marks}) "
-                             "AND {}", chunk))
+                             "AND {}", chunk, among=among))
         return found
 
     def edges(self, *, kind: str | None, limit: int | None, offset: int
@@ -345,16 +349,18 @@ class Tallies:
         deeds, events, claims, denials, questions, said alone; a proposition worded with two
         labels has a row for each), and who and what carries them: (proposition, kind, value).
         Propositions without :data:`PROPOSITION_PREFIX`."""
+        among: set[str] | None = None
         if events is None:
             where, args = "{}", []
         else:
-            where = ("proposition IN (SELECT proposition FROM proposition_events WHERE event IN "
-                     f"({', '.join('?' * len(events))})) AND {{}}")
-            args = list(events)
+            about = f"SELECT proposition FROM proposition_events WHERE event IN ({', '.join('?' * len(events))})"
+            where, args = f"proposition IN ({about}) AND {{}}", list(events)
+            if self.layered:
+                among = {p for (p,) in self.db.execute(about, args)}
         rows = self._read("propositions", "proposition", "SELECT proposition, class, label, core, about, charged, deeds, "
-                          f"events, claims, denials, questions, said_alone FROM {{}} WHERE {where}", args)
+                          f"events, claims, denials, questions, said_alone FROM {{}} WHERE {where}", args, among=among)
         sets = self._read("proposition_sets", "proposition", f"SELECT proposition, kind, value FROM {{}} WHERE {where}",
-                          args)
+                          args, among=among)
         return rows, sets
 
     def opposite_pairs(self) -> int:
