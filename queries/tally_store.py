@@ -67,6 +67,12 @@ def _match(keys: Sequence[str], left: str, right: str) -> str:
     return " AND ".join(f"{left}.{k} = {right}.{k}" for k in keys)
 
 
+def _where(*conditions: str) -> str:
+    """A WHERE clause of the conditions given (empty ones left out), or nothing."""
+    given = [c for c in conditions if c]
+    return f"WHERE {' AND '.join(given)}" if given else ""
+
+
 def connect(path: Path, **options: Any) -> sqlite3.Connection:
     """The tallies at ``path`` (a version's :data:`FILE`) as one, read-only: with the version's
     :data:`CHANGES` beside it, each table is a temporary view of the same name over the two."""
@@ -179,10 +185,10 @@ class Tallies:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.db = connect(path, check_same_thread=False)
-        #: Are there changes beside the base? (Read through the views, a total or an ordered page
-        #: would then look every base row it passes up in the changes: :meth:`_total` and
-        #: :meth:`_page` read the two files apart instead.)
-        self.layered = path.with_name(CHANGES).is_file()
+        #: Did :func:`connect` attach changes beside the base? (Read through the views, a total or
+        #: an ordered page would then look every base row it passes up in the changes:
+        #: :meth:`_total` and :meth:`_page` read the two files apart instead.)
+        self.layered = any(name == "changes" for _, name, _ in self.db.execute("PRAGMA database_list"))
         self._helds: dict[str, list[Any]] = {}
 
     def _total(self, expression: str, table: str, where: str = "", args: Sequence[Any] = ()) -> Any:
@@ -190,14 +196,14 @@ class Tallies:
         ``where``: with changes, the base's, less the base's rows the changes hold, plus the
         changes' live rows (the second read by the changes' keys, a lookup each)."""
         if not self.layered:
-            return self.db.execute(f"SELECT {expression} FROM {table} AS c {'WHERE ' + where if where else ''}",
-                                   args).fetchone()[0]
+            return self.db.execute(f"SELECT {expression} FROM {table} AS c {_where(where)}", args).fetchone()[0]
         keys = ", ".join(TABLES[table][0])
-        also = f"WHERE {where} AND" if where else "WHERE"
         return self.db.execute(
-            f"SELECT (SELECT {expression} FROM main.{table} AS c {'WHERE ' + where if where else ''}) "
-            f"- (SELECT {expression} FROM main.{table} AS c {also} ({keys}) IN (SELECT {keys} FROM changes.{table})) "
-            f"+ (SELECT {expression} FROM changes.{table} AS c {also} c.articles > 0)", [*args, *args, *args]).fetchone()[0]
+            f"SELECT (SELECT {expression} FROM main.{table} AS c {_where(where)}) "
+            f"- (SELECT {expression} FROM main.{table} AS c "
+            f"{_where(where, f'({keys}) IN (SELECT {keys} FROM changes.{table})')}) "
+            f"+ (SELECT {expression} FROM changes.{table} AS c {_where(where, 'c.articles > 0')})",
+            [*args, *args, *args]).fetchone()[0]
 
     def _held(self, table: str, column: str) -> list[Any]:
         """The values of ``column`` the changes of ``table`` hold, also kept in a temporary table
@@ -237,18 +243,16 @@ class Tallies:
         ``DESC`` allowed), a page of them: ``columns`` of each. With changes, one compound
         SELECT over the two files, which SQLite merges from two ordered index reads."""
         bounds = [-1 if limit is None else limit, min(offset, _INT64)]
-        condition = f"WHERE {where}" if where else ""
         if not self.layered:
-            return self.db.execute(f"SELECT {', '.join(columns)} FROM {table} AS c {condition} "
+            return self.db.execute(f"SELECT {', '.join(columns)} FROM {table} AS c {_where(where)} "
                                    f"ORDER BY {', '.join(order)} LIMIT ? OFFSET ?", [*args, *bounds]).fetchall()
         keys = TABLES[table][0]
         extra = [o.split()[0] for o in order if o.split()[0] not in columns]
         shown = ", ".join(f"c.{c}" for c in [*columns, *extra])
-        also = f"{condition} AND" if where else "WHERE"
+        hidden = f"NOT EXISTS (SELECT 1 FROM changes.{table} AS x WHERE {_match(keys, 'x', 'c')})"
         rows = self.db.execute(
-            f"SELECT {shown} FROM changes.{table} AS c {also} c.articles > 0 UNION ALL "
-            f"SELECT {shown} FROM main.{table} AS c {also} NOT EXISTS "
-            f"(SELECT 1 FROM changes.{table} AS x WHERE {_match(keys, 'x', 'c')}) "
+            f"SELECT {shown} FROM changes.{table} AS c {_where(where, 'c.articles > 0')} UNION ALL "
+            f"SELECT {shown} FROM main.{table} AS c {_where(where, hidden)} "
             f"ORDER BY {', '.join(order)} LIMIT ? OFFSET ?", [*args, *args, *bounds]).fetchall()
         return [row[:len(columns)] for row in rows] if extra else rows
 
