@@ -30,7 +30,7 @@ from claimgraph.queries.layouts import (LAYOUTS, STANCES, Whole, article_order, 
                                         timeline_order, when_group)
 from claimgraph.queries.terms import to_python
 from claimgraph.queries.store import Backend
-from claimgraph.queries.tally import PROPOSITION_PREFIX, slug_of_actor
+from claimgraph.queries.tally import PROPOSITION_PREFIX, slug_of_actor, voice_kind
 from claimgraph.queries.tally_store import Tallies
 
 if TYPE_CHECKING:
@@ -62,8 +62,8 @@ def answers(prepared: Prepared, tallies: Tallies) -> bool:
     """Is this question's answer built from the tallies? The tallied layouts of :data:`PAGED`; the
     claim layouts of :data:`ANCHORS` with a page size and no parameter but their anchor (a boolean
     one false: ``related``, ``affiliated``, or an ``event`` for the speaker, change which claims
-    the answer holds or what it shows of all of them; the outlet's ``voice`` which claims the page
-    holds), on tallies that count claims."""
+    the answer holds or what it shows of all of them; the outlet's ``voice`` is paged from the
+    outlet's claims of that voice, counted apart), on tallies that count claims."""
     layout = prepared.question.layout
     if layout not in PAGED:
         return False
@@ -76,8 +76,7 @@ def answers(prepared: Prepared, tallies: Tallies) -> bool:
     param = ANCHORS[layout][1]
     others = [name for name, term in prepared.bindings.items()
               if name != param and not (prepared.question.param(name).type == "boolean" and term.value == "false")]
-    return (prepared.limit is not None and not others and not prepared.options.get("voice")
-            and tallies.has("outlet_voices"))
+    return prepared.limit is not None and not others and tallies.has("outlet_voices")
 
 
 def _group(layout: str, claim: dict[str, Any]) -> tuple[str, ...]:
@@ -100,7 +99,8 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
     articles), through the layout's own summary code; the names of their actors from the actors'
     cards, which the answer describes them with. None when the claims of the page's articles are
     not those the counts say, or an outlet has no claims (the question is then answered without
-    the tallies)."""
+    the tallies). An outlet's ``voice`` pages from its claims of that voice, counted apart (the
+    summaries count all its claims, as the layout does)."""
     layout_name = prepared.question.layout
     kind, param, part = ANCHORS[layout_name]
     layout = LAYOUTS[layout_name]
@@ -108,11 +108,13 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
     anchor_slug = anchor.rsplit("/", 1)[-1]
     base = {name: to_python(term) for name, term in prepared.bindings.items()}  # as the question's rows hold them
     start, end = prepared.offset, prepared.offset + (prepared.limit or 0)
+    voice = prepared.options.get("voice") if kind == "outlet" else None
     groups = tallies.claim_groups(kind, anchor_slug)
     if kind == "outlet":
         groups = list(groups)  # every article of the outlet is in its summaries
+    paged = groups if voice is None else list(tallies.claim_groups(voice_kind(voice), anchor_slug))
     seen, first, chosen, held = 0, 0, set(), 0
-    for *group, count in groups:
+    for *group, count in paged:
         if seen >= end:
             break
         if seen + count > start:
@@ -127,7 +129,8 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
         found = dict.fromkeys(row["claim"] for row in rows_of(graphs, backend, part, CHUNK, "graph",
                                                               {"anchor": prepared.bindings[param]}))
         light = layout.build(with_keys([{**base, "claim": claim} for claim in found], backend)).items
-        inside = [item["claim"] for item in light if _group(layout_name, item) in chosen]
+        inside = [item["claim"] for item in light
+                  if _group(layout_name, item) in chosen and (voice is None or item["voice"] == voice)]
         page = inside[start - first:end - first]
         full_rows = with_details([{**base, "claim": claim} for claim in page], backend)
         full = {item["claim"]: item for item in layout.build(full_rows).items}
@@ -135,6 +138,9 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
             return None  # the claims did not come back as the counts say: the caller answers without them
         items = [full[claim] for claim in page]
     counts = tallies.claim_counts(kind, anchor_slug)
+    total = sum(row[-1] for row in counts if voice is None or row[3] == voice)  # every claim, once in the counts
+    if voice is not None and sum(row[-1] for row in paged) != total:
+        return None  # tallies made before the claims of one voice were counted apart
     if kind == "outlet":
         if not counts:
             return None  # no claims: the outlet question's own rows say nothing of the outlet
@@ -150,7 +156,7 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
     describe(items, named)
     describe(extra, named)
     whole = Whole(items, extra)
-    whole.total, whole.start = sum(row[-1] for row in counts), prepared.offset  # every claim, once in the counts
+    whole.total, whole.start = total, prepared.offset
     return whole
 
 

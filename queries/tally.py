@@ -82,9 +82,10 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "article_index": (("article", "slug", "earliest", "latest", "outlet"), ("claims", "articles")),
     "event_articles": (("event", "article"), ("claims", "articles")),
     # The claims about an event (kind "event"), by an actor they speak for ("speaker") or in an
-    # outlet ("outlet"): per article and when they were said (an outlet's: when published), in the
-    # answers' order (the primary key's); and per speaker, outlet, stance and voice, what their
-    # summaries count. Slugs for the anchor, the article, speaker and outlet: the tables are kept
+    # outlet ("outlet"; of one voice, "outlet:own" or "outlet:reported", for the page the outlet
+    # question's ``voice`` asks for): per article and when they were said (an outlet's: when
+    # published), in the answers' order (the primary key's); and per speaker, outlet, stance and
+    # voice, what their summaries count. Slugs for the anchor, the article, speaker and outlet: the tables are kept
     # per version, so kept small.
     "claim_groups": (("kind", "anchor", "when_earliest", "when_latest", "published", "article"), ("claims", "articles")),
     "claim_counts": (("kind", "anchor", "speaker", "outlet", "stance", "voice"), ("claims", "articles")),
@@ -136,6 +137,12 @@ def _read_queries() -> dict[str, str]:
 
 #: The per-article query of each table, by table name.
 QUERIES = _read_queries()
+
+
+def voice_kind(voice: str) -> str:
+    """The kind under which ``claim_groups`` counts an outlet's claims of one voice (``own``,
+    ``reported``)."""
+    return f"outlet:{voice}"
 
 
 def slug_of_actor(iri: str) -> str:
@@ -400,6 +407,8 @@ class Delta:
                 rows.get("claim_groups", ()):
             groups[(kind, anchor, when_earliest, when_latest, published, slug)] += 1
             counts[(kind, anchor, speaker, outlet, stance_, voice)] += 1
+            if kind == "outlet":  # an outlet's claims of one voice too: the page its ``voice`` asks for
+                groups[(voice_kind(voice), anchor, when_earliest, when_latest, published, slug)] += 1
         for *key, claims_, denials, questions, alone in rows.get("propositions", ()):
             self._add("propositions", tuple(key), sign * claims_, sign * denials, sign * questions, sign * alone, sign)
         for *key, claims_ in rows.get("proposition_sets", ()):
@@ -422,4 +431,5 @@ class Delta:
                     self._add(table, (*edge, value), sign)
 
 
-__all__ = ["PROPOSITION_PREFIX", "QUERIES", "SCHEMA", "TABLES", "ArticleRows", "Delta", "article_rows", "slug_of_actor"]
+__all__ = ["PROPOSITION_PREFIX", "QUERIES", "SCHEMA", "TABLES", "ArticleRows", "Delta", "article_rows", "slug_of_actor",
+           "voice_kind"]

@@ -112,6 +112,7 @@ def synthetic(request: pytest.FixtureRequest) -> Path:
 @pytest.mark.parametrize("params", [{}, {"kind": "voice"}, {"kind": "accuses"}, {"since": "2025-01-01"},
                                     {"until": "2025-03-01"}, {"event": "azal-crash"},
                                     {"event": "azal-crash", "related": "true"}, {"outlet": "outlet-3"},
+                                    {"outlet": "outlet-3", "voice": "own"}, {"outlet": "outlet-3", "voice": "reported"},
                                     {"actor": "russia"}, {"actor": "russia", "affiliated": "true"},
                                     {"actor": "azerbaijan", "event": "azal-crash"}, {"event": "nowhere"},
                                     {"accused": "russia"}, {"accuser": "azerbaijan"},
@@ -133,12 +134,13 @@ def test_on_a_synthetic_corpus(params: dict[str, str], synthetic: Path) -> None:
     ("event-claims", {"event": "azal-crash", "related": "true"}, False), ("speaker", {"actor": "russia"}, True),
     ("speaker", {"actor": "russia", "event": "azal-crash"}, False),
     ("speaker", {"actor": "russia", "affiliated": "true"}, False), ("outlet", {"outlet": "outlet-3"}, True),
-    ("outlet", {"outlet": "outlet-3", "voice": "own"}, False)])
+    ("outlet", {"outlet": "outlet-3", "voice": "own"}, True), ("outlet", {"outlet": "outlet-3", "voice": "reported"}, True)])
 def test_which_claim_pages_come_from_the_tallies(name: str, params: dict[str, str], used: bool,
                                                  synthetic_store: Path) -> None:
     """The claim questions page from the tallies with their anchor alone (a false boolean is as
-    if not given); with another parameter, which claims or what the answer shows of all of them
-    changes, and the question's own query answers."""
+    if not given), and the outlet with its ``voice`` too (its claims of each voice are counted
+    apart); with another parameter, which claims or what the answer shows of all of them changes,
+    and the question's own query answers."""
     from claimgraph.queries import tallied
     from claimgraph.queries.tally_store import tallies_of
     backend = EmbeddedBackend(synthetic_store)
@@ -168,3 +170,26 @@ def test_accusations_page_from_the_tallies(params: dict[str, str], synthetic_sto
         page_claims = {record["claim"] for item in whole.items
                        for role in ("accusations", "denials", "questions", "responses") for record in item[role]}
         assert sum(counting.looked_up) == len(page_claims)  # full details for the page's claims only
+
+
+def test_tallies_without_an_outlets_claims_by_voice_answer_from_the_query(synthetic_store: Path,
+                                                                          tmp_path: Path) -> None:
+    """Tallies made before an outlet's claims were counted per voice (no ``outlet:`` groups) do
+    not give an empty page: the tallied answer steps aside and the question's own query answers."""
+    import shutil
+    import sqlite3
+
+    from claimgraph.queries import tallied
+    from claimgraph.queries.tally_store import FILE, tallies_of
+    shutil.copytree(synthetic_store.parent, tmp_path / "copy", symlinks=True)
+    store = tmp_path / "copy" / synthetic_store.name
+    meta = store.parent / (os.readlink(store) + ".meta")
+    with sqlite3.connect(meta / FILE) as db:
+        assert db.execute("DELETE FROM claim_groups WHERE kind LIKE 'outlet:%'").rowcount > 0
+    backend = EmbeddedBackend(store)
+    prepared = run.prepare("outlet", {"outlet": "outlet-3", "voice": "own", "limit": "10"}, backend)
+    with tallies_of(backend) as tallies:
+        assert tallied.claims(prepared, backend, tallies) is None
+    asked = {"outlet": "outlet-3", "voice": "own", "limit": "10"}
+    assert answer("outlet", asked, backend, tallied=True) == answer("outlet", asked, without_tallies(store),
+                                                                    tallied=False)
