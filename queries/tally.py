@@ -201,10 +201,16 @@ def _claim_groups(solutions: Any) -> list[tuple[str, ...]]:
     for kind, anchor, claim, key, article_key in solutions:
         found.setdefault((kind.value, anchor.value, claim.value), ([], article_key.value))[0].append(key.value)
     rows = []
+    # A claim comes once per anchor, with the same keys, and an article's key with each of its
+    # claims: each key is read once (a tenth of the tallies' time in a worker).
+    read_keys: dict[str, tuple[str, dict[str, Any]]] = {}
+    read_articles: dict[str, dict[str, Any]] = {}
     for (kind, anchor, _claim), (keys, article_key) in found.items():
-        speakers = [claim_key(key)[0] for key in keys]
-        _, act = claim_key(keys[0])
-        article = article_key_columns(article_key)
+        read = [read_keys.get(key) or read_keys.setdefault(key, claim_key(key)) for key in keys]
+        speakers = [speaker for speaker, _ in read]
+        act = read[0][1]
+        article = read_articles.get(article_key) or read_articles.setdefault(article_key,
+                                                                            article_key_columns(article_key))
         published = article["published"]
         # An outlet's claims come in the order of its articles (``layouts.article_order``): by
         # when each was published, not when its claims were said.
