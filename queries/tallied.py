@@ -16,8 +16,10 @@ answer, are the same (``tests/queries/test_tallies.py`` asks every case both way
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,14 +58,16 @@ PARTNERS_FILE = Path(__file__).parent / "parts" / "contradiction-partners.rq"
 ARTICLES_FILE = Path(__file__).parent / "parts" / "article-rows.rq"
 EXPLICIT_FILE = Path(__file__).parent / "parts" / "explicit-links.rq"
 RELATED_FILE = Path(__file__).parent / "parts" / "related-events.rq"
+RELATED_HOW_FILE = Path(__file__).parent / "parts" / "related-events-how.rq"
 
 
 def answers(prepared: Prepared, tallies: Tallies) -> bool:
     """Is this question's answer built from the tallies? The tallied layouts of :data:`PAGED`; the
     claim layouts of :data:`ANCHORS` with a page size and no parameter but their anchor (a boolean
-    one false: ``related``, ``affiliated``, or an ``event`` for the speaker, change which claims
-    the answer holds or what it shows of all of them; the outlet's ``voice`` is paged from the
-    outlet's claims of that voice, counted apart), on tallies that count claims."""
+    one false: ``affiliated``, or an ``event`` for the speaker, change which claims the answer
+    holds or what it shows of all of them; an event's ``related`` adds up the related events'
+    counts, the outlet's ``voice`` is paged from the outlet's claims of that voice, counted
+    apart), on tallies that count claims."""
     layout = prepared.question.layout
     if layout not in PAGED:
         return False
@@ -76,6 +80,8 @@ def answers(prepared: Prepared, tallies: Tallies) -> bool:
     param = ANCHORS[layout][1]
     others = [name for name, term in prepared.bindings.items()
               if name != param and not (prepared.question.param(name).type == "boolean" and term.value == "false")]
+    if layout == "event-claims" and others == ["related"]:  # the related events' claims, added up
+        return prepared.limit is not None and tallies.has("event_overlaps")
     return prepared.limit is not None and not others and tallies.has("outlet_voices")
 
 
@@ -100,7 +106,9 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
     cards, which the answer describes them with. None when the claims of the page's articles are
     not those the counts say, or an outlet has no claims (the question is then answered without
     the tallies). An outlet's ``voice`` pages from its claims of that voice, counted apart (the
-    summaries count all its claims, as the layout does)."""
+    summaries count all its claims, as the layout does); an event's ``related`` from the groups
+    and counts of every related event added up, less its claims about several of them
+    (:func:`_related_tallies`)."""
     layout_name = prepared.question.layout
     kind, param, part = ANCHORS[layout_name]
     layout = LAYOUTS[layout_name]
@@ -109,7 +117,13 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
     base = {name: to_python(term) for name, term in prepared.bindings.items()}  # as the question's rows hold them
     start, end = prepared.offset, prepared.offset + (prepared.limit or 0)
     voice = prepared.options.get("voice") if kind == "outlet" else None
-    groups = tallies.claim_groups(kind, anchor_slug)
+    related = kind == "event" and "related" in prepared.bindings and prepared.bindings["related"].value == "true"
+    how: dict[str, list[str]] = {}  # with related: each event's IRI, and how it relates to the asked one
+    if related:
+        how = related_events(prepared.bindings[param], backend)
+        groups, counts = _related_tallies(tallies, sorted(_slug(event) for event in how))
+    else:
+        groups, counts = tallies.claim_groups(kind, anchor_slug), tallies.claim_counts(kind, anchor_slug)
     if kind == "outlet":
         groups = list(groups)  # every article of the outlet is in its summaries
     paged = groups if voice is None else list(tallies.claim_groups(voice_kind(voice), anchor_slug))
@@ -126,18 +140,23 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
     full_rows: list[dict[str, Any]] = []
     if chosen:
         graphs = sorted({str(iris.derived_graph(slug)) for *_, slug in chosen})
-        found = dict.fromkeys(row["claim"] for row in rows_of(graphs, backend, part, CHUNK, "graph",
-                                                              {"anchor": prepared.bindings[param]}))
-        light = layout.build(with_keys([{**base, "claim": claim} for claim in found], backend)).items
+        if related:  # the rows the #if related block gives: a claim once per related event it concerns
+            rows = [{**base, "claim": row["claim"], "viaSlug": _slug(row["anchor"]), "relation": relation}
+                    for row in rows_of(graphs, backend, part, CHUNK, "graph") if row["anchor"] in how
+                    for relation in how[row["anchor"]]]
+        else:
+            rows = [{**base, "claim": claim} for claim in dict.fromkeys(
+                row["claim"] for row in rows_of(graphs, backend, part, CHUNK, "graph", {"anchor": prepared.bindings[param]}))]
+        light = layout.build(with_keys(rows, backend)).items
         inside = [item["claim"] for item in light
                   if _group(layout_name, item) in chosen and (voice is None or item["voice"] == voice)]
         page = inside[start - first:end - first]
-        full_rows = with_details([{**base, "claim": claim} for claim in page], backend)
+        on_page = set(page)
+        full_rows = with_details([row for row in rows if row["claim"] in on_page], backend)
         full = {item["claim"]: item for item in layout.build(full_rows).items}
         if len(inside) != held or set(full) != set(page):
             return None  # the claims did not come back as the counts say: the caller answers without them
         items = [full[claim] for claim in page]
-    counts = tallies.claim_counts(kind, anchor_slug)
     total = sum(row[-1] for row in counts if voice is None or row[3] == voice)  # every claim, once in the counts
     if voice is not None and sum(row[-1] for row in paged) != total:
         return None  # tallies made before the claims of one voice were counted apart
@@ -158,6 +177,50 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
     whole = Whole(items, extra)
     whole.total, whole.start = total, prepared.offset
     return whole
+
+
+def _slug(iri: str) -> str:
+    """The slug of a registry entry, from its IRI (``iris.entity`` makes one from the other)."""
+    return iri.rsplit("/", 1)[-1]
+
+
+def related_events(event: Any, backend: Backend) -> dict[str, list[str]]:
+    """The events the ``#if related`` block of ``event-claims.rq`` reaches from ``event``, by
+    IRI, each with how it relates to it (``parts/related-events-how.rq``)."""
+    _, found = backend.select(part_text(RELATED_HOW_FILE), {"event": event})
+    how: dict[str, list[str]] = {}
+    for row in found:
+        how.setdefault(row["about"].value, []).append(row["relation"].value)
+    return how
+
+
+def _related_tallies(tallies: Tallies, events: list[str]
+                     ) -> tuple[Iterator[tuple[str, str, str, str, int]], list[tuple[str, str, str, str, int]]]:
+    """The claim groups and counts of the claims about any of ``events`` (slugs), as
+    :meth:`Tallies.claim_groups` and :meth:`Tallies.claim_counts` give them for one: each event's,
+    added up, less the claims counted more than once (a claim about several of the events is one
+    claim of the answer: ``event_overlaps``)."""
+    extra_groups: Counter[tuple[str, ...]] = Counter()
+    extra_counts: Counter[tuple[str, ...]] = Counter()
+    seen: dict[str, list[Any]] = {}
+    for _event, claim, *columns in tallies.event_overlaps(events):
+        seen.setdefault(claim, [0, columns])[0] += 1
+    for times, columns in seen.values():
+        extra_groups[tuple(columns[:4])] += times - 1
+        extra_counts[tuple(columns[4:])] += times - 1
+    counted: Counter[tuple[str, ...]] = Counter()
+    for event in events:
+        for *key, n in tallies.claim_counts("event", event):
+            counted[tuple(key)] += n
+    counts = [(*key, n - extra_counts[key]) for key, n in counted.items() if n > extra_counts[key]]
+
+    def groups() -> Iterator[tuple[str, str, str, str, int]]:
+        merged = heapq.merge(*(tallies.claim_groups("event", event) for event in events), key=lambda group: group[:4])
+        for key, same in itertools.groupby(merged, key=lambda group: tuple(group[:4])):
+            n = sum(group[4] for group in same) - extra_groups[key]
+            if n > 0:
+                yield (*key, n)  # type: ignore[misc]
+    return groups(), counts  # type: ignore[return-value]
 
 
 def accusations(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | None:

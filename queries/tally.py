@@ -15,7 +15,9 @@ kept on disk does not. A page of the network is one
 indexed read of ``edges``; the timeline's counts one read of each event table. The claim
 questions ``event-claims``, ``speaker`` and ``outlet`` find the articles that hold their page from
 their claims counted per article and time (``claim_groups``), and their summaries from the counts
-of ``claim_counts`` and ``outlet_voices`` (``docs/decisions/0034-claim-pages-from-tallies.md``). The
+of ``claim_counts`` and ``outlet_voices`` (``docs/decisions/0034-claim-pages-from-tallies.md``); an
+outlet's claims of one voice, and an event's with its related events (less the claims
+``event_overlaps`` says are about several), page the same way (``docs/decisions/0038-claim-pages-with-their-parameters.md``). The
 accusations question pages its charges from ``charges`` and ``charge_accusers``
 (``docs/decisions/0035-accusations-from-tallies.md``); the corroboration question reads its
 propositions' counts from ``propositions``, ``proposition_sets`` and ``proposition_events``
@@ -89,6 +91,11 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # per version, so kept small.
     "claim_groups": (("kind", "anchor", "when_earliest", "when_latest", "published", "article"), ("claims", "articles")),
     "claim_counts": (("kind", "anchor", "speaker", "outlet", "stance", "voice"), ("claims", "articles")),
+    # The claims that concern more than one event, once per event (its slug), with their group and
+    # what the summaries count them by: an event's answer with ``related`` adds up the groups and
+    # counts of several events, and takes out again the claims these count more than once.
+    "event_overlaps": (("event", "claim", "when_earliest", "when_latest", "published", "article", "speaker", "outlet",
+                        "stance", "voice"), ("articles",)),
     # An outlet's claims by whom it gives voice to: role "outlet" or "author" (its own voice: the
     # outlet itself, or an author it publishes), "claims" (the original speaker of a reported
     # claim) or "relayed" (a relay nearer the outlet).
@@ -176,7 +183,8 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
         for row in store.query(QUERIES[table], **dataset):  # type: ignore[union-attr]
             rows[table].append(tuple(int(term.value) if isinstance(term, ox.Literal) and term.datatype.value == _INTEGER
                                      else term.value for term in row))
-    rows["claim_groups"] = _claim_groups(store.query(QUERIES["claim_groups"], **dataset))  # type: ignore[arg-type]
+    rows["claim_groups"], rows["event_overlaps"] = _claim_groups(
+        store.query(QUERIES["claim_groups"], **dataset))  # type: ignore[arg-type]
     rows["outlet_voices"] = _outlet_voices(store.query(QUERIES["outlet_voices"], **dataset))  # type: ignore[arg-type]
     rows["propositions"], rows["proposition_sets"], rows["proposition_events"] = _propositions(
         store.query(QUERIES["propositions"], **dataset))  # type: ignore[arg-type]
@@ -190,13 +198,15 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
     return rows
 
 
-def _claim_groups(solutions: Any) -> list[tuple[str, ...]]:
+def _claim_groups(solutions: Any) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
     """Per claim and event it concerns, actor it speaks for or outlet it is in: (kind, the
     anchor's slug, when it was said (earliest, latest: its own time, else its article's; for an
     outlet, when its article was published, and ""), its article's earliest date and slug, its
     speaker's slug (of several, the first), its outlet's slug, its stance and voice): what the
     layouts of ``event-claims``, ``speaker`` and ``outlet`` order and count claims by, from the
-    keys they read (:func:`claimgraph.queries.details.keys`; a claim has a key per speaker)."""
+    keys they read (:func:`claimgraph.queries.details.keys`; a claim has a key per speaker). And
+    the rows of ``event_overlaps``: per claim that concerns several events, per event, (the
+    event's slug, the claim, and the claim's columns as above from when it was said)."""
     found: dict[tuple[str, str, str], tuple[list[str], str]] = {}
     for kind, anchor, claim, key, article_key in solutions:
         found.setdefault((kind.value, anchor.value, claim.value), ([], article_key.value))[0].append(key.value)
@@ -205,6 +215,7 @@ def _claim_groups(solutions: Any) -> list[tuple[str, ...]]:
     # claims: each key is read once (a tenth of the tallies' time in a worker).
     read_keys: dict[str, tuple[str, dict[str, Any]]] = {}
     read_articles: dict[str, dict[str, Any]] = {}
+    events: dict[str, list[tuple[str, ...]]] = {}  # a claim: its rows as one about each event it concerns
     for (kind, anchor, _claim), (keys, article_key) in found.items():
         read = [read_keys.get(key) or read_keys.setdefault(key, claim_key(key)) for key in keys]
         speakers = [speaker for speaker, _ in read]
@@ -219,7 +230,10 @@ def _claim_groups(solutions: Any) -> list[tuple[str, ...]]:
         rows.append((kind, anchor.rsplit("/", 1)[-1], *when, published, article["articleSlug"],
                      min(slug_of_actor(s) for s in speakers), article["outletSlug"],
                      stance(act["illocution"], act["polarity"]), act["voice"]))
-    return rows
+        if kind == "event":
+            events.setdefault(_claim, []).append(rows[-1])
+    overlaps = [(row[1], claim, *row[2:]) for claim, found in events.items() if len(found) > 1 for row in found]
+    return rows, overlaps
 
 
 def _outlet_voices(solutions: Any) -> list[tuple[str, str, str]]:
@@ -415,6 +429,8 @@ class Delta:
             counts[(kind, anchor, speaker, outlet, stance_, voice)] += 1
             if kind == "outlet":  # an outlet's claims of one voice too: the page its ``voice`` asks for
                 groups[(voice_kind(voice), anchor, when_earliest, when_latest, published, slug)] += 1
+        for key in rows.get("event_overlaps", ()):
+            self._add("event_overlaps", tuple(key), sign)
         for *key, claims_, denials, questions, alone in rows.get("propositions", ()):
             self._add("propositions", tuple(key), sign * claims_, sign * denials, sign * questions, sign * alone, sign)
         for *key, claims_ in rows.get("proposition_sets", ()):

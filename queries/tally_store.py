@@ -319,6 +319,18 @@ class Tallies:
             "SELECT when_earliest, when_latest, published, article, claims FROM claim_groups "
             "WHERE kind = ? AND anchor = ? ORDER BY when_earliest, when_latest, published, article", (kind, anchor)))
 
+    def event_overlaps(self, events: Sequence[str]) -> list[tuple[str, ...]]:
+        """The claims that concern more than one of ``events`` (slugs) or others, once per event
+        of ``events`` they concern: (event, claim, when earliest, when latest, the article's
+        earliest date, its slug, speaker, outlet, stance, voice)."""
+        found: list[tuple[str, ...]] = []
+        for start in range(0, len(events), 500):
+            part = list(events[start:start + 500])
+            found.extend(self.db.execute(
+                "SELECT event, claim, when_earliest, when_latest, published, article, speaker, outlet, stance, voice "
+                f"FROM event_overlaps WHERE event IN ({', '.join('?' * len(part))})", part))
+        return found
+
     def claim_counts(self, kind: str, anchor: str) -> list[tuple[str, str, str, str, int]]:
         """The same claims counted per (speaker, outlet, stance, voice), slugs for the actors."""
         return self.db.execute("SELECT speaker, outlet, stance, voice, claims FROM claim_counts "
