@@ -275,12 +275,14 @@ def _count_by(items: Iterable[Row], key: Callable[[Row], dict[str, Any]], weight
     """Group records by an entity: ``[{entity, count, <counter>: {value: n}}]``, most first. Each
     item counts once, or ``weight(item)`` times (an item that stands for several claims)."""
     groups: dict[str, Row] = {}
+    named = tuple(counters.items())
     for item in items:
         entity, n = key(item), weight(item)
-        group = groups.setdefault(entity["slug"], {"entity": entity, "count": 0,
-                                                   **{name: Counter() for name in counters}})
+        group = groups.get(entity["slug"])
+        if group is None:  # not setdefault: its default (a dict and its counters) is made for every item
+            group = groups[entity["slug"]] = {"entity": entity, "count": 0, **{name: Counter() for name in counters}}
         group["count"] += n
-        for name, fn in counters.items():
+        for name, fn in named:
             group[name][fn(item)] += n
     ordered = sorted(groups.values(), key=lambda g: (-g["count"], g["entity"]["slug"]))
     return [{**g, **{name: dict(sorted(g[name].items())) for name in counters}} for g in ordered]
