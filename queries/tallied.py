@@ -23,6 +23,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyoxigraph as ox
+
 from claimgraph.ontology import iris
 from claimgraph.queries.details import (CHUNK, TEXTS_FILE, actor_slugs, actors, article_keys, describe, part_text,
                                         rows_of, with_details, with_keys, with_sides)
@@ -141,9 +143,10 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
     if chosen:
         graphs = sorted({str(iris.derived_graph(slug)) for *_, slug in chosen})
         if related:  # the rows the #if related block gives: a claim once per related event it concerns
-            rows = [{**base, "claim": row["claim"], "viaSlug": _slug(row["anchor"]), "relation": relation}
-                    for row in rows_of(graphs, backend, part, CHUNK, "graph") if row["anchor"] in how
-                    for relation in how[row["anchor"]]]
+            rows = [{**base, "claim": row["claim"], "viaSlug": _slug(event), "relation": relation}
+                    for event, relations in how.items()
+                    for row in rows_of(graphs, backend, part, CHUNK, "graph", {"anchor": ox.NamedNode(event)})
+                    for relation in relations]
         else:
             rows = [{**base, "claim": claim} for claim in dict.fromkeys(
                 row["claim"] for row in rows_of(graphs, backend, part, CHUNK, "graph", {"anchor": prepared.bindings[param]}))]
