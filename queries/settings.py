@@ -29,6 +29,7 @@ The command line, the API, ingestion and publishing all take their defaults from
 | ``CLAIMGRAPH_ANSWER_CACHE_BYTES`` | bytes of response bodies that cache holds at most (a larger answer is not kept) | ``67108864`` (64 MiB) |
 | ``CLAIMGRAPH_QUESTION_TIMEOUT`` | seconds the API waits for a named question's answer before it answers 503 (the question finishes in the background) | ``30`` |
 | ``CLAIMGRAPH_QUESTION_WORKERS`` | named questions the API answers at once, those past their time included | ``4`` |
+| ``CLAIMGRAPH_DETAIL_THREADS`` | threads that read one answer's claims in full side by side, a part of the page each (``1``: one part after another) | ``2`` |
 | ``CLAIMGRAPH_QUESTION_QUEUE_TIMEOUT`` | seconds a named question may wait for one of those, then 503 | ``5`` |
 | ``CLAIMGRAPH_READY_ANSWERS`` | answers made at ingest and kept with each version, sent as they are when asked (``question?name=value&...``, separated by spaces; ``none`` for none) | ``attributions?event=azal-crash&actor=russia`` (the headline) |
 | ``CLAIMGRAPH_TALLY_CHANGES_MAX_BYTES`` | bytes the file of a version's tallies' changes since their base may reach before a change folds it into its own copy of the base (that change copies the whole tallies: 1.9 GB at a million claims); ``0`` folds at every change | ``16777216`` (16 MiB) |
@@ -101,6 +102,7 @@ class Settings(BaseSettings):
     question_timeout: float = Field(30.0, gt=0)
     question_workers: int = Field(4, ge=1)
     question_queue_timeout: float = Field(5.0, ge=0)
+    detail_threads: int = Field(2, ge=1)
     ready_answers: Annotated[tuple[str, ...], NoDecode] = ("attributions?event=azal-crash&actor=russia",)
     tally_changes_max_bytes: int = Field(16 * 2**20, ge=0)
 

@@ -216,7 +216,7 @@ def _claim_groups(solutions: Any) -> tuple[list[tuple[str, ...]], list[tuple[str
     read_keys: dict[str, tuple[str, dict[str, Any]]] = {}
     read_articles: dict[str, dict[str, Any]] = {}
     events: dict[str, list[tuple[str, ...]]] = {}  # a claim: its rows as one about each event it concerns
-    for (kind, anchor, _claim), (keys, article_key) in found.items():
+    for (kind, anchor, claim), (keys, article_key) in found.items():
         read = [read_keys.get(key) or read_keys.setdefault(key, claim_key(key)) for key in keys]
         speakers = [speaker for speaker, _ in read]
         act = read[0][1]
@@ -231,8 +231,8 @@ def _claim_groups(solutions: Any) -> tuple[list[tuple[str, ...]], list[tuple[str
                      min(slug_of_actor(s) for s in speakers), article["outletSlug"],
                      stance(act["illocution"], act["polarity"]), act["voice"]))
         if kind == "event":
-            events.setdefault(_claim, []).append(rows[-1])
-    overlaps = [(row[1], claim, *row[2:]) for claim, found in events.items() if len(found) > 1 for row in found]
+            events.setdefault(claim, []).append(rows[-1])
+    overlaps = [(row[1], claim, *row[2:]) for claim, about in events.items() if len(about) > 1 for row in about]
     return rows, overlaps
 
 

@@ -320,9 +320,9 @@ class Tallies:
             "WHERE kind = ? AND anchor = ? ORDER BY when_earliest, when_latest, published, article", (kind, anchor)))
 
     def event_overlaps(self, events: Sequence[str]) -> list[tuple[str, ...]]:
-        """The claims that concern more than one of ``events`` (slugs) or others, once per event
-        of ``events`` they concern: (event, claim, when earliest, when latest, the article's
-        earliest date, its slug, speaker, outlet, stance, voice)."""
+        """The claims that concern more than one event, once per event of ``events`` (slugs) they
+        concern: (event, claim, when earliest, when latest, the article's earliest date, its slug,
+        speaker, outlet, stance, voice)."""
         found: list[tuple[str, ...]] = []
         for start in range(0, len(events), 500):
             part = list(events[start:start + 500])

@@ -121,3 +121,26 @@ def test_every_page_of_charges_is_the_whole_answers_page(name: str, params: dict
                                                                               "responses") for c in item[role]}
             assert sum(counting.looked_up) <= len(page_claims) + 2 * limit  # the page's charges' claims only
     assert paged or got["total"] <= 5
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_a_pages_claims_are_read_in_parts_side_by_side_as_in_one(threads: int, backend: Any,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``details.lookup`` reads the claims in one part per thread of ``CLAIMGRAPH_DETAIL_THREADS``
+    (at least ``DETAIL_PART`` claims each): the same rows as one query gives, each claim asked once."""
+    from claimgraph.queries import details
+    from claimgraph.queries.settings import get_settings
+    _, rows = backend.select("PREFIX cg: <https://w3id.org/claimgraph/ontology#> "
+                             "SELECT DISTINCT ?claim WHERE { ?claim cg:inArticle ?article }")
+    claims = sorted(row["claim"].value for row in rows)[:120]
+    assert len(claims) == 120
+    whole = details.lookup(claims, backend, chunk=1000)  # one query
+    monkeypatch.setenv("CLAIMGRAPH_DETAIL_THREADS", str(threads))
+    get_settings.cache_clear()
+    try:
+        counting = Counting(backend)
+        assert details.lookup(claims, counting) == whole
+    finally:
+        monkeypatch.delenv("CLAIMGRAPH_DETAIL_THREADS")
+        get_settings.cache_clear()
+    assert sorted(counting.looked_up) == {1: [120], 2: [60, 60], 3: [40, 40, 40]}[threads]
