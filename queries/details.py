@@ -122,7 +122,7 @@ def lookup(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> di
     The claims are read in parts side by side, one per thread of the setting
     ``CLAIMGRAPH_DETAIL_THREADS`` (each part at least :data:`DETAIL_PART` claims, at most
     ``chunk``): at 100k claims, a page of 100 claims in two parts of 50 on two threads takes
-    26 ms against 48 ms in one query (``docs/benchmarks.md``)."""
+    26 ms against 48 ms in one query (``docs/decisions/0039-claim-details-side-by-side.md``)."""
     threads = get_settings().detail_threads
     part = min(chunk, max(DETAIL_PART, -(-len(claims) // threads)))
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
