@@ -60,7 +60,6 @@ PARTNERS_FILE = Path(__file__).parent / "parts" / "contradiction-partners.rq"
 ARTICLES_FILE = Path(__file__).parent / "parts" / "article-rows.rq"
 EXPLICIT_FILE = Path(__file__).parent / "parts" / "explicit-links.rq"
 RELATED_FILE = Path(__file__).parent / "parts" / "related-events.rq"
-RELATED_HOW_FILE = Path(__file__).parent / "parts" / "related-events-how.rq"
 
 
 def answers(prepared: Prepared, tallies: Tallies) -> bool:
@@ -119,7 +118,7 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
     base = {name: to_python(term) for name, term in prepared.bindings.items()}  # as the question's rows hold them
     start, end = prepared.offset, prepared.offset + (prepared.limit or 0)
     voice = prepared.options.get("voice") if kind == "outlet" else None
-    related = kind == "event" and "related" in prepared.bindings and prepared.bindings["related"].value == "true"
+    related = kind == "event" and asks_related(prepared.bindings)
     how: dict[str, list[str]] = {}  # with related: each event's IRI, and how it relates to the asked one
     if related:
         how = related_events(prepared.bindings[param], backend)
@@ -187,10 +186,15 @@ def _slug(iri: str) -> str:
     return iri.rsplit("/", 1)[-1]
 
 
+def asks_related(bindings: dict[str, Any]) -> bool:
+    """Does the question ask about an event's related events too (``related`` true)?"""
+    return "related" in bindings and bindings["related"].value == "true"
+
+
 def related_events(event: Any, backend: Backend) -> dict[str, list[str]]:
     """The events the ``#if related`` block of ``event-claims.rq`` reaches from ``event``, by
-    IRI, each with how it relates to it (``parts/related-events-how.rq``)."""
-    _, found = backend.select(part_text(RELATED_HOW_FILE), {"event": event})
+    IRI, each with how it relates to it (``parts/related-events.rq``)."""
+    _, found = backend.select(part_text(RELATED_FILE), {"event": event})
     how: dict[str, list[str]] = {}
     for row in found:
         how.setdefault(row["about"].value, []).append(row["relation"].value)
@@ -263,11 +267,8 @@ def corroboration(prepared: Prepared, backend: Backend, tallies: Tallies) -> Who
     bound = prepared.bindings
     events: list[str] | None = None
     if "event" in bound:
-        events = [bound["event"].value]
-        if "related" in bound and bound["related"].value == "true":
-            _, found = backend.select(part_text(RELATED_FILE), {"event": bound["event"]})
-            events = sorted({row["about"].value for row in found})
-        events = [event.rsplit("/", 1)[-1] for event in events]
+        events = sorted(related_events(bound["event"], backend)) if asks_related(bound) else [bound["event"].value]
+        events = [_slug(event) for event in events]
     rows, sets = tallies.propositions(events)
     members: dict[str, dict[str, Any]] = {}
     for short, class_, label, core, about, charged, deeds, about_events, claims_, denials, questions, alone in \
@@ -493,9 +494,8 @@ def articles(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
     bound = prepared.bindings
     events: list[str] | None = None
     if "event" in bound:
-        if "related" in bound and bound["related"].value == "true":  # the events the #if related block reaches
-            _, found = backend.select(part_text(RELATED_FILE), {"event": bound["event"]})
-            events = sorted({row["about"].value for row in found})
+        if asks_related(bound):  # the events the #if related block reaches
+            events = sorted(related_events(bound["event"], backend))
         else:
             events = [bound["event"].value]
     total, page = (0, []) if events == [] else tallies.articles(
