@@ -32,6 +32,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -387,14 +388,18 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
     if build is None or manifest is None or tallies is None:
         return _report(totals, 0, version_digest(builders, files), False, started, progress)
     quads = len(build.store())
-    compact(build, progress)
+    # The tallies are added up (in SQLite) beside the compaction (in Oxigraph): both let go of
+    # Python's lock, and each would leave a core idle alone.
+    with ThreadPoolExecutor(1) as side:
+        tallied = side.submit(tallies.close)
+        compact(build, progress)
+        tallied.result()
     target = version_digest(builders, files)
     for path, file_digest in scan.registry_files().items():
         manifest.set_file(path, file_digest)
     manifest.set_statuses(scan.statuses)
     manifest.set_info(builders=builders, corpus=target, root=str(scan.root.resolve()), context=context_key(scan, builders))
     manifest.close()
-    tallies.close()
     make_ready(build, progress)
     context.save(build.meta, context_key(scan, builders))
     progress(f"writing {quads} quads to {writer.store if writer else ''}")
