@@ -64,6 +64,7 @@ class CG(_rdflib_namespace.DefinedNamespace):
     accused: URIRef  # accused
     accuses: URIRef  # accuses
     addressee: URIRef  # addressee
+    affiliatedVoiceOf: URIRef  # affiliated voice of
     affiliatedWith: URIRef  # affiliated with
     affirmsCore: URIRef  # affirms core
     agent: URIRef  # agent

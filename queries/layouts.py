@@ -418,9 +418,20 @@ def layout_speaker(rows: list[Row]) -> Whole:
         extra["affiliated"] = {
             "speakers": [{"speaker": g["entity"], "count": g["count"]} for g in _count_by(apart, lambda c: c["speaker"])],
             "by_stance": _stance_counts(apart),
+            "total": len(apart),
             "claims": apart,
         }
     return Whole(items, extra)
+
+
+def speaker_page_extra(whole: Whole, start: int, limit: int | None) -> dict[str, Any]:
+    """The speaker answer's summaries, with the same page of the affiliated claims as of its own:
+    from ``start`` (counted from the first affiliated claim ``whole`` holds), ``limit`` of them."""
+    apart = whole.extra.get("affiliated")
+    if apart is None:
+        return whole.extra
+    claims = apart["claims"][start:None if limit is None else start + limit]
+    return {**whole.extra, "affiliated": {**apart, "claims": claims}}
 
 
 def speaker_summaries(items: list[Row], weight: Callable[[Row], int] = _one) -> dict[str, Any]:
@@ -716,8 +727,9 @@ def layout_network(rows: list[Row], kind: str | None = None) -> Whole:
     return Whole(ordered, {"nodes": nodes}, key="edges")
 
 
-def _network_page(whole: Whole, page: list[Row]) -> dict[str, Any]:
+def _network_page(whole: Whole, start: int, limit: int | None) -> dict[str, Any]:
     """The nodes the page's edges touch, by id."""
+    page = whole.items[start:None if limit is None else start + limit]
     ids = sorted({e[end] for e in page for end in ("source", "target")})
     return {"nodes": [whole.extra["nodes"][i] for i in ids]}
 
@@ -827,7 +839,9 @@ FLATTENERS: dict[str, Callable[[Row], list[Row]]] = {
 class Layout:
     build: Callable[..., Whole]
     flatten: Callable[[Row], list[Row]]
-    page_extra: Callable[[Whole, list[Row]], dict[str, Any]] | None = None
+    #: The summaries the page shows, from the whole answer and where the page starts in its
+    #: items and how many it holds at most (None: the whole answer's ``extra``).
+    page_extra: Callable[[Whole, int, int | None], dict[str, Any]] | None = None
     uses_actors: bool = False  # build takes ``actors``: who the named actors are (roll-up to states)
 
     def flat(self, items: list[Row]) -> list[Row]:
@@ -842,8 +856,10 @@ _BUILDERS: dict[str, Callable[..., Whole]] = {
 }
 _CLAIM_LAYOUTS = ("claims", "event-claims", "speaker", "outlet")
 _USES_ACTORS = ("corroboration", "articles")
+_PAGE_EXTRAS: dict[str, Callable[[Whole, int, int | None], dict[str, Any]]] = {
+    "network": _network_page, "speaker": speaker_page_extra}
 LAYOUTS: dict[str, Layout] = {
     name: Layout(build, FLATTENERS["claims" if name in _CLAIM_LAYOUTS else name],
-                _network_page if name == "network" else None, uses_actors=name in _USES_ACTORS)
+                _PAGE_EXTRAS.get(name), uses_actors=name in _USES_ACTORS)
     for name, build in _BUILDERS.items()
 }

@@ -97,9 +97,11 @@ class Answer:
 
     @property
     def extra(self) -> dict[str, Any]:
-        """Summaries of the whole answer (or, for a network, the nodes the page's edges touch)."""
+        """Summaries of the whole answer (for a network, the nodes the page's edges touch; for a
+        speaker with those affiliated, the same page of their claims)."""
         layout = LAYOUTS[self.question.layout]
-        return layout.page_extra(self.whole, self.page) if layout.page_extra else self.whole.extra
+        whole = self.whole
+        return layout.page_extra(whole, self.offset - whole.start, self.limit) if layout.page_extra else whole.extra
 
     def flat(self) -> list[dict[str, Any]]:
         """The page as flat rows, for tables and CSV."""

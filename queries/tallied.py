@@ -19,13 +19,14 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from claimgraph.ontology import iris
+from claimgraph.ontology.namespace import CG
 from claimgraph.queries.details import (CHUNK, TEXTS_FILE, actor_slugs, actors, article_keys, describe, part_text,
                                         rows_of, with_details, with_keys, with_sides)
 from claimgraph.queries.layouts import (LAYOUTS, STANCES, Whole, article_order, article_record, corroboration_items,
@@ -60,6 +61,8 @@ PARTNERS_FILE = Path(__file__).parent / "parts" / "contradiction-partners.rq"
 ARTICLES_FILE = Path(__file__).parent / "parts" / "article-rows.rq"
 EXPLICIT_FILE = Path(__file__).parent / "parts" / "explicit-links.rq"
 RELATED_FILE = Path(__file__).parent / "parts" / "related-events.rq"
+AFFILIATED_FILE = _PARTS / "affiliated-claims-in-articles.rq"
+DERIVED_BY_FILE = _PARTS / "derived-by.rq"
 
 
 def answers(prepared: Prepared, tallies: Tallies) -> bool:
@@ -83,6 +86,8 @@ def answers(prepared: Prepared, tallies: Tallies) -> bool:
               if name != param and not (prepared.question.param(name).type == "boolean" and term.value == "false")]
     if layout == "event-claims" and others == ["related"]:  # the related events' claims, added up
         return prepared.limit is not None and tallies.has("event_overlaps")
+    if layout == "speaker" and others == ["affiliated"]:  # those affiliated, counted apart (:func:`claims`)
+        return prepared.limit is not None and tallies.has("outlet_voices")
     return prepared.limit is not None and not others and tallies.has("outlet_voices")
 
 
@@ -128,37 +133,22 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
     if kind == "outlet":
         groups = list(groups)  # every article of the outlet is in its summaries
     paged = groups if voice is None else list(tallies.claim_groups(voice_kind(voice), anchor_slug))
-    seen, first, chosen, held = 0, 0, set(), 0
-    for *group, count in paged:
-        if seen >= end:
-            break
-        if seen + count > start:
-            first = first if chosen else seen
-            chosen.add(tuple(group))
-            held += count
-        seen += count
-    items: list[dict[str, Any]] = []
-    full_rows: list[dict[str, Any]] = []
-    if chosen:
-        graphs = sorted({str(iris.derived_graph(slug)) for *_, slug in chosen})
-        if related:  # the rows the #if related block gives: a claim once per related event it concerns
-            rows = [{**base, "claim": row["claim"], "viaSlug": _slug(event), "relation": relation}
+    affiliated = kind == "speaker" and _holds(prepared.bindings, "affiliated")
+    if affiliated and not derives(backend, CG.affiliatedVoiceOf):
+        return None  # a store made before the rule: its tallies do not count those affiliated
+    if related:  # the rows the #if related block gives: a claim once per related event it concerns
+        def rows(graphs: list[str]) -> list[dict[str, Any]]:
+            return [{**base, "claim": row["claim"], "viaSlug": _slug(event), "relation": relation}
                     for event, relations in how.items()
                     for row in rows_of(graphs, backend, part, CHUNK, "graph", {"anchor": ox.NamedNode(event)})
                     for relation in relations]
-        else:
-            rows = [{**base, "claim": claim} for claim in dict.fromkeys(
-                row["claim"] for row in rows_of(graphs, backend, part, CHUNK, "graph", {"anchor": prepared.bindings[param]}))]
-        light = layout.build(with_keys(rows, backend)).items
-        inside = [item["claim"] for item in light
-                  if _group(layout_name, item) in chosen and (voice is None or item["voice"] == voice)]
-        page = inside[start - first:end - first]
-        on_page = set(page)
-        full_rows = with_details([row for row in rows if row["claim"] in on_page], backend)
-        full = {item["claim"]: item for item in layout.build(full_rows).items}
-        if len(inside) != held or set(full) != set(page):
-            return None  # the claims did not come back as the counts say: the caller answers without them
-        items = [full[claim] for claim in page]
+    else:
+        def rows(graphs: list[str]) -> list[dict[str, Any]]:
+            return _claim_rows(graphs, backend, part, prepared.bindings[param], base)
+    found = _page(layout_name, paged, start, end, rows, backend, voice)
+    if found is None:
+        return None  # the claims did not come back as the counts say: the caller answers without them
+    items, full_rows = found
     total = sum(row[-1] for row in counts if voice is None or row[3] == voice)  # every claim, once in the counts
     if voice is not None and sum(row[-1] for row in paged) != total:
         return None  # tallies made before the claims of one voice were counted apart
@@ -174,6 +164,12 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
                    for speaker, outlet, stance, voice, n in counts if speaker in names and outlet in names]
         summaries = event_claims_summaries if kind == "event" else speaker_summaries
         extra, named = summaries(counted, lambda item: item["claims"]), cards
+    if affiliated:
+        apart = _affiliated(prepared, backend, tallies, anchor_slug, base)
+        if apart is None:
+            return None
+        extra["affiliated"], apart_cards = apart
+        named = {**named, **apart_cards}
     describe(items, named)
     describe(extra, named)
     whole = Whole(items, extra)
@@ -181,14 +177,88 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
     return whole
 
 
+def _page(layout_name: str, groups: Iterable[tuple[Any, ...]], start: int, end: int,
+          rows: Callable[[list[str]], list[dict[str, Any]]], backend: Backend, voice: str | None = None
+          ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+    """The claims ``start`` to ``end`` of those counted in ``groups`` (per time and article, in the
+    answer's order), in full, with their full rows: the groups that hold them are found by adding
+    counts up, ``rows`` gives the question's rows of their articles' claims (from the articles'
+    derived graphs), and only those are keyed and ordered by the layout's own code. None when
+    the claims do not come back as the counts say."""
+    layout = LAYOUTS[layout_name]
+    seen, first, chosen, held = 0, 0, set(), 0
+    for *group, count in groups:
+        if seen >= end:
+            break
+        if seen + count > start:
+            first = first if chosen else seen
+            chosen.add(tuple(group))
+            held += count
+        seen += count
+    if not chosen:
+        return [], []
+    found = rows(sorted({str(iris.derived_graph(slug)) for *_, slug in chosen}))
+    light = layout.build(with_keys(found, backend)).items
+    inside = [item["claim"] for item in light
+              if _group(layout_name, item) in chosen and (voice is None or item["voice"] == voice)]
+    page = inside[start - first:end - first]
+    on_page = set(page)
+    full_rows = with_details([row for row in found if row["claim"] in on_page], backend)
+    full = {item["claim"]: item for item in layout.build(full_rows).items}
+    if len(inside) != held or set(full) != set(page):
+        return None
+    return [full[claim] for claim in page], full_rows
+
+
+def _claim_rows(graphs: list[str], backend: Backend, part: Path, anchor: Any, base: dict[str, Any]
+                ) -> list[dict[str, Any]]:
+    """The question's rows of the claims ``part`` finds for ``anchor`` in the derived ``graphs``."""
+    found = rows_of(graphs, backend, part, CHUNK, "graph", {"anchor": anchor})
+    return [{**base, "claim": claim} for claim in dict.fromkeys(row["claim"] for row in found)]
+
+
+def _affiliated(prepared: Prepared, backend: Backend, tallies: Tallies, actor_slug: str, base: dict[str, Any]
+                ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]] | None:
+    """The speaker answer's ``affiliated``, from the tallies: the claims of those who work for the
+    actor without speaking for it (``cg:affiliatedVoiceOf``), counted apart (kind "affiliated"):
+    by speaker and stance, their ``total``, and the same page of them as the answer's own claims
+    (the layout's order: when said). With the cards of the actors they name; None when the page's
+    claims do not come back as the counts say."""
+    start, end = prepared.offset, prepared.offset + (prepared.limit or 0)
+    found = _page("speaker", tallies.claim_groups("affiliated", actor_slug), start, end,
+                  lambda graphs: _claim_rows(graphs, backend, AFFILIATED_FILE, prepared.bindings["actor"], base),
+                  backend)
+    if found is None:
+        return None
+    page, full_rows = found
+    counts = tallies.claim_counts("affiliated", actor_slug)
+    cards = actors(sorted({*actor_slugs(full_rows), *(row[0] for row in counts)}), backend)
+    counted = [{"speaker": {"slug": speaker, "label": cards[speaker]["label"]}, "stance": stance, "claims": n}
+               for speaker, _outlet, stance, _voice, n in counts if speaker in cards]
+    summaries = speaker_summaries(counted, lambda item: item["claims"])
+    return {"speakers": summaries["speakers"], "by_stance": summaries["by_stance"],
+            "total": sum(row[-1] for row in counts), "claims": page}, cards
+
+
+def derives(backend: Backend, term: Any) -> bool:
+    """Was the store built with the rule that derives ``term`` (``parts/derived-by.rq``)?"""
+    _, found = backend.select(part_text(DERIVED_BY_FILE), {"term": ox.NamedNode(str(term))})
+    return bool(found)
+
+
 def _slug(iri: str) -> str:
     """The slug of a registry entry, from its IRI (``iris.entity`` makes one from the other)."""
     return iri.rsplit("/", 1)[-1]
 
 
+def _holds(bindings: dict[str, Any], name: str) -> bool:
+    """Is the boolean parameter ``name`` given, and true?"""
+    return name in bindings and bindings[name].value == "true"
+
+
 def asks_related(bindings: dict[str, Any]) -> bool:
     """Does the question ask about an event's related events too (``related`` true)?"""
-    return "related" in bindings and bindings["related"].value == "true"
+    return _holds(bindings, "related")
 
 
 def related_events(event: Any, backend: Backend) -> dict[str, list[str]]:

@@ -2,7 +2,8 @@
 
 It writes registry and article YAML files that go through the real ingestion path (parsing,
 validation, entity resolution, SHACL, store). The shape follows the seed corpus: states with
-government bodies and spokespeople that roll up to them, outlets, events, and articles whose
+government bodies and spokespeople that roll up to them, members of an assembly affiliated
+with them (of the two named states), outlets, events, and articles whose
 claims are own-voice assertions, reported statements and relayed reports, with accusations,
 responsibility claims, denials and status claims. The fixed slugs ``azal-crash``, ``russia`` and
 ``azerbaijan`` exist, so the named questions run with the same parameters as on the real corpus.
@@ -27,6 +28,10 @@ CLAIMS_PER_ARTICLE = 50
 STATES = 40
 BODIES_PER_STATE = 4
 PEOPLE_PER_BODY = 3
+MEMBERS_PER_STATE = 2
+#: The share of claims said by a member of an assembly (drawn apart: the rest of the corpus is
+#: what it was before there were members).
+MEMBER_SHARE = 0.02
 OUTLETS = 60
 EVENTS_PER_1K_CLAIMS = 5
 ILLOCUTIONS = ["asserts", "accuses", "acknowledges", "predicts", "criticizes", "warns", "calls-for"]
@@ -52,6 +57,16 @@ def _registry(rng: random.Random, events: int) -> tuple[dict, list[str], list[st
                 actors.append({"slug": person, "kind": "person", "label": f"Official {p} of {body}",
                                "role": "spokesperson", "represents": [body]})
                 speakers.append(person)
+    # Members of an assembly of the two named states, who work for its first body without speaking
+    # for it (the speaker question shows them apart with ``affiliated``); the first also speaks
+    # for a second body, and so for the state.
+    for state in ("russia", "azerbaijan"):
+        for m in range(MEMBERS_PER_STATE):
+            member = {"slug": f"{state}-member-{m}", "kind": "person", "label": f"Member {m} of the assembly of {state}",
+                      "role": "member of the assembly", "affiliated_with": [f"{state}-body-0"]}
+            if m == 0:
+                member["represents"] = [f"{state}-body-1"]
+            actors.append(member)
     outlets = [f"outlet-{i}" for i in range(OUTLETS)]
     actors += [{"slug": o, "kind": "news-outlet", "label": f"Outlet {o[7:]}", "country": rng.choice(states)}
                for o in outlets]
@@ -101,6 +116,8 @@ def write_corpus(root: Path, *, claims: int, seed: int = 0) -> int:
     events = max(10, claims * EVENTS_PER_1K_CLAIMS // 1000)
     registry, states, speakers, outlets, event_slugs = _registry(rng, events)
     territories = [p["slug"] for p in registry["places"] if p["slug"] != "aktau"]
+    side = random.Random(f"members-{seed}")
+    members = [a["slug"] for a in registry["actors"] if "-member-" in a["slug"]]
     (root / "registry").mkdir(parents=True, exist_ok=True)
     (root / "articles").mkdir(parents=True, exist_ok=True)
     for name in ("actors", "events", "places"):
@@ -118,6 +135,8 @@ def write_corpus(root: Path, *, claims: int, seed: int = 0) -> int:
                      "illocution": rng.choice(ILLOCUTIONS), "polarity": "negative" if rng.random() < 0.2 else "positive",
                      "certainty": rng.choice(["certain", "probable", "possible"]), "content": content,
                      "paraphrase": f"Synthetic claim {c} of article {article}: {gist}.", "paragraph": 1 + c // 3}
+            if claim["speaker"] != "self" and side.random() < MEMBER_SHARE:
+                claim["speaker"] = side.choice(members)
             if claim["speaker"] != "self" and voice > 0.8:
                 claim["via"] = [rng.choice(outlets)]
             if c and rng.random() < 0.1:

@@ -47,6 +47,8 @@ JOINS = {
                  BIND(IF(?i = cg:illocution-questions, 'questioning',
                          IF(?pol = cg:polarity-negative, 'denying', 'affirming')) AS ?value)""",
     "speaksFor": "?claim cg:speaker ?s . ?s (cg:partOf|cg:represents)* ?value .",
+    "affiliatedVoiceOf": """?claim cg:speaker/cg:affiliatedWith/(cg:partOf|cg:represents)* ?value .
+                            FILTER NOT EXISTS { ?claim cg:speaker/(cg:partOf|cg:represents)* ?value }""",
     "affirmsCore": """?claim cg:content/cg:core ?value ; cg:polarity cg:polarity-positive ; cg:illocution ?i .
                       FILTER(?i != cg:illocution-questions)""",
     "deniesCore": """?claim cg:content/cg:core ?value ; cg:polarity cg:polarity-negative ; cg:illocution ?i .

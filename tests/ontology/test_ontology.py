@@ -48,7 +48,7 @@ OBJECT_PROPERTIES = {
     "addressee", "subject", "object", "causeEvent", "core", "mentionOf", "subEventOf", "followsFrom",
     "translationOf",
     # derived at ingestion (ontology/rules/)
-    "claimOutlet", "speaksFor", "charges", "chargesWithin", "concernsEvent", "affirmsCore", "deniesCore", "accuses",
+    "claimOutlet", "speaksFor", "affiliatedVoiceOf", "charges", "chargesWithin", "concernsEvent", "affirmsCore", "deniesCore", "accuses",
 }
 DATA_PROPERTIES = {
     "slug", "searchKey", "mechanism", "causeText", "intentText", "outcome", "action", "predicate", "objectText",
