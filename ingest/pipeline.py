@@ -388,12 +388,14 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
     if build is None or manifest is None or tallies is None:
         return _report(totals, 0, version_digest(builders, files), False, started, progress)
     quads = len(build.store())
-    # The tallies are added up (in SQLite) beside the compaction (in Oxigraph): both let go of
-    # Python's lock, and each would leave a core idle alone.
+    # The tallies are added up (in SQLite) and the registry's context saved beside the compaction
+    # (in Oxigraph, which lets go of Python's lock): alone, each would leave a core idle.
     with ThreadPoolExecutor(1) as side:
         tallied = side.submit(tallies.close)
+        saved = side.submit(context.save, build.meta, context_key(scan, builders))
         compact(build, progress)
         tallied.result()
+        saved.result()
     target = version_digest(builders, files)
     for path, file_digest in scan.registry_files().items():
         manifest.set_file(path, file_digest)
@@ -401,7 +403,6 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
     manifest.set_info(builders=builders, corpus=target, root=str(scan.root.resolve()), context=context_key(scan, builders))
     manifest.close()
     make_ready(build, progress)
-    context.save(build.meta, context_key(scan, builders))
     progress(f"writing {quads} quads to {writer.store if writer else ''}")
     build.commit(target)
     return _report(totals, quads, target, True, started, progress, rebuilt=totals["articles"])
