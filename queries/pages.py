@@ -27,7 +27,9 @@ summaries (whom it quotes, who speaks in its own voice, its articles with titles
 the keys with each reported claim's chain and each article's texts besides
 (:func:`~claimgraph.queries.details.key_extras`: :data:`CHAINED`). The others need more than that
 for their order or summaries, and build the whole answer as before:
-``speaker`` with ``affiliated`` (the affiliated claims are shown whole), ``attributions`` (a page
+``speaker`` with ``affiliated`` (the answer holds the same page of the affiliated claims as of the
+actor's own, cut from the whole lists: ``layouts.speaker_page_extra``; a store with tallies pages
+both from them, ``tallied.py``), ``attributions`` (a page
 item is an outlet holding all its claims, and its summaries span all of them), ``contradictions``
 (both sides of every pair; on a store with tallies it pages from them: ``tallied.py``).
 

@@ -68,10 +68,11 @@ DERIVED_BY_FILE = _PARTS / "derived-by.rq"
 def answers(prepared: Prepared, tallies: Tallies) -> bool:
     """Is this question's answer built from the tallies? The tallied layouts of :data:`PAGED`; the
     claim layouts of :data:`ANCHORS` with a page size and no parameter but their anchor (a boolean
-    one false: ``affiliated``, or an ``event`` for the speaker, change which claims the answer
-    holds or what it shows of all of them; an event's ``related`` adds up the related events'
-    counts, the outlet's ``voice`` is paged from the outlet's claims of that voice, counted
-    apart), on tallies that count claims."""
+    one false; an ``event`` for the speaker changes which claims the answer holds and shows its
+    timeline of all of them), but for three: an event's ``related`` adds up the related events'
+    counts, the outlet's ``voice`` is paged from the outlet's claims of that voice, and the
+    speaker's ``affiliated`` from the claims of those affiliated, each counted apart; on tallies
+    that count claims."""
     layout = prepared.question.layout
     if layout not in PAGED:
         return False

@@ -306,7 +306,8 @@ def build_store(size: int, seed: int, workdir: Path, keep: bool = False) -> tupl
     from claimgraph.ingest.pipeline import ingest
     from tools.synthetic import write_corpus
     name = f"{size}-seed{seed}"
-    corpus, store, marker = workdir / f"corpus-{name}", workdir / f"store-{name}", workdir / f"ingest-{name}.json"
+    # The marker of a store built here, apart from the ingestion benchmark's record (ingest-NAME.json).
+    corpus, store, marker = workdir / f"corpus-{name}", workdir / f"store-{name}", workdir / f"store-{name}.json"
     fingerprint = ingestion_fingerprint()
     if marker.exists() and store.is_dir():
         done = json.loads(marker.read_text())
