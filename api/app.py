@@ -11,6 +11,7 @@ True
 from __future__ import annotations
 
 import asyncio
+import gc
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -26,6 +27,7 @@ from claimgraph.api.deps import BackendDep, refuse_unknown_parameters
 from claimgraph.api.question_limits import QuestionLimits
 from claimgraph.api.sparql_protocol import TRUNCATED_HEADER, sparql_router
 from claimgraph.api.web.sparql_page import editor
+from claimgraph.queries.catalog import catalog
 from claimgraph.queries.sandbox import QuerySandbox
 from claimgraph.queries.settings import Settings, get_settings
 from claimgraph.queries.store import GRAPH_PREFIX, Backend, open_backend
@@ -42,14 +44,24 @@ async def _follow(backend: Backend, every_s: float = 1.0) -> None:
             pass
 
 
-def create_app(settings: Settings | None = None, *, backend: Backend | None = None) -> FastAPI:
-    """Build the API. Settings default to the environment; tests pass a backend of their own."""
+def create_app(settings: Settings | None = None, *, backend: Backend | None = None,
+               freeze: bool = False) -> FastAPI:
+    """Build the API. Settings default to the environment; tests pass a backend of their own.
+
+    ``freeze`` (``claimgraph serve``: the process is the server): once the store is open and the
+    question catalog read, what the process holds for its life is moved out of the garbage
+    collector's sight (:func:`gc.freeze`). Each full collection would otherwise walk it all:
+    building a corroboration page at 100k claims took 16 ms more every other time."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         quiet_server_log()
         app.state.backend = backend or open_backend(settings)
+        if freeze:
+            catalog()
+            gc.collect()
+            gc.freeze()
         app.state.sandbox = None
         app.state.questions = QuestionLimits(workers=settings.question_workers, timeout_s=settings.question_timeout,
                                              queue_timeout_s=settings.question_queue_timeout)

@@ -204,7 +204,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     where = settings.endpoint or settings.store
     print(f"serving {where} on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_app(settings, freeze=True), host=args.host, port=args.port, log_level="info")
     return 0
 
 

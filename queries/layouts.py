@@ -614,17 +614,18 @@ def layout_corroboration(rows: list[Row], only_single_outlet: bool = False,
 
 
 def corroboration_items(members: Iterable[Row], *, only_single_outlet: bool = False,
-                        actors: dict[str, Row] | None = None) -> Whole:
-    """The corroboration answer from its propositions (:func:`corroboration_member`), each once."""
+                        actors: dict[str, Row] | None = None, page: tuple[int, int | None] | None = None) -> Whole:
+    """The corroboration answer from its propositions (:func:`corroboration_member`), each once.
+    With ``page`` (start, end), only the items of that page are built in full, the others ranked
+    by what orders them: the answer's ``items`` are then the page's, with ``total`` and ``start``."""
     actors = actors or {}
     groups: dict[Any, list[Row]] = {}
     for member in members:
         kind = proposition_type(member["class"])
         key = charge_key(kind, member["charged"], member["deeds"], member["events"], actors)
         groups.setdefault(key or ("proposition", member["core"] or member["proposition"]), []).append(member)
-    items = []
+    ranked = []
     for key, group in groups.items():
-        union = lambda field: sorted({v for m in group for v in m[field]})  # noqa: E731
         claims_n = sum(m["claims"] for m in group)
         if not claims_n:
             continue  # denied or questioned only: nobody carries it
@@ -636,31 +637,44 @@ def corroboration_items(members: Iterable[Row], *, only_single_outlet: bool = Fa
             key=lambda v: (-v["claims"], v["proposition"]["label"], v["proposition"]["iri"]))
         level = list(key[3]) if key[0] != "proposition" else []
         # The variant that names the charge at the level it is grouped at speaks for the group.
-        lead = next((v for v in variants if v["charged"] == level), variants[0])
-        first = next(m for m in group if m["proposition"] == lead["proposition"]["iri"])
-        outlets, speakers = union("outlets"), union("speakers")
-        item = {
-            "proposition": {"iri": lead["proposition"]["iri"], "label": lead["proposition"]["label"],
-                            "type": proposition_type(first["class"]), "about": union("about")},
-            "outlets": len(outlets), "speakers": len(speakers), "claims": claims_n,
-            "utterances": sum(m["said_alone"] for m in group) + len(union("mentions")),
-            "articles": len(union("articles")),
-            "denials": sum(m["denials"] for m in group), "questions": sum(m["questions"] for m in group),
-            "single_outlet": len(outlets) == 1,
-            "outlet_slugs": outlets, "speaker_slugs": speakers,
-            "carried_by": [{"slug": slug, "label": actors.get(slug, {}).get("label", slug)} for slug in speakers],
-            "charge": ({"kind": key[0], "event": list(key[1]), "deed": list(key[2]),
-                        "accused": [{"slug": slug, "label": actors.get(slug, {}).get("label", slug)} for slug in level]}
-                       if key[0] != "proposition" else None),
-            "variants": variants,
-        }
-        items.append(item)
-    items.sort(key=lambda i: (-i["outlets"], -i["speakers"], -i["claims"], i["proposition"]["label"],
-                              i["proposition"]["iri"]))
-    extra = {"single_outlet": sum(i["single_outlet"] for i in items), "propositions": len(items)}
+        lead = next((v for v in variants if v["charged"] == level), variants[0])["proposition"]
+        outlets = {v for m in group for v in m["outlets"]}
+        speakers = {v for m in group for v in m["speakers"]}
+        order = (-len(outlets), -len(speakers), -claims_n, lead["label"], lead["iri"])
+        ranked.append((order, key, group, variants, lead, outlets, speakers, claims_n))
+    ranked.sort(key=lambda r: r[0])
+    extra = {"single_outlet": sum(len(r[5]) == 1 for r in ranked), "propositions": len(ranked)}
     if only_single_outlet:
-        items = [i for i in items if i["single_outlet"]]
-    return Whole(items, extra)
+        ranked = [r for r in ranked if len(r[5]) == 1]
+    first, end = page if page is not None else (0, None)
+    items = [_corroboration_item(*r[1:], actors) for r in ranked[first:end]]
+    if page is None:
+        return Whole(items, extra)
+    return Whole(items, extra, total=len(ranked), start=first)
+
+
+def _corroboration_item(key: Any, group: list[Row], variants: list[Row], lead: Row, outlets: set[str],
+                        speakers: set[str], claims_n: int, actors: dict[str, Row]) -> Row:
+    """One item of the corroboration answer: a proposition, or a charge with its variants."""
+    union = lambda field: sorted({v for m in group for v in m[field]})  # noqa: E731
+    first = next(m for m in group if m["proposition"] == lead["iri"])
+    speaker_slugs = sorted(speakers)
+    level = list(key[3]) if key[0] != "proposition" else []
+    return {
+        "proposition": {"iri": lead["iri"], "label": lead["label"], "type": proposition_type(first["class"]),
+                        "about": union("about")},
+        "outlets": len(outlets), "speakers": len(speakers), "claims": claims_n,
+        "utterances": sum(m["said_alone"] for m in group) + len(union("mentions")),
+        "articles": len(union("articles")),
+        "denials": sum(m["denials"] for m in group), "questions": sum(m["questions"] for m in group),
+        "single_outlet": len(outlets) == 1,
+        "outlet_slugs": sorted(outlets), "speaker_slugs": speaker_slugs,
+        "carried_by": [{"slug": slug, "label": actors.get(slug, {}).get("label", slug)} for slug in speaker_slugs],
+        "charge": ({"kind": key[0], "event": list(key[1]), "deed": list(key[2]),
+                    "accused": [{"slug": slug, "label": actors.get(slug, {}).get("label", slug)} for slug in level]}
+                   if key[0] != "proposition" else None),
+        "variants": variants,
+    }
 
 
 def layout_articles(rows: list[Row], actors: dict[str, Row] | None = None) -> Whole:

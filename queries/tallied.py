@@ -364,11 +364,10 @@ def corroboration(prepared: Prepared, backend: Backend, tallies: Tallies) -> Who
             member[name] = sorted(member[name])
     cards = actors(sorted({slug for m in members.values() for slug in (*m["speakers"], *m["charged"])}), backend,
                    rollup=True)
-    whole = corroboration_items(members.values(), **prepared.options, actors=cards)
-    # The page only: the whole answer's actors described would be every outlet and speaker of
-    # every proposition (at 1M claims, a third of a million values walked).
+    # The page only, built in full and described: the whole answer's actors described would be
+    # every outlet and speaker of every proposition (at 1M claims, a third of a million values).
     start, end = prepared.offset, None if prepared.limit is None else prepared.offset + prepared.limit
-    whole.total, whole.items, whole.start = len(whole.items), whole.items[start:end], start
+    whole = corroboration_items(members.values(), **prepared.options, actors=cards, page=(start, end))
     describe(whole.items, cards)
     describe(whole.extra, cards)
     return whole

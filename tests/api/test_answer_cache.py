@@ -114,3 +114,21 @@ def test_a_new_ingest_invalidates_the_cache_without_a_restart(tmp_path: Path) ->
         assert "answer-cache-test-copy" in {a["article"] for a in after.json()["results"]}
         assert len(cache) == 1  # the old version's answer was dropped
         assert c.get("/questions/articles").headers[CACHE_HEADER] == "hit"
+
+
+def test_a_server_moves_what_it_holds_for_its_life_out_of_the_collectors_sight(corpus_store: Path) -> None:
+    """``claimgraph serve`` builds its app with ``freeze``: once the store is open, what the process
+    holds (modules, the question catalog) is frozen, so full collections do not walk it at every
+    large answer. An app built without it (tests, embedding) leaves the collector as it is."""
+    import gc
+
+    gc.unfreeze()
+    with TestClient(create_app(Settings(store=corpus_store))) as client:
+        assert client.get("/questions/timeline").status_code == 200
+        assert gc.get_freeze_count() == 0
+    try:
+        with TestClient(create_app(Settings(store=corpus_store), freeze=True)) as client:
+            assert gc.get_freeze_count() > 10_000
+            assert client.get("/questions/timeline").status_code == 200
+    finally:
+        gc.unfreeze()
