@@ -158,11 +158,7 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
             return None  # no claims: the outlet question's own rows say nothing of the outlet
         extra, named = _outlet_extra(prepared.bindings[param], anchor_slug, groups, counts, full_rows, backend, tallies)
     else:
-        cards = actors(sorted({*actor_slugs(full_rows), *(row[0] for row in counts), *(row[1] for row in counts)}),
-                       backend)
-        names = {slug: {"slug": slug, "label": card["label"]} for slug, card in cards.items()}
-        counted = [{"speaker": names[speaker], "outlet": names[outlet], "stance": stance, "voice": voice, "claims": n}
-                   for speaker, outlet, stance, voice, n in counts if speaker in names and outlet in names]
+        counted, cards = _counted(counts, full_rows, backend)
         summaries = event_claims_summaries if kind == "event" else speaker_summaries
         extra, named = summaries(counted, lambda item: item["claims"]), cards
     if affiliated:
@@ -233,12 +229,22 @@ def _affiliated(prepared: Prepared, backend: Backend, tallies: Tallies, actor_sl
         return None
     page, full_rows = found
     counts = tallies.claim_counts("affiliated", actor_slug)
-    cards = actors(sorted({*actor_slugs(full_rows), *(row[0] for row in counts)}), backend)
-    counted = [{"speaker": {"slug": speaker, "label": cards[speaker]["label"]}, "stance": stance, "claims": n}
-               for speaker, _outlet, stance, _voice, n in counts if speaker in cards]
+    counted, cards = _counted(counts, full_rows, backend)
     summaries = speaker_summaries(counted, lambda item: item["claims"])
     return {"speakers": summaries["speakers"], "by_stance": summaries["by_stance"],
             "total": sum(row[-1] for row in counts), "claims": page}, cards
+
+
+def _counted(counts: list[tuple[str, str, str, str, int]], full_rows: list[dict[str, Any]], backend: Backend
+             ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The tallies' claim counts (speaker, outlet, stance, voice, claims) as the items the
+    summaries count, each standing for its ``claims``, with the cards of every actor they and the
+    page's ``full_rows`` name."""
+    cards = actors(sorted({*actor_slugs(full_rows), *(row[0] for row in counts), *(row[1] for row in counts)}),
+                   backend)
+    names = {slug: {"slug": slug, "label": card["label"]} for slug, card in cards.items()}
+    return [{"speaker": names[speaker], "outlet": names[outlet], "stance": stance, "voice": voice, "claims": n}
+            for speaker, outlet, stance, voice, n in counts if speaker in names and outlet in names], cards
 
 
 def derives(backend: Backend, term: Any) -> bool:

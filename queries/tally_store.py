@@ -206,7 +206,6 @@ class TallyWriter:
             key_list = ", ".join(keys)
             self.db.execute(f"INSERT INTO main.{table} SELECT {key_list}, {', '.join(f'SUM({c})' for c in counts)} "
                             f"FROM stage.{table} GROUP BY {key_list} HAVING SUM(articles) > 0 ORDER BY {key_list}")
-            self.db.execute(f"DELETE FROM stage.{table}")
 
 
 class Tallies:
