@@ -19,7 +19,7 @@ Rules for the SPARQL of a question, so that every backend gives the same answer:
   only when it is true (``related=false`` drops its ``#if related`` blocks). The blocks are SPARQL
   comments, so the file as it stands still parses.
 - A question with ``tallied: true`` (``timeline``, ``network``, ``contradictions``, ``articles``,
-  ``event-claims``, ``speaker``, ``outlet``, ``accusations``, ``corroboration``) reads its counts
+  ``event-claims``, ``speaker``, ``outlet``, ``accusations``, ``corroboration``, ``search``) reads its counts
   from the store's tallies where the store keeps them (:mod:`claimgraph.queries.tally`): its ``#if !tallied``
   blocks, what the tallies replace, are then dropped; on a server they stay.
 - Parameters with ``bind: false`` are not in the query: the layout step applies them to the
@@ -84,7 +84,7 @@ PERIODS: tuple[tuple[str, str], ...] = (("since", "until"),)
 _HEADER_KEYS = {"summary", "description", "params", "layout", "shape", "aliases", "details", "tallied"}
 #: The layouts that can read their counts from the store's tallies (:mod:`claimgraph.queries.tallied`).
 TALLIED = ("timeline", "network", "contradictions", "articles", "event-claims", "speaker", "outlet",
-           "accusations", "corroboration")
+           "accusations", "corroboration", "search")
 #: The ``#if`` name that holds when the store's tallies answer: ``#if !tallied`` blocks are what they replace.
 TALLIED_BLOCK = "tallied"
 DETAILS = ("claims", "pairs")

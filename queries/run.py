@@ -285,6 +285,11 @@ def fetch(prepared: Prepared, backend: Backend, found: tuple[list[str], list[dic
 def question_rows(prepared: Prepared, backend: Backend) -> tuple[list[str], list[dict[str, Any]]]:
     """The question's own query (which claims, for a claim question), its rows as Python values;
     NotFound for an unknown slug when there are none."""
+    if prepared.tallied and prepared.question.layout == "search":
+        with _tallies(prepared, backend) as tallies:
+            names = tallied.search_rows(prepared, tallies)
+        if names is not None:
+            return list(tallied.SEARCH_VARIABLES), names
     variables, rows = backend.select(prepared.query, prepared.bindings)
     if not rows:
         check_slugs(prepared, backend)

@@ -446,6 +446,31 @@ def fill_timeline(rows: list[dict[str, Any]], tallies: Tallies, *, offset: int =
     return rows
 
 
+#: The search question's variables, as its own query names them (:func:`search_rows` gives its rows).
+SEARCH_VARIABLES = ["text", "type", "entity", "slug", "label", "kind", "entityType", "best"]
+
+
+def search_rows(prepared: Prepared, tallies: Tallies) -> list[dict[str, Any]] | None:
+    """The search question's rows, from the names kept in the tallies (``tallies/names.rq``), as
+    its own query gives them: one per entity and label, ``best`` its best match's rank (0 the whole
+    name, 1 its start, 2 a word's start, 3 anywhere) and folded name, the least. None for claims
+    (their texts are not kept there: the question's own query finds them), or on tallies without
+    names (a store made before them)."""
+    asked = prepared.bindings.get("type")
+    if (asked is not None and asked.value == "claim") or not tallies.has("names"):
+        return None
+    text = prepared.bindings["text"].value
+    best: dict[tuple[str, ...], str] = {}
+    for entity, key, label, slug, kind, entity_type in tallies.names(text, None if asked is None else asked.value):
+        rank = 0 if key == text else 1 if key.startswith(text) else 2 if f" {text}" in f" {key}" else 3
+        ranked, group = f"{rank} {key}", (entity, slug, label, kind, entity_type)
+        if group not in best or ranked < best[group]:
+            best[group] = ranked
+    extra = {"text": text} if asked is None else {"text": text, "type": asked.value}
+    return [{**extra, "entity": entity, "slug": slug, "label": label, "kind": kind, "entityType": entity_type,
+             "best": ranked} for (entity, slug, label, kind, entity_type), ranked in best.items()]
+
+
 def _names(entities: Sequence[str], backend: Backend) -> dict[str, dict[str, Any]]:
     """Slug, label and class of each entity (the first class found, for the actors: they have one)."""
     found: dict[str, dict[str, Any]] = {}

@@ -120,6 +120,10 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # The events each proposition is about (event, subject, object or cause: what the
     # corroboration question's ``event`` finds), by the event's slug.
     "proposition_events": (("event", "proposition"), ("articles",)),
+    # The names the search question matches, per entity and folded name (``cg:searchKey``), with
+    # what it shows of the entity; ``articles`` counts the graphs that give the row (the registry's,
+    # an article's). Not an article's rows: read from a version's graphs (:func:`name_rows`).
+    "names": (("entity", "key", "label", "slug", "kind", "entity_type"), ("articles",)),
 }
 SCHEMA = "".join(
     f"CREATE TABLE {table} ({', '.join(f'{c} TEXT NOT NULL' for c in keys)}, "
@@ -132,18 +136,23 @@ CREATE INDEX event_articles_article ON event_articles (article);
 """
 
 
-def _read_queries() -> dict[str, str]:
+def _read_queries(per: str) -> dict[str, str]:
+    """The queries of :data:`FOLDER` whose header says they run ``per`` article (the default) or
+    graph, by table name."""
     found = {}
     for path in sorted(FOLDER.glob("*.rq")):
         text = path.read_text(encoding="utf-8")
         header = yaml.safe_load("\n".join(line[3:] for line in text.splitlines() if line.startswith("#+ "))) or {}
-        found[header["table"]] = "\n".join(line for line in text.splitlines()
-                                           if line.strip() and not line.lstrip().startswith("#"))
+        if header.get("per", "article") == per:
+            found[header["table"]] = "\n".join(line for line in text.splitlines()
+                                               if line.strip() and not line.lstrip().startswith("#"))
     return found
 
 
 #: The per-article query of each table, by table name.
-QUERIES = _read_queries()
+QUERIES = _read_queries("article")
+#: The query of each table read from a version's graphs once they are loaded (:func:`name_rows`).
+GRAPH_QUERIES = _read_queries("graph")
 
 
 def voice_kind(voice: str) -> str:
@@ -196,6 +205,17 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
         found.sort(key=natural)
         rows["articles"].append((article, found[0], found[-1], len(found)))
     return rows
+
+
+def name_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) -> ArticleRows:
+    """The rows of ``names`` that the graphs of ``store`` give (every named graph, or those of
+    ``graphs``): one per entity, folded name and graph. A full build reads them once its quads
+    are loaded; a change takes out those of the registry and articles it replaces, read from the
+    version it changes, and puts in those of what it wrote (an article's names are in its own
+    graph, the registry's entries' in the registry's)."""
+    dataset: dict[str, Any] = {} if graphs is None else {"named_graphs": list(graphs)}
+    return {"names": [tuple(term.value for term in row)  # type: ignore[union-attr]
+                      for row in store.query(GRAPH_QUERIES["names"], **dataset)]}
 
 
 def _claim_groups(solutions: Any) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
@@ -445,6 +465,8 @@ class Delta:
         for table, counted in (("claim_groups", groups), ("claim_counts", counts), ("outlet_voices", voices)):
             for key, claims in counted.items():
                 self._add(table, key, sign * claims, sign)
+        for key in rows.get("names", ()):
+            self._add("names", tuple(key), sign)
         for kind, source, target, claims, outlets, deeds, events_ in rows.get("edge_claims", ()):
             edge = (kind, source, target)
             self._add("edges", edge, sign * claims, sign)
@@ -453,5 +475,5 @@ class Delta:
                     self._add(table, (*edge, value), sign)
 
 
-__all__ = ["PROPOSITION_PREFIX", "QUERIES", "SCHEMA", "TABLES", "ArticleRows", "Delta", "article_rows", "slug_of_actor",
-           "voice_kind"]
+__all__ = ["GRAPH_QUERIES", "PROPOSITION_PREFIX", "QUERIES", "SCHEMA", "TABLES", "ArticleRows", "Delta", "article_rows",
+           "name_rows", "slug_of_actor", "voice_kind"]

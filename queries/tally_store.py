@@ -441,6 +441,17 @@ class Tallies:
                           limit, offset)
         return total, page
 
+    def names(self, text: str, entity_type: str | None) -> list[tuple[str, str, str, str, str, str]]:
+        """The rows of ``names`` whose folded name holds ``text`` (of ``entity_type``, or of any):
+        (entity, folded name, label, slug, kind, type). Every row is looked at, as a name may hold
+        the text anywhere: some 30,000 at a million claims, a few milliseconds in SQLite."""
+        where, args = "instr(key, ?) > 0", [text]
+        if entity_type is not None:
+            where += " AND entity_type = ?"
+            args.append(entity_type)
+        return self._read("names", "entity", "SELECT entity, key, label, slug, kind, entity_type FROM {} "
+                          f"WHERE {where} AND {{}}", args)
+
     def article_groups(self) -> list[list[str]]:
         """The articles in the natural order of their claims' IRIs, in groups: the articles of a
         group are those whose ranges of claims (first to last) overlap, so that their claims may

@@ -57,7 +57,7 @@ def both_ways(name: str, params: dict[str, str], tallied: Any, plain: Any) -> No
 def test_the_tallied_questions() -> None:
     assert {q.name for q in catalog().values() if q.tallied} == {"timeline", "network", "contradictions", "articles",
                                                                "event-claims", "speaker", "outlet", "accusations",
-                                                               "corroboration"}
+                                                               "corroboration", "search"}
     assert {q.layout for q in catalog().values() if q.tallied} == set(TALLIED)
 
 
@@ -145,11 +145,14 @@ def synthetic(request: pytest.FixtureRequest) -> Path:
                                     {"actor": "azerbaijan", "event": "azal-crash"}, {"event": "nowhere"},
                                     {"accused": "russia"}, {"accuser": "azerbaijan"},
                                     {"accuser": "russia", "accused": "azerbaijan"}, {"accused": "nowhere"},
-                                    {"only_single_outlet": "true"}, {"event": "azal-crash", "only_single_outlet": "true"}])
+                                    {"only_single_outlet": "true"}, {"event": "azal-crash", "only_single_outlet": "true"},
+                                    {"text": "russia"}, {"text": "state 1"}, {"text": "1"}, {"text": "article", "type": "article"},
+                                    {"text": "e", "type": "actor"}, {"text": "claim", "type": "claim"}, {"text": "zz"},
+                                    {"text": "no such name"}])
 def test_on_a_synthetic_corpus(params: dict[str, str], synthetic: Path) -> None:
     tallied, plain = EmbeddedBackend(synthetic), without_tallies(synthetic)
     for name in ("network", "timeline", "contradictions", "articles", "event-claims", "speaker", "outlet", "accusations",
-                 "corroboration"):
+                 "corroboration", "search"):
         own = {p.name for p in get(name).params}
         if set(params) <= own:
             both_ways(name, params, tallied, plain)
@@ -257,3 +260,56 @@ def test_a_store_built_before_the_affiliated_rule_answers_from_the_query(synthet
         assert tallied.answers(prepared, tallies) and tallied.claims(prepared, backend, tallies) is None
     assert answer("speaker", asked, backend, tallied=True) == before
     assert before["affiliated"]["total"] > 3 and len(before["affiliated"]["claims"]) == 3
+
+
+def test_search_matches_the_names_kept_in_the_tallies(synthetic: Path) -> None:
+    """The search question finds entities in the tallies' names, without a query of the store's
+    names (whose cost grows with every entity: 1.1 s at a million claims), and gives the rows its
+    own query gives; claims are still searched by that query."""
+    from claimgraph.queries import tallied
+    from claimgraph.queries.tally_store import tallies_of
+    backend, plain = EmbeddedBackend(synthetic), without_tallies(synthetic)
+    for asked in ({"text": "russia"}, {"text": "state"}, {"text": "2", "type": "place"}, {"text": "a", "type": "article"}):
+        prepared = run.prepare("search", asked, backend)
+        with tallies_of(backend) as tallies:
+            rows = tallied.search_rows(prepared, tallies)
+        assert rows, asked
+        variables, own = run.question_rows(run.prepare("search", asked, plain), plain)
+        assert variables == tallied.SEARCH_VARIABLES
+        key = lambda row: json.dumps(row, sort_keys=True)  # noqa: E731
+        assert sorted(rows, key=key) == sorted(own, key=key), asked
+    prepared = run.prepare("search", {"text": "claim", "type": "claim"}, backend)
+    with tallies_of(backend) as tallies:
+        assert tallied.search_rows(prepared, tallies) is None
+
+
+def test_the_names_kept_are_of_the_kinds_the_search_question_finds() -> None:
+    """``tallies/names.rq`` is the first branch of ``questions/search.rq``: the same table of kinds."""
+    from claimgraph.queries.tally import FOLDER
+
+    def kinds(text: str) -> list[str]:
+        found = re.search(r"VALUES \(\?class \?kind \?entityType\) \{(.*?)\}", text, re.DOTALL)
+        assert found is not None
+        return found.group(1).split()
+
+    assert kinds((FOLDER / "names.rq").read_text(encoding="utf-8")) == kinds(get("search").path.read_text(encoding="utf-8"))
+
+
+def test_tallies_without_names_answer_the_search_from_the_query(synthetic_store: Path, tmp_path: Path) -> None:
+    """Tallies made before the names were kept: the search question's own query answers."""
+    import shutil
+    import sqlite3
+
+    from claimgraph.queries import tallied
+    from claimgraph.queries.tally_store import FILE, tallies_of
+    shutil.copytree(synthetic_store.parent, tmp_path / "copy", symlinks=True)
+    store = tmp_path / "copy" / synthetic_store.name
+    meta = store.parent / (os.readlink(store) + ".meta")
+    before = answer("search", {"text": "russia"}, EmbeddedBackend(store), tallied=True)
+    with sqlite3.connect(meta / FILE) as db:
+        db.execute("DROP TABLE names")
+    backend = EmbeddedBackend(store)
+    with tallies_of(backend) as tallies:
+        assert tallied.search_rows(run.prepare("search", {"text": "russia"}, backend), tallies) is None
+    assert answer("search", {"text": "russia"}, backend, tallied=True) == before
+    assert before["count"] >= 3
