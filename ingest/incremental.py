@@ -44,7 +44,7 @@ from claimgraph.ontology.namespace import CG
 from claimgraph.ontology.errors import Problem
 from claimgraph.queries.settings import get_settings
 from claimgraph.queries.store.versions import Version, VersionWriter
-from claimgraph.queries.tally import article_rows, name_rows
+from claimgraph.queries.tally import article_rows, graph_rows
 from claimgraph.queries.tally_store import TallyWriter
 
 logger = logging.getLogger(__name__)
@@ -304,9 +304,9 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
                         slug, graph = recorded[path]
                         tallies.take(article_rows(store, [ox.NamedNode(graph), ox.NamedNode(str(iris.derived_graph(slug))),
                                                           ox.NamedNode(str(iris.SHARED_GRAPH))]))
-                        tallies.take(name_rows(store, [ox.NamedNode(graph)]))
+                        tallies.take(graph_rows(store, [ox.NamedNode(graph)]))
                 if todo.registry_changed:
-                    tallies.take(name_rows(store, [REGISTRY]))
+                    tallies.take(graph_rows(store, [REGISTRY]))
             # The shared triples that the articles going away added and the new ones do not.
             added = set().union(*(_lines(u.shared) for u in units)) if units else set()
             gone = set().union(*(_lines(d) for d in removed_shared.values())) - added if removed_shared else set()
@@ -322,7 +322,7 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
                 store.remove_graph(ox.NamedNode(str(iris.REGISTRY_GRAPH)))
                 store.load(context.registry_nquads(), format=ox.RdfFormat.N_QUADS)
                 if tallies is not None:
-                    tallies.put(name_rows(store, [REGISTRY]))
+                    tallies.put(graph_rows(store, [REGISTRY]))
                 manifest.set_outcomes(todo.changed_calls)
                 for path in list(manifest.files()):
                     if path not in scan.articles and path not in scan.files:
@@ -338,7 +338,7 @@ def _apply(scan, writer: VersionWriter, current: Version, builders: str, todo: P
                 if tallies is not None:
                     tallies.put(unit.tallies)
                     if unit.graph:
-                        tallies.put(name_rows(store, [ox.NamedNode(unit.graph)]))
+                        tallies.put(graph_rows(store, [ox.NamedNode(unit.graph)]))
             manifest.drop_unused_calls()
             # The files read for their digest (the others' status is the one recorded), and the
             # articles built again (put_article forgot their status).

@@ -370,8 +370,8 @@ def full_build(scan: Scan, writer: VersionWriter | None, builders: str, *, progr
             shared = ox.NamedNode(str(iris.SHARED_GRAPH))
             quads = [q for s in outcome.divergent for q in store.quads_for_pattern(ox.NamedNode(s), None, None, shared)]
             outcome.recheck(context.checker, ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
-        if tallies is not None:  # the names the search question matches, read from every graph at once
-            tallies.put(tally.name_rows(store))
+        if tallies is not None:  # the names search matches and the timeline's events, from every graph at once
+            tallies.put(tally.graph_rows(store))
         del store
         outcome.check_texts()
         outcome.raise_any()

@@ -2,9 +2,15 @@
 
 A question with ``tallied: true`` in its header, asked of a store that keeps tallies:
 
-- ``timeline``: its own query runs without its ``#if !tallied`` block (the claims about each
-  event), which leaves the events alone, a short join; each event's counts (claims, articles,
-  outlets, when they were said) are then the sums of the articles' rows (:func:`fill_timeline`).
+- ``timeline``: its own query does not run. The events it lists are kept in an index (per
+  graph, read once a version's quads are loaded: ``tallies/events.rq``), so the page of events
+  is found there, and only its events are looked up (:func:`timeline`); each event's counts
+  (claims, articles, outlets, when they were said) are the sums of the articles' rows
+  (:func:`fill_timeline`). On tallies made before the index, its own query runs without its
+  ``#if !tallied`` block (the claims about each event), and the counts are filled in the same way.
+- ``search``: the entities' names are matched in those kept in the tallies (``tallies/names.rq``,
+  also read per graph), which give its query's rows (:func:`search_rows`); claims are searched by
+  its query.
 - ``network``: its own query does not run. The edges' totals are kept per edge, ordered by an
   index, so the page of edges asked for is one read, and ``total`` a count of rows
   (:func:`network`); the outlets, deeds and events of the page's edges come from their articles'
@@ -44,7 +50,8 @@ if TYPE_CHECKING:
 #: The layouts whose whole answer comes from the tallies, built for the page asked for only (the
 #: timeline's counts are filled into its own query's rows instead: :func:`fill_timeline`); the
 #: claim layouts of :data:`ANCHORS` only with their one anchoring parameter (:func:`answers`).
-PAGED = ("network", "contradictions", "articles", "event-claims", "speaker", "outlet", "accusations", "corroboration")
+PAGED = ("network", "contradictions", "articles", "event-claims", "speaker", "outlet", "accusations", "corroboration",
+         "timeline")
 _PARTS = Path(__file__).parent / "parts"
 CHARGE_CLAIMS_FILE = _PARTS / "charge-claims.rq"
 #: Claim layouts paged from the tallies' claim counts: the kind of anchor the tallies count their
@@ -63,6 +70,7 @@ EXPLICIT_FILE = Path(__file__).parent / "parts" / "explicit-links.rq"
 RELATED_FILE = Path(__file__).parent / "parts" / "related-events.rq"
 AFFILIATED_FILE = _PARTS / "affiliated-claims-in-articles.rq"
 DERIVED_BY_FILE = _PARTS / "derived-by.rq"
+EVENTS_FILE = _PARTS / "event-rows.rq"
 
 
 def answers(prepared: Prepared, tallies: Tallies) -> bool:
@@ -80,6 +88,8 @@ def answers(prepared: Prepared, tallies: Tallies) -> bool:
         return prepared.limit is not None and tallies.has("charges")
     if layout == "corroboration":
         return tallies.has("propositions")
+    if layout == "timeline":  # tallies without an index of events: its counts are filled in (:func:`fill_timeline`)
+        return tallies.has("event_index")
     if layout not in ANCHORS:
         return True
     param = ANCHORS[layout][1]
@@ -432,6 +442,23 @@ def _article_records(slugs: list[str], backend: Backend) -> dict[str, dict[str, 
     return {key["articleSlug"]: article_record(key, facts[article], authors[article]) for article, key in keys.items()}
 
 
+def timeline(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
+    """The timeline's page of events, found in the tallies' index of events in the answer's order
+    (``tallies/events.rq``), ``total`` every event that passes ``since`` and ``until``; only the
+    page's events looked up (``parts/event-rows.rq``), their counts the articles' tallies summed."""
+    bound = prepared.bindings
+    events = tallies.events(since=bound["since"].value if "since" in bound else None,
+                            until=bound["until"].value if "until" in bound else None)
+    ordered = sorted(events, key=lambda e: timeline_order({"slug": e[1], "earliest": e[2] or None,
+                                                           "latest": e[3] or None}))
+    page = ordered[prepared.offset:None if prepared.limit is None else prepared.offset + prepared.limit]
+    rows = fill_timeline(list(rows_of([event for event, *_ in page], backend, EVENTS_FILE, CHUNK, variable="event")),
+                         tallies)
+    whole = LAYOUTS["timeline"].build(rows)
+    whole.total, whole.start = len(ordered), prepared.offset
+    return whole
+
+
 def fill_timeline(rows: list[dict[str, Any]], tallies: Tallies, *, offset: int = 0, limit: int | None = None
                   ) -> list[dict[str, Any]]:
     """The timeline's event rows with their counts, summed over the articles' tallies: those of
@@ -614,4 +641,5 @@ def articles(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
     return whole
 
 
-__all__ = ["ANCHORS", "PAGED", "accusations", "answers", "articles", "corroboration", "claims", "contradictions", "fill_timeline", "network", "status_pairs"]
+__all__ = ["ANCHORS", "PAGED", "SEARCH_VARIABLES", "accusations", "answers", "articles", "corroboration", "claims",
+           "contradictions", "fill_timeline", "network", "search_rows", "status_pairs", "timeline"]

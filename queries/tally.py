@@ -23,7 +23,7 @@ accusations question pages its charges from ``charges`` and ``charge_accusers``
 propositions' counts from ``propositions``, ``proposition_sets`` and ``proposition_events``
 (``docs/decisions/0036-corroboration-from-tallies.md``). The search question matches the
 entities' names kept in ``names``: not an article's rows, but read from a version's graphs once
-they are loaded (:func:`name_rows`, ``docs/decisions/0042-search-names-in-tallies.md``).
+they are loaded (:func:`graph_rows`, ``docs/decisions/0042-search-names-in-tallies.md``).
 
 A question whose header says ``tallied: true`` reads its counts here on a store that has them
 (:mod:`claimgraph.queries.tallied`); on any other (a server, a store made before tallies) it
@@ -124,8 +124,11 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "proposition_events": (("event", "proposition"), ("articles",)),
     # The names the search question matches, per entity and folded name (``cg:searchKey``), with
     # what it shows of the entity; ``articles`` counts the graphs that give the row (the registry's,
-    # an article's). Not an article's rows: read from a version's graphs (:func:`name_rows`).
+    # an article's). Not an article's rows: read from a version's graphs (:func:`graph_rows`).
     "names": (("entity", "key", "label", "slug", "kind", "entity_type"), ("articles",)),
+    # The events the timeline lists, with what orders and filters them (bounds "" for none);
+    # ``articles`` counts the graphs that declare the event. Read as ``names`` is.
+    "event_index": (("event", "slug", "earliest", "latest"), ("articles",)),
 }
 SCHEMA = "".join(
     f"CREATE TABLE {table} ({', '.join(f'{c} TEXT NOT NULL' for c in keys)}, "
@@ -153,7 +156,7 @@ def _read_queries(per: str) -> dict[str, str]:
 
 #: The per-article query of each table, by table name.
 QUERIES = _read_queries("article")
-#: The query of each table read from a version's graphs once they are loaded (:func:`name_rows`).
+#: The query of each table read from a version's graphs once they are loaded (:func:`graph_rows`).
 GRAPH_QUERIES = _read_queries("graph")
 
 
@@ -209,15 +212,17 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
     return rows
 
 
-def name_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) -> ArticleRows:
-    """The rows of ``names`` that the graphs of ``store`` give (every named graph, or those of
-    ``graphs``): one per entity, folded name and graph. A full build reads them once its quads
-    are loaded; a change takes out those of the registry and articles it replaces, read from the
-    version it changes, and puts in those of what it wrote (an article's names are in its own
-    graph, the registry's entries' in the registry's)."""
+def graph_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) -> ArticleRows:
+    """The rows of the tables of :data:`GRAPH_QUERIES` (``names``, ``event_index``) that the
+    graphs of ``store`` give (every named graph, or those of ``graphs``): one per graph that
+    gives each. A full build reads them once its quads are loaded; a change takes out those of
+    the registry and articles it replaces, read from the version it changes, and puts in those of
+    the graphs it wrote (an article's entities are in its own graph, the registry's entries in
+    the registry's)."""
     dataset: dict[str, Any] = {} if graphs is None else {"named_graphs": list(graphs)}
-    return {"names": [tuple(term.value for term in row)  # type: ignore[union-attr]
-                      for row in store.query(GRAPH_QUERIES["names"], **dataset)]}
+    return {table: [tuple("" if term is None else term.value for term in row)[1:]  # the graph left out
+                    for row in store.query(query, **dataset)]  # type: ignore[union-attr]
+            for table, query in GRAPH_QUERIES.items()}
 
 
 def _claim_groups(solutions: Any) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
@@ -467,8 +472,9 @@ class Delta:
         for table, counted in (("claim_groups", groups), ("claim_counts", counts), ("outlet_voices", voices)):
             for key, claims in counted.items():
                 self._add(table, key, sign * claims, sign)
-        for key in rows.get("names", ()):
-            self._add("names", tuple(key), sign)
+        for table in GRAPH_QUERIES:
+            for key in rows.get(table, ()):
+                self._add(table, tuple(key), sign)
         for kind, source, target, claims, outlets, deeds, events_ in rows.get("edge_claims", ()):
             edge = (kind, source, target)
             self._add("edges", edge, sign * claims, sign)
@@ -478,4 +484,4 @@ class Delta:
 
 
 __all__ = ["GRAPH_QUERIES", "PROPOSITION_PREFIX", "QUERIES", "SCHEMA", "TABLES", "ArticleRows", "Delta", "article_rows",
-           "name_rows", "slug_of_actor", "voice_kind"]
+           "graph_rows", "slug_of_actor", "voice_kind"]

@@ -441,6 +441,20 @@ class Tallies:
                           limit, offset)
         return total, page
 
+    def events(self, *, since: str | None, until: str | None) -> list[tuple[str, str, str, str]]:
+        """The events the timeline lists, those whose bounds overlap since-until when given:
+        (event IRI, slug, earliest bound, latest; "" for none), in no order (a few thousand at a
+        million claims: the caller orders them)."""
+        where, args = "1", []
+        if since is not None:
+            where += " AND latest != '' AND latest >= ?"
+            args.append(since)
+        if until is not None:
+            where += " AND earliest != '' AND earliest <= ?"
+            args.append(until)
+        return self._read("event_index", "event", f"SELECT event, slug, earliest, latest FROM {{}} WHERE {where} "
+                          "AND {}", args)
+
     def names(self, text: str, entity_type: str | None) -> list[tuple[str, str, str, str, str, str]]:
         """The rows of ``names`` whose folded name holds ``text`` (of ``entity_type``, or of any):
         (entity, folded name, label, slug, kind, type). Every row is looked at, as a name may hold

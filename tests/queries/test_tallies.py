@@ -313,3 +313,56 @@ def test_tallies_without_names_answer_the_search_from_the_query(synthetic_store:
         assert tallied.search_rows(run.prepare("search", {"text": "russia"}, backend), tallies) is None
     assert answer("search", {"text": "russia"}, backend, tallied=True) == before
     assert before["count"] >= 3
+
+
+class Recording:
+    """The real backend, keeping the text of every query it is asked."""
+
+    def __init__(self, backend: Any) -> None:
+        self.backend, self.queries = backend, []
+
+    def select(self, query: str, bindings: Any = None) -> Any:
+        self.queries.append(query)
+        return self.backend.select(query, bindings)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.backend, name)
+
+
+@pytest.mark.parametrize("params", [{}, {"since": "2021-06-01"}, {"until": "2022-01-01"}])
+def test_the_timeline_pages_from_its_index_of_events(params: dict[str, str], synthetic: Path) -> None:
+    """The timeline finds its page of events in the tallies, and looks up only those: its own
+    query (every event of the store) does not run."""
+    from claimgraph.queries import tallied
+    from claimgraph.queries.tally_store import tallies_of
+    backend = EmbeddedBackend(synthetic)
+    prepared = run.prepare("timeline", {**params, "limit": "3", "offset": "2"}, backend)
+    recording = Recording(backend)
+    with tallies_of(backend) as tallies:
+        assert tallied.answers(prepared, tallies)
+        whole = tallied.timeline(prepared, recording, tallies)
+    assert whole.total >= 5 and len(whole.items) == 3 and whole.start == 2, whole.total  # of the corpus's 10 events
+    assert whole.total < 10 or not params  # the filters leave some out
+    assert [query.count("<https://w3id.org/claimgraph/id/event/") for query in recording.queries] == [3]
+
+
+def test_tallies_without_an_index_of_events_fill_the_timelines_query(synthetic_store: Path, tmp_path: Path) -> None:
+    """Tallies made before the index of events: the timeline's own query lists the events, and
+    the tallies' counts are filled into its page."""
+    import shutil
+    import sqlite3
+
+    from claimgraph.queries import tallied
+    from claimgraph.queries.tally_store import FILE, tallies_of
+    shutil.copytree(synthetic_store.parent, tmp_path / "copy", symlinks=True)
+    store = tmp_path / "copy" / synthetic_store.name
+    meta = store.parent / (os.readlink(store) + ".meta")
+    asked = {"since": "2021-06-01", "limit": "3", "offset": "2"}
+    before = answer("timeline", asked, EmbeddedBackend(store), tallied=True)
+    with sqlite3.connect(meta / FILE) as db:
+        db.execute("DROP TABLE event_index")
+    backend = EmbeddedBackend(store)
+    with tallies_of(backend) as tallies:
+        assert not tallied.answers(run.prepare("timeline", asked, backend), tallies)
+    assert answer("timeline", asked, backend, tallied=True) == before
+    assert before["count"] == 3 and any(item["claims"] for item in before["results"])
