@@ -22,8 +22,9 @@ accusations question pages its charges from ``charges`` and ``charge_accusers``
 (``docs/decisions/0035-accusations-from-tallies.md``); the corroboration question reads its
 propositions' counts from ``propositions``, ``proposition_sets`` and ``proposition_events``
 (``docs/decisions/0036-corroboration-from-tallies.md``). The search question matches the
-entities' names kept in ``names``: not an article's rows, but read from a version's graphs once
-they are loaded (:func:`graph_rows`, ``docs/decisions/0042-search-names-in-tallies.md``).
+entities' names kept in ``names``, and the timeline finds its page of events in ``event_index``:
+not an article's rows, but read from a version's graphs once they are loaded (:func:`graph_rows`,
+``docs/decisions/0042-indexes-read-from-a-versions-graphs.md``).
 
 A question whose header says ``tallied: true`` reads its counts here on a store that has them
 (:mod:`claimgraph.queries.tallied`); on any other (a server, a store made before tallies) it
