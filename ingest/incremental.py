@@ -35,6 +35,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from claimgraph.ingest.derive import REGISTRY
 from claimgraph.ingest.manifest import Manifest
 from claimgraph.ingest.scan import Recorded
 from claimgraph.ingest.parallel import compile_articles
@@ -48,8 +49,6 @@ from claimgraph.queries.tally import article_rows, graph_rows
 from claimgraph.queries.tally_store import TallyWriter
 
 logger = logging.getLogger(__name__)
-
-REGISTRY = ox.NamedNode(str(iris.REGISTRY_GRAPH))
 
 Progress = Callable[[str], None]
 
