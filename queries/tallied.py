@@ -41,7 +41,7 @@ from claimgraph.queries.layouts import (LAYOUTS, STANCES, Whole, article_order, 
                                         timeline_order, when_group)
 from claimgraph.queries.terms import to_python
 from claimgraph.queries.store import Backend
-from claimgraph.queries.tally import PROPOSITION_PREFIX, slug_of_actor, voice_kind
+from claimgraph.queries.tally import CLAIM_PREFIX, PROPOSITION_PREFIX, slug_of_actor, voice_kind
 from claimgraph.queries.tally_store import Tallies
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 #: timeline's counts are filled into its own query's rows instead: :func:`fill_timeline`); the
 #: claim layouts of :data:`ANCHORS` only with their one anchoring parameter (:func:`answers`).
 PAGED = ("network", "contradictions", "articles", "event-claims", "speaker", "outlet", "accusations", "corroboration",
-         "timeline")
+         "timeline", "search")
 _PARTS = Path(__file__).parent / "parts"
 CHARGE_CLAIMS_FILE = _PARTS / "charge-claims.rq"
 #: Claim layouts paged from the tallies' claim counts: the kind of anchor the tallies count their
@@ -90,6 +90,9 @@ def answers(prepared: Prepared, tallies: Tallies) -> bool:
         return tallies.has("propositions")
     if layout == "timeline":  # tallies without an index of events: its counts are filled in (:func:`fill_timeline`)
         return tallies.has("event_index")
+    if layout == "search":  # claims, from their texts (:func:`search`); names, from :func:`search_rows`
+        asked = prepared.bindings.get("type")
+        return asked is not None and asked.value == "claim" and tallies.has("claim_texts")
     if layout not in ANCHORS:
         return True
     param = ANCHORS[layout][1]
@@ -481,8 +484,8 @@ def search_rows(prepared: Prepared, tallies: Tallies) -> list[dict[str, Any]] | 
     """The search question's rows, from the names kept in the tallies (``tallies/names.rq``), as
     its own query gives them: one per entity and label, ``best`` its best match's rank (0 the whole
     name, 1 its start, 2 a word's start, 3 anywhere) and folded name, the least. None for claims
-    (their texts are not kept there: the question's own query finds them), or on tallies without
-    names (a store made before them)."""
+    (their texts are kept apart, and paged there: :func:`search`), or on tallies without names (a
+    store made before them)."""
     asked = prepared.bindings.get("type")
     if (asked is not None and asked.value == "claim") or not tallies.has("names"):
         return None
@@ -496,6 +499,19 @@ def search_rows(prepared: Prepared, tallies: Tallies) -> list[dict[str, Any]] | 
     extra = {"text": text} if asked is None else {"text": text, "type": asked.value}
     return [{**extra, "entity": entity, "slug": slug, "label": label, "kind": kind, "entityType": entity_type,
              "best": ranked} for (entity, slug, label, kind, entity_type), ranked in best.items()]
+
+
+def search(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
+    """The search question's page of claims (``type`` claim), matched, ranked and paged in the
+    claims' texts kept in the tallies (``tallies/claim-texts.rq``), in the order of its layout;
+    ``total`` every claim that matches. Nothing is looked up in the store."""
+    text = prepared.bindings["text"].value
+    total, page = tallies.claim_texts(text, limit=prepared.limit, offset=prepared.offset)
+    rows = [{"text": text, "type": "claim", "entity": f"{CLAIM_PREFIX}{claim}", "slug": claim.split("/", 1)[0],
+             "label": label, "kind": "claim", "entityType": "claim", "best": best} for claim, best, label in page]
+    whole = LAYOUTS["search"].build(rows)
+    whole.total, whole.start = total, prepared.offset
+    return whole
 
 
 def _names(entities: Sequence[str], backend: Backend) -> dict[str, dict[str, Any]]:

@@ -31,8 +31,8 @@ A question whose header says ``tallied: true`` reads its counts here on a store 
 answers from its own query alone. Both give the same answer: ``tests/queries/test_tallies.py``.
 
 >>> sorted(QUERIES)  # doctest: +NORMALIZE_WHITESPACE
-['article_index', 'articles', 'charges', 'claim_groups', 'core_sides', 'edge_claims', 'event_claims',
- 'outlet_voices', 'propositions', 'status_claims']
+['article_index', 'articles', 'charges', 'claim_groups', 'claim_texts', 'core_sides', 'edge_claims',
+ 'event_claims', 'outlet_voices', 'propositions', 'status_claims']
 >>> slug_of_actor("https://w3id.org/claimgraph/id/actor/russia")
 'russia'
 """
@@ -63,6 +63,9 @@ PROPOSITION_PREFIX = f"{iris.ID}proposition/"
 #: about has none), by the start of their IRIs.
 _SLUGGED = tuple(f"{iris.ID}{kind}/" for kind in ("actor", "event", "place", "article"))
 _EVENT = f"{iris.ID}event/"
+#: What every claim's IRI begins with, left out where the tallies keep it: the rest is its
+#: article's slug, a slash and the claim's id (``iris.claim``).
+CLAIM_PREFIX = f"{iris.ID}claim/"
 #: The roles whose entities a corroborated proposition is about, its charged actor's, and those
 #: that make it about an event.
 _ABOUT = ("aboutEvent", "agent", "accused", "subject", "object", "causeEvent", "beneficiary", "addressee")
@@ -130,6 +133,10 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # The events the timeline lists, with what orders and filters them (bounds "" for none);
     # ``articles`` counts the graphs that declare the event. Read as ``names`` is.
     "event_index": (("event", "slug", "earliest", "latest"), ("articles",)),
+    # The claims' texts the search question matches with ``type`` claim: per claim (its IRI without
+    # :data:`CLAIM_PREFIX`, which begins with its article's slug) and folded text, the paraphrase it
+    # shows and that paraphrase case-folded (what the question orders its results by).
+    "claim_texts": (("claim", "key", "label", "sort"), ("articles",)),
 }
 SCHEMA = "".join(
     f"CREATE TABLE {table} ({', '.join(f'{c} TEXT NOT NULL' for c in keys)}, "
@@ -204,6 +211,8 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
     rows["propositions"], rows["proposition_sets"], rows["proposition_events"] = _propositions(
         store.query(QUERIES["propositions"], **dataset))  # type: ignore[arg-type]
     rows["charges"], rows["charge_accusers"] = _charges(store.query(QUERIES["charges"], **dataset))  # type: ignore[arg-type]
+    rows["claim_texts"] = [(claim.value[len(CLAIM_PREFIX):], key.value, label.value, label.value.casefold())
+                           for claim, key, label in store.query(QUERIES["claim_texts"], **dataset)]  # type: ignore[misc]
     claims: dict[str, list[str]] = {}
     for article, claim in store.query(QUERIES["articles"], **dataset):  # type: ignore[union-attr]
         claims.setdefault(article.value, []).append(claim.value)
@@ -473,7 +482,7 @@ class Delta:
         for table, counted in (("claim_groups", groups), ("claim_counts", counts), ("outlet_voices", voices)):
             for key, claims in counted.items():
                 self._add(table, key, sign * claims, sign)
-        for table in GRAPH_QUERIES:
+        for table in (*GRAPH_QUERIES, "claim_texts"):
             for key in rows.get(table, ()):
                 self._add(table, tuple(key), sign)
         for kind, source, target, claims, outlets, deeds, events_ in rows.get("edge_claims", ()):
@@ -484,5 +493,5 @@ class Delta:
                     self._add(table, (*edge, value), sign)
 
 
-__all__ = ["GRAPH_QUERIES", "PROPOSITION_PREFIX", "QUERIES", "SCHEMA", "TABLES", "ArticleRows", "Delta", "article_rows",
+__all__ = ["CLAIM_PREFIX", "GRAPH_QUERIES", "PROPOSITION_PREFIX", "QUERIES", "SCHEMA", "TABLES", "ArticleRows", "Delta", "article_rows",
            "graph_rows", "slug_of_actor", "voice_kind"]

@@ -466,6 +466,33 @@ class Tallies:
         return self._read("names", "entity", "SELECT entity, key, label, slug, kind, entity_type FROM {} "
                           f"WHERE {where} AND {{}}", args)
 
+    def claim_texts(self, text: str, *, limit: int | None, offset: int) -> tuple[int, list[tuple[str, str, str]]]:
+        """The claims one of whose folded texts holds ``text`` (``claim_texts``): how many, and a
+        page of them, best match first, as the search question orders them: its rank (0 the
+        whole text, 1 its start, 2 a word's start, 3 anywhere), then the case-folded paraphrase,
+        the article's slug and the claim. Each is (claim without ``tally.CLAIM_PREFIX``, its best
+        rank and folded text as "rank text", paraphrase). Every row is looked at, as a text may
+        hold the text anywhere: at a million claims, a few hundred milliseconds."""
+        match = "instr(key, :text) > 0"
+        if self.layered:  # the base's rows for claims the changes hold none of, the view's for the others
+            self._held("claim_texts", "claim")
+            found = (f"SELECT claim, key, label, sort FROM main.claim_texts WHERE {match} AND "
+                     "claim NOT IN (SELECT value FROM temp.held_claim_texts) UNION ALL "
+                     f"SELECT claim, key, label, sort FROM claim_texts WHERE {match} AND "
+                     "claim IN (SELECT value FROM temp.held_claim_texts)")
+        else:
+            found = f"SELECT claim, key, label, sort FROM claim_texts WHERE {match}"
+        ranked = ("SELECT claim, MIN(CASE WHEN key = :text THEN '0' WHEN substr(key, 1, length(:text)) = :text "
+                  "THEN '1' WHEN instr(' ' || key, ' ' || :text) > 0 THEN '2' ELSE '3' END || ' ' || key) AS best, "
+                  f"label, sort FROM ({found}) GROUP BY claim")
+        args = {"text": text, "limit": -1 if limit is None else limit, "offset": min(offset, _INT64)}
+        rows = self.db.execute(
+            f"SELECT claim, best, label, count(*) OVER () FROM ({ranked}) ORDER BY substr(best, 1, 1), sort, "
+            "substr(claim, 1, instr(claim, '/') - 1), claim LIMIT :limit OFFSET :offset", args).fetchall()
+        if rows:
+            return rows[0][3], [row[:3] for row in rows]
+        return self.db.execute(f"SELECT count(*) FROM ({ranked})", args).fetchone()[0], []
+
     def article_groups(self) -> list[list[str]]:
         """The articles in the natural order of their claims' IRIs, in groups: the articles of a
         group are those whose ranges of claims (first to last) overlap, so that their claims may

@@ -147,7 +147,9 @@ def synthetic(request: pytest.FixtureRequest) -> Path:
                                     {"accuser": "russia", "accused": "azerbaijan"}, {"accused": "nowhere"},
                                     {"only_single_outlet": "true"}, {"event": "azal-crash", "only_single_outlet": "true"},
                                     {"text": "russia"}, {"text": "state 1"}, {"text": "1"}, {"text": "article", "type": "article"},
-                                    {"text": "e", "type": "actor"}, {"text": "claim", "type": "claim"}, {"text": "zz"},
+                                    {"text": "e", "type": "actor"}, {"text": "claim", "type": "claim"},
+                                    {"text": "state 1", "type": "claim"}, {"text": "e", "type": "claim"},
+                                    {"text": "no such text", "type": "claim"}, {"text": "zz"},
                                     {"text": "no such name"}])
 def test_on_a_synthetic_corpus(params: dict[str, str], synthetic: Path) -> None:
     tallied, plain = EmbeddedBackend(synthetic), without_tallies(synthetic)
@@ -265,7 +267,7 @@ def test_a_store_built_before_the_affiliated_rule_answers_from_the_query(synthet
 def test_search_matches_the_names_kept_in_the_tallies(synthetic: Path) -> None:
     """The search question finds entities in the tallies' names, without a query of the store's
     names (whose cost grows with every entity: 1.1 s at a million claims), and gives the rows its
-    own query gives; claims are still searched by that query."""
+    own query gives; claims are found in their texts (below)."""
     from claimgraph.queries import tallied
     from claimgraph.queries.tally_store import tallies_of
     backend, plain = EmbeddedBackend(synthetic), without_tallies(synthetic)
@@ -313,6 +315,48 @@ def test_tallies_without_names_answer_the_search_from_the_query(synthetic_store:
         assert tallied.search_rows(run.prepare("search", {"text": "russia"}, backend), tallies) is None
     assert answer("search", {"text": "russia"}, backend, tallied=True) == before
     assert before["count"] >= 3
+
+
+@pytest.mark.parametrize("text", ["claim", "state 1", "russia", "e", "article 3", "no such text"])
+def test_search_pages_claims_from_their_texts_in_the_tallies(text: str, synthetic: Path) -> None:
+    """With ``type`` claim, the search question matches, ranks and pages the claims' texts kept in
+    the tallies (``tallies/claim-texts.rq``): no query of the store runs, ``total`` counts every
+    match, and the page is the one the question's own query gives."""
+    from claimgraph.queries import tallied
+    from claimgraph.queries.tally_store import tallies_of
+    recording, plain = Recording(EmbeddedBackend(synthetic)), without_tallies(synthetic)
+    asked = {"text": text, "type": "claim", "limit": "7", "offset": "2"}
+    prepared = run.prepare("search", asked, recording)
+    with tallies_of(recording) as tallies:
+        assert tallied.answers(prepared, tallies)
+        whole = tallied.search(prepared, recording, tallies)
+    assert recording.queries == []
+    own = answer("search", asked, plain, tallied=False)
+    assert whole.total == own["total"] and [item["claim"] for item in whole.items] == \
+        [item["claim"] for item in own["results"]]
+    assert (whole.total > 9) is (text != "no such text")
+
+
+def test_tallies_without_claim_texts_answer_the_search_from_the_query(synthetic_store: Path, tmp_path: Path) -> None:
+    """Tallies made before the claims' texts were kept: the search question's own query finds
+    the claims."""
+    import shutil
+    import sqlite3
+
+    from claimgraph.queries import tallied
+    from claimgraph.queries.tally_store import FILE, tallies_of
+    shutil.copytree(synthetic_store.parent, tmp_path / "copy", symlinks=True)
+    store = tmp_path / "copy" / synthetic_store.name
+    meta = store.parent / (os.readlink(store) + ".meta")
+    asked = {"text": "state 1", "type": "claim", "limit": "5"}
+    before = answer("search", asked, EmbeddedBackend(store), tallied=True)
+    with sqlite3.connect(meta / FILE) as db:
+        db.execute("DROP TABLE claim_texts")
+    backend = EmbeddedBackend(store)
+    with tallies_of(backend) as tallies:
+        assert not tallied.answers(run.prepare("search", asked, backend), tallies)
+    assert answer("search", asked, backend, tallied=True) == before
+    assert before["total"] > 5 and len(before["results"]) == 5
 
 
 class Recording:
