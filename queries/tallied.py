@@ -507,8 +507,8 @@ def search(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
     ``total`` every claim that matches. Nothing is looked up in the store."""
     text = prepared.bindings["text"].value
     total, page = tallies.claim_texts(text, limit=prepared.limit, offset=prepared.offset)
-    rows = [{"text": text, "type": "claim", "entity": f"{CLAIM_PREFIX}{claim}", "slug": claim.split("/", 1)[0],
-             "label": label, "kind": "claim", "entityType": "claim", "best": best} for claim, best, label in page]
+    rows = [{"text": text, "type": "claim", "entity": f"{CLAIM_PREFIX}{slug}/{claim}", "slug": slug, "label": label,
+             "kind": "claim", "entityType": "claim", "best": best} for slug, claim, best, label in page]
     whole = LAYOUTS["search"].build(rows)
     whole.total, whole.start = total, prepared.offset
     return whole

@@ -24,7 +24,9 @@ propositions' counts from ``propositions``, ``proposition_sets`` and ``propositi
 (``docs/decisions/0036-corroboration-from-tallies.md``). The search question matches the
 entities' names kept in ``names``, and the timeline finds its page of events in ``event_index``:
 not an article's rows, but read from a version's graphs once they are loaded (:func:`graph_rows`,
-``docs/decisions/0042-indexes-read-from-a-versions-graphs.md``).
+``docs/decisions/0042-indexes-read-from-a-versions-graphs.md``); with ``type`` claim, it pages the
+claims' texts kept in ``claim_texts``, an article's rows like the counts
+(``docs/decisions/0043-claim-texts-in-the-tallies.md``).
 
 A question whose header says ``tallied: true`` reads its counts here on a store that has them
 (:mod:`claimgraph.queries.tallied`); on any other (a server, a store made before tallies) it
@@ -63,8 +65,8 @@ PROPOSITION_PREFIX = f"{iris.ID}proposition/"
 #: about has none), by the start of their IRIs.
 _SLUGGED = tuple(f"{iris.ID}{kind}/" for kind in ("actor", "event", "place", "article"))
 _EVENT = f"{iris.ID}event/"
-#: What every claim's IRI begins with, left out where the tallies keep it: the rest is its
-#: article's slug, a slash and the claim's id (``iris.claim``).
+#: What every claim's IRI begins with; the rest is its article's slug, a slash and the claim's id
+#: (``iris.claim``), which the tallies keep apart.
 CLAIM_PREFIX = f"{iris.ID}claim/"
 #: The roles whose entities a corroborated proposition is about, its charged actor's, and those
 #: that make it about an event.
@@ -133,10 +135,12 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # The events the timeline lists, with what orders and filters them (bounds "" for none);
     # ``articles`` counts the graphs that declare the event. Read as ``names`` is.
     "event_index": (("event", "slug", "earliest", "latest"), ("articles",)),
-    # The claims' texts the search question matches with ``type`` claim: per claim (its IRI without
-    # :data:`CLAIM_PREFIX`, which begins with its article's slug) and folded text, the paraphrase it
-    # shows and that paraphrase case-folded (what the question orders its results by).
-    "claim_texts": (("claim", "key", "label", "sort"), ("articles",)),
+    # The claims' texts the search question matches with ``type`` claim: per claim and folded text,
+    # the claim's paraphrase case-folded, its article's slug and its id (its IRI is
+    # :data:`CLAIM_PREFIX`, the slug, a slash and the id), the folded text and the paraphrase. In
+    # the order the question lists the claims of one rank (by their paraphrase, case-folded, then
+    # their article's slug, then their IRI): a scan of the table reads them in that order.
+    "claim_texts": (("sort", "slug", "claim", "key", "label"), ("articles",)),
 }
 SCHEMA = "".join(
     f"CREATE TABLE {table} ({', '.join(f'{c} TEXT NOT NULL' for c in keys)}, "
@@ -211,7 +215,7 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
     rows["propositions"], rows["proposition_sets"], rows["proposition_events"] = _propositions(
         store.query(QUERIES["propositions"], **dataset))  # type: ignore[arg-type]
     rows["charges"], rows["charge_accusers"] = _charges(store.query(QUERIES["charges"], **dataset))  # type: ignore[arg-type]
-    rows["claim_texts"] = [(claim.value[len(CLAIM_PREFIX):], key.value, label.value, label.value.casefold())
+    rows["claim_texts"] = [(label.value.casefold(), *claim.value[len(CLAIM_PREFIX):].split("/", 1), key.value, label.value)
                            for claim, key, label in store.query(QUERIES["claim_texts"], **dataset)]  # type: ignore[misc]
     claims: dict[str, list[str]] = {}
     for article, claim in store.query(QUERIES["articles"], **dataset):  # type: ignore[union-attr]

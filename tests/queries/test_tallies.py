@@ -317,24 +317,45 @@ def test_tallies_without_names_answer_the_search_from_the_query(synthetic_store:
     assert before["count"] >= 3
 
 
-@pytest.mark.parametrize("text", ["claim", "state 1", "russia", "e", "article 3", "no such text"])
-def test_search_pages_claims_from_their_texts_in_the_tallies(text: str, synthetic: Path) -> None:
+@pytest.mark.parametrize("matches", [1000, 3])  # the claims one read ranks and pages alone, at most
+@pytest.mark.parametrize("text", ["claim", "state 1", "russia", "e", "article 3", "claim 1 ", "no such text"])
+def test_search_pages_claims_from_their_texts_in_the_tallies(text: str, matches: int, synthetic: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """With ``type`` claim, the search question matches, ranks and pages the claims' texts kept in
     the tallies (``tallies/claim-texts.rq``): no query of the store runs, ``total`` counts every
-    match, and the page is the one the question's own query gives."""
+    match, and each page is the one the question's own query gives; the same when the matches
+    are ranked and paged in one read and when they are counted per rank and each rank paged."""
     from claimgraph.queries import tallied
-    from claimgraph.queries.tally_store import tallies_of
+    from claimgraph.queries.tally_store import Tallies, tallies_of
+    monkeypatch.setattr(Tallies, "TEXT_MATCHES", matches)
     recording, plain = Recording(EmbeddedBackend(synthetic)), without_tallies(synthetic)
-    asked = {"text": text, "type": "claim", "limit": "7", "offset": "2"}
-    prepared = run.prepare("search", asked, recording)
-    with tallies_of(recording) as tallies:
-        assert tallied.answers(prepared, tallies)
-        whole = tallied.search(prepared, recording, tallies)
-    assert recording.queries == []
-    own = answer("search", asked, plain, tallied=False)
-    assert whole.total == own["total"] and [item["claim"] for item in whole.items] == \
-        [item["claim"] for item in own["results"]]
+    for limit, offset in PAGES:
+        asked = {"text": text, "type": "claim", **({"limit": limit, "offset": offset} if limit else {})}
+        prepared = run.prepare("search", asked, recording)
+        with tallies_of(recording) as tallies:
+            assert tallied.answers(prepared, tallies)
+            whole = tallied.search(prepared, recording, tallies)
+        assert recording.queries == []
+        own = answer("search", asked, plain, tallied=False)
+        assert (whole.total, [item["claim"] for item in whole.items]) == \
+            (own["total"], [item["claim"] for item in own["results"]]), asked
+        assert answer("search", asked, recording, tallied=True) == own
     assert (whole.total > 9) is (text != "no such text")
+
+
+@pytest.mark.parametrize("matches", [1000, 3])
+def test_search_pages_the_real_corpus_claims_across_ranks(matches: int, corpus_store: Path, backend: Any,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real corpus's claims, whose texts hold a text at their start, a word's start or
+    anywhere (the synthetic ones all begin alike): pages that span ranks, both ways."""
+    from claimgraph.queries.tally_store import Tallies
+    monkeypatch.setattr(Tallies, "TEXT_MATCHES", matches)
+    ranks = set()
+    for text in ("a", "russia", "the", "azal", "s", "aliyev"):
+        both_ways("search", {"text": text, "type": "claim"}, backend, without_tallies(corpus_store))
+        ranks.update(item["match"] for item in answer("search", {"text": text, "type": "claim", "limit": "1000"}, backend,
+                                                      tallied=True)["results"])
+    assert {"prefix", "word", "contains"} <= ranks
 
 
 def test_tallies_without_claim_texts_answer_the_search_from_the_query(synthetic_store: Path, tmp_path: Path) -> None:
