@@ -137,7 +137,8 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "event_index": (("event", "slug", "earliest", "latest"), ("articles",)),
     # The claims' texts the search question matches with ``type`` claim: per claim and folded text,
     # the claim's paraphrase case-folded, its article's slug and its id (its IRI is
-    # :data:`CLAIM_PREFIX`, the slug, a slash and the id), the folded text and the paraphrase. In
+    # :data:`CLAIM_PREFIX`, the slug, a slash and the id), the folded text after a space (so that
+    # a word of it starts after a space, the first too) and the paraphrase. In
     # the order the question lists the claims of one rank (by their paraphrase, case-folded, then
     # their article's slug, then their IRI): a scan of the table reads them in that order.
     "claim_texts": (("sort", "slug", "claim", "key", "label"), ("articles",)),
@@ -215,7 +216,8 @@ def article_rows(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = None) 
     rows["propositions"], rows["proposition_sets"], rows["proposition_events"] = _propositions(
         store.query(QUERIES["propositions"], **dataset))  # type: ignore[arg-type]
     rows["charges"], rows["charge_accusers"] = _charges(store.query(QUERIES["charges"], **dataset))  # type: ignore[arg-type]
-    rows["claim_texts"] = [(label.value.casefold(), *claim.value[len(CLAIM_PREFIX):].split("/", 1), key.value, label.value)
+    rows["claim_texts"] = [(label.value.casefold(), *claim.value[len(CLAIM_PREFIX):].split("/", 1), f" {key.value}",
+                            label.value)
                            for claim, key, label in store.query(QUERIES["claim_texts"], **dataset)]  # type: ignore[misc]
     claims: dict[str, list[str]] = {}
     for article, claim in store.query(QUERIES["articles"], **dataset):  # type: ignore[union-attr]

@@ -34,8 +34,11 @@ order from both (an ordered page merges two ordered reads):
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 import logging
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -477,51 +480,64 @@ class Tallies:
         claim. Each is (the article's slug, the claim's id, its best rank and folded text as
         "rank text", its paraphrase). Every row is looked at, as a text may hold the text
         anywhere: the table is read in the order of the paraphrases, so that a page of a rank
-        stops once it has its claims. At a million claims, one read takes about 250 ms.
+        stops once it has its claims. One read of the table takes about 250 ms at a million claims.
 
         A first read takes up to :data:`TEXT_MATCHES` claims: with no more, they are ranked and
         paged here. With more, a second counts them per rank, and a third reads the page of each
         rank the page spans, which stops early (those claims are common)."""
-        args = {"text": text}
-        found = self.db.execute(f"{self._text_groups()} ORDER BY sort, slug, claim LIMIT {self.TEXT_MATCHES + 1}",
-                                args).fetchall()
+        args = {"text": text, "word": f" {text}"}  # the table's texts begin with a space
+        found = self._text_rows(args, self.TEXT_MATCHES + 1)
         end = None if limit is None else offset + limit
         if len(found) <= self.TEXT_MATCHES:  # in the table's order already: ranked, the order kept within each
             return len(found), [row[1:] for row in sorted(found, key=lambda row: row[3][0])[offset:end]]
-        counts = dict(self.db.execute(f"SELECT substr(best, 1, 1), count(*) FROM ({self._text_groups()}) GROUP BY 1",
-                                      args).fetchall())
+        counts = [0, 0, 0, 0]
+        for sql in self._text_groups(counted=True):
+            for rank, held in enumerate(self.db.execute(sql, args).fetchone()):
+                counts[rank] += held or 0
         page: list[tuple[str, ...]] = []
         start = offset  # the page's first claim, counted from the current rank's
-        for rank in "0123":
-            held = counts.get(rank, 0)
+        for rank, held in enumerate(counts):
             if start >= held:
                 start -= held
                 continue
-            wanted = -1 if limit is None else limit - len(page)
-            if wanted == 0:
+            wanted = held - start if limit is None else min(limit - len(page), held - start)
+            if wanted <= 0:
                 break
-            page += [row[1:] for row in self.db.execute(
-                f"{self._text_groups(rank=True)} ORDER BY sort, slug, claim LIMIT :limit OFFSET :offset",
-                {**args, "rank": rank, "limit": wanted, "offset": min(start, _INT64)})]
+            page += [row[1:] for row in self._text_rows({**args, "rank": rank}, start + wanted, rank=True)[start:]]
             start = 0
-        return sum(counts.values()), page
+        return sum(counts), page
 
-    def _text_groups(self, *, rank: bool = False) -> str:
+    def _text_rows(self, args: dict[str, Any], limit: int, *, rank: bool = False) -> list[tuple[str, ...]]:
+        """The first ``limit`` rows of :meth:`_text_groups`, in the table's order: each file's
+        read in its order and merged (as one compound SELECT, SQLite sorted each side anew)."""
+        reads = [self.db.execute(f"{sql} ORDER BY sort, slug, claim LIMIT {limit}", args)
+                 for sql in self._text_groups(rank=rank)]
+        merged = reads[0] if len(reads) == 1 else heapq.merge(*reads, key=lambda row: row[:3])
+        return list(itertools.islice(merged, limit))
+
+    def _text_groups(self, *, rank: bool = False, counted: bool = False) -> list[str]:
         """The claims whose folded texts hold ``:text``, one row each with its best match: (sort,
-        slug, claim, best, label), of the rank ``:rank`` only if ``rank``; read in the table's
-        order. With changes, an article's rows are all in them (a change takes out and puts in all
-        of its rows) or none: the base's rows of the articles they hold none of, and theirs."""
-        best = ("MIN(CASE WHEN key = :text THEN '0' WHEN substr(key, 1, length(:text)) = :text THEN '1' "
-                "WHEN instr(' ' || key, ' ' || :text) > 0 THEN '2' ELSE '3' END || ' ' || key)")
+        slug, claim, best, label), of the rank ``:rank`` only if ``rank``, read in the table's
+        order; or, ``counted``, how many claims have each best rank (0 to 3). ``:word`` is the
+        text after a space: a text is stored after one, so that it holds ``:word`` at its start
+        when it begins with the text, and further on when a word of it does. One SQL statement
+        per file: with changes, an article's rows are all in them (a change takes out and puts
+        in all of its rows) or none; the base's rows of the articles they hold none of, and
+        theirs."""
+        ranked = "CASE instr(key, :word) WHEN 0 THEN 3 WHEN 1 THEN key != :word ELSE 2 END"
         sources = [("claim_texts", "")]
         if self.layered:
             self._held("claim_texts", "slug")
             sources = [("main.claim_texts", "slug NOT IN (SELECT value FROM temp.held_claim_texts)"),
                        ("changes.claim_texts", "articles > 0")]
-        having = "HAVING substr(best, 1, 1) = :rank" if rank else ""
-        return " UNION ALL ".join(
-            f"SELECT sort, slug, claim, {best} AS best, label FROM {table} {_where('instr(key, :text) > 0', condition)} "
-            f"GROUP BY sort, slug, claim {having}" for table, condition in sources)
+        if counted:
+            return [f"SELECT sum(r = 0), sum(r = 1), sum(r = 2), sum(r = 3) FROM (SELECT MIN({ranked}) AS r FROM {table} "
+                    f"{_where('instr(key, :text) > 0', condition)} GROUP BY sort, slug, claim)"
+                    for table, condition in sources]
+        having = f"HAVING MIN({ranked}) = :rank" if rank else ""
+        return [f"SELECT sort, slug, claim, MIN(({ranked}) || key) AS best, label FROM {table} "
+                f"{_where('instr(key, :text) > 0', condition)} GROUP BY sort, slug, claim {having}"
+                for table, condition in sources]
 
     def article_groups(self) -> list[list[str]]:
         """The articles in the natural order of their claims' IRIs, in groups: the articles of a
