@@ -73,7 +73,7 @@ def step(corpus: Path, store: Path, tmp: Path, mode: str = "incremental") -> Non
     rebuilt_quads, rebuilt_tallies = full(corpus, tmp)
     assert quads(store) == rebuilt_quads
     assert tallies(store) == rebuilt_tallies
-    assert rebuilt_tallies["edges"] and rebuilt_tallies["event_counts"]
+    assert rebuilt_tallies["edges"] and rebuilt_tallies["event_counts"] and rebuilt_tallies["claim_texts"]
 
 
 def set_field(path: Path, old: str, new: str, count: int = 1) -> None:
