@@ -499,5 +499,5 @@ class Delta:
                     self._add(table, (*edge, value), sign)
 
 
-__all__ = ["CLAIM_PREFIX", "GRAPH_QUERIES", "PROPOSITION_PREFIX", "QUERIES", "SCHEMA", "TABLES", "ArticleRows", "Delta", "article_rows",
-           "graph_rows", "slug_of_actor", "voice_kind"]
+__all__ = ["CLAIM_PREFIX", "GRAPH_QUERIES", "PROPOSITION_PREFIX", "QUERIES", "SCHEMA", "TABLES", "ArticleRows", "Delta",
+           "article_rows", "graph_rows", "slug_of_actor", "voice_kind"]

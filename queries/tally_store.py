@@ -38,7 +38,6 @@ import heapq
 import itertools
 import logging
 import sqlite3
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -531,8 +530,8 @@ class Tallies:
             sources = [("main.claim_texts", "slug NOT IN (SELECT value FROM temp.held_claim_texts)"),
                        ("changes.claim_texts", "articles > 0")]
         if counted:
-            return [f"SELECT sum(r = 0), sum(r = 1), sum(r = 2), sum(r = 3) FROM (SELECT MIN({ranked}) AS r FROM {table} "
-                    f"{_where('instr(key, :text) > 0', condition)} GROUP BY sort, slug, claim)"
+            return [f"SELECT sum(r = 0), sum(r = 1), sum(r = 2), sum(r = 3) FROM (SELECT MIN({ranked}) AS r "
+                    f"FROM {table} {_where('instr(key, :text) > 0', condition)} GROUP BY sort, slug, claim)"
                     for table, condition in sources]
         having = f"HAVING MIN({ranked}) = :rank" if rank else ""
         return [f"SELECT sort, slug, claim, MIN(({ranked}) || key) AS best, label FROM {table} "

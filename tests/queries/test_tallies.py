@@ -353,8 +353,8 @@ def test_search_pages_the_real_corpus_claims_across_ranks(matches: int, corpus_s
     ranks = set()
     for text in ("a", "russia", "the", "azal", "s", "aliyev"):
         both_ways("search", {"text": text, "type": "claim"}, backend, without_tallies(corpus_store))
-        ranks.update(item["match"] for item in answer("search", {"text": text, "type": "claim", "limit": "1000"}, backend,
-                                                      tallied=True)["results"])
+        asked = {"text": text, "type": "claim", "limit": "1000"}
+        ranks.update(item["match"] for item in answer("search", asked, backend, tallied=True)["results"])
     assert {"prefix", "word", "contains"} <= ranks
 
 
