@@ -625,7 +625,8 @@ def markdown(results: list[dict[str, Any]], repeat: int, timeout_s: float = QUER
         "holds an answer that differs from the embedded store's.",
         "*First page over HTTP* (`tools/bench_pages.py`): each question's first page from a real uvicorn server; "
         "*first* the first request after the server started, *cold* requests the answer cache has not seen "
-        "(each with its own `Accept`), *repeated* the same request answered from the answer cache, *floor* the "
+        "(each with its own `Accept`), *repeated* the same request answered from the answer cache (read with httpx, "
+        "and with the standard library's `http.client`, which leaves out httpx's parsing of the body), *floor* the "
         "minimal engine query for the same first page in process on the same store (`floor_query`), *peak RSS* "
         "the server's `VmHWM`.",
         "",
