@@ -21,6 +21,7 @@ from claimgraph.ontology.errors import ClaimgraphError
 from claimgraph.queries import run
 from claimgraph.queries.catalog import TALLIED, catalog, get
 from claimgraph.queries.store.embedded import EmbeddedBackend
+from claimgraph.queries.tally_store import FILE
 from tests.queries.test_pages import Counting
 from tests.servers.test_same_answers import CASES
 
@@ -43,6 +44,16 @@ def answer(name: str, params: dict[str, str], backend: Any, *, tallied: bool) ->
 def without_tallies(store: Path) -> EmbeddedBackend:
     """The version the store's link points at, opened as a plain folder: no tallies beside it."""
     return EmbeddedBackend(store.parent / os.readlink(store))
+
+
+def copied(store: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the store's folder (its versions, links and tallies) to change: the copy's store
+    link, and the tallies file of the version it points at."""
+    import shutil
+
+    shutil.copytree(store.parent, tmp_path / "copy", symlinks=True)
+    copy = tmp_path / "copy" / store.name
+    return copy, copy.parent / (os.readlink(copy) + ".meta") / FILE
 
 
 def both_ways(name: str, params: dict[str, str], tallied: Any, plain: Any) -> None:
@@ -211,15 +222,12 @@ def test_tallies_without_an_outlets_claims_by_voice_answer_from_the_query(synthe
                                                                           tmp_path: Path) -> None:
     """Tallies made before an outlet's claims were counted per voice (no ``outlet:`` groups) do
     not give an empty page: the tallied answer steps aside and the question's own query answers."""
-    import shutil
     import sqlite3
 
     from claimgraph.queries import tallied
-    from claimgraph.queries.tally_store import FILE, tallies_of
-    shutil.copytree(synthetic_store.parent, tmp_path / "copy", symlinks=True)
-    store = tmp_path / "copy" / synthetic_store.name
-    meta = store.parent / (os.readlink(store) + ".meta")
-    with sqlite3.connect(meta / FILE) as db:
+    from claimgraph.queries.tally_store import tallies_of
+    store, tallies_file = copied(synthetic_store, tmp_path)
+    with sqlite3.connect(tallies_file) as db:
         assert db.execute("DELETE FROM claim_groups WHERE kind LIKE 'outlet:%'").rowcount > 0
     backend = EmbeddedBackend(store)
     prepared = run.prepare("outlet", {"outlet": "outlet-3", "voice": "own", "limit": "10"}, backend)
@@ -235,16 +243,13 @@ def test_a_store_built_before_the_affiliated_rule_answers_from_the_query(synthet
     """A store made before ``cg:affiliatedVoiceOf`` had a rule has neither the fact nor its counts:
     its ontology graph does not name the rule, the tallied answer steps aside, and the question's
     own query (which joins for those affiliated itself) answers as on a store that has them."""
-    import shutil
-
     import pyoxigraph as ox
 
     from claimgraph.ontology import iris
     from claimgraph.ontology.namespace import CG
     from claimgraph.queries import tallied
     from claimgraph.queries.tally_store import tallies_of
-    shutil.copytree(synthetic_store.parent, tmp_path / "copy", symlinks=True)
-    store = tmp_path / "copy" / synthetic_store.name
+    store, _ = copied(synthetic_store, tmp_path)
     asked = {"actor": "russia", "affiliated": "true", "limit": "3", "offset": "1"}
     before = answer("speaker", asked, EmbeddedBackend(store), tallied=True)
     writable = ox.Store(str(store.resolve()))
@@ -299,16 +304,13 @@ def test_the_names_kept_are_of_the_kinds_the_search_question_finds() -> None:
 
 def test_tallies_without_names_answer_the_search_from_the_query(synthetic_store: Path, tmp_path: Path) -> None:
     """Tallies made before the names were kept: the search question's own query answers."""
-    import shutil
     import sqlite3
 
     from claimgraph.queries import tallied
-    from claimgraph.queries.tally_store import FILE, tallies_of
-    shutil.copytree(synthetic_store.parent, tmp_path / "copy", symlinks=True)
-    store = tmp_path / "copy" / synthetic_store.name
-    meta = store.parent / (os.readlink(store) + ".meta")
+    from claimgraph.queries.tally_store import tallies_of
+    store, tallies_file = copied(synthetic_store, tmp_path)
     before = answer("search", {"text": "russia"}, EmbeddedBackend(store), tallied=True)
-    with sqlite3.connect(meta / FILE) as db:
+    with sqlite3.connect(tallies_file) as db:
         db.execute("DROP TABLE names")
     backend = EmbeddedBackend(store)
     with tallies_of(backend) as tallies:
@@ -361,17 +363,14 @@ def test_search_pages_the_real_corpus_claims_across_ranks(matches: int, corpus_s
 def test_tallies_without_claim_texts_answer_the_search_from_the_query(synthetic_store: Path, tmp_path: Path) -> None:
     """Tallies made before the claims' texts were kept: the search question's own query finds
     the claims."""
-    import shutil
     import sqlite3
 
     from claimgraph.queries import tallied
-    from claimgraph.queries.tally_store import FILE, tallies_of
-    shutil.copytree(synthetic_store.parent, tmp_path / "copy", symlinks=True)
-    store = tmp_path / "copy" / synthetic_store.name
-    meta = store.parent / (os.readlink(store) + ".meta")
+    from claimgraph.queries.tally_store import tallies_of
+    store, tallies_file = copied(synthetic_store, tmp_path)
     asked = {"text": "state 1", "type": "claim", "limit": "5"}
     before = answer("search", asked, EmbeddedBackend(store), tallied=True)
-    with sqlite3.connect(meta / FILE) as db:
+    with sqlite3.connect(tallies_file) as db:
         db.execute("DROP TABLE claim_texts")
     backend = EmbeddedBackend(store)
     with tallies_of(backend) as tallies:
@@ -414,17 +413,14 @@ def test_the_timeline_pages_from_its_index_of_events(params: dict[str, str], syn
 def test_tallies_without_an_index_of_events_fill_the_timelines_query(synthetic_store: Path, tmp_path: Path) -> None:
     """Tallies made before the index of events: the timeline's own query lists the events, and
     the tallies' counts are filled into its page."""
-    import shutil
     import sqlite3
 
     from claimgraph.queries import tallied
-    from claimgraph.queries.tally_store import FILE, tallies_of
-    shutil.copytree(synthetic_store.parent, tmp_path / "copy", symlinks=True)
-    store = tmp_path / "copy" / synthetic_store.name
-    meta = store.parent / (os.readlink(store) + ".meta")
+    from claimgraph.queries.tally_store import tallies_of
+    store, tallies_file = copied(synthetic_store, tmp_path)
     asked = {"since": "2021-06-01", "limit": "3", "offset": "2"}
     before = answer("timeline", asked, EmbeddedBackend(store), tallied=True)
-    with sqlite3.connect(meta / FILE) as db:
+    with sqlite3.connect(tallies_file) as db:
         db.execute("DROP TABLE event_index")
     backend = EmbeddedBackend(store)
     with tallies_of(backend) as tallies:
