@@ -9,8 +9,9 @@ A question with ``tallied: true`` in its header, asked of a store that keeps tal
   (:func:`fill_timeline`). On tallies made before the index, its own query runs without its
   ``#if !tallied`` block (the claims about each event), and the counts are filled in the same way.
 - ``search``: the entities' names are matched in those kept in the tallies (``tallies/names.rq``,
-  also read per graph), which give its query's rows (:func:`search_rows`); claims are searched by
-  its query.
+  also read per graph), which give its query's rows (:func:`search_rows`); with ``type`` claim,
+  the claims are matched, ranked and paged in their texts kept there (``tallies/claim-texts.rq``,
+  per article), and nothing is asked of the store (:func:`search`).
 - ``network``: its own query does not run. The edges' totals are kept per edge, ordered by an
   index, so the page of edges asked for is one read, and ``total`` a count of rows
   (:func:`network`); the outlets, deeds and events of the page's edges come from their articles'
