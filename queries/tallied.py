@@ -508,8 +508,8 @@ def search(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole:
     ``total`` every claim that matches. Nothing is looked up in the store."""
     text = prepared.bindings["text"].value
     total, page = tallies.claim_texts(text, limit=prepared.limit, offset=prepared.offset)
-    rows = [{"text": text, "type": "claim", "entity": f"{CLAIM_PREFIX}{slug}/{claim}", "slug": slug, "label": label,
-             "kind": "claim", "entityType": "claim", "best": best} for slug, claim, best, label in page]
+    rows = [{"entity": f"{CLAIM_PREFIX}{slug}/{claim}", "slug": slug, "label": label, "kind": "claim",
+             "entityType": "claim", "best": best} for slug, claim, best, label in page]
     whole = LAYOUTS["search"].build(rows)
     whole.total, whole.start = total, prepared.offset
     return whole

@@ -56,6 +56,11 @@ CHANGES = "tallies-changes.sqlite"
 #: closes.
 STAGE = "tallies-stage.sqlite"
 _INT64 = 2**63 - 1  # the largest offset SQLite takes (a larger one finds nothing all the same)
+#: A claim text's rank for ``:text`` (0 the whole text, 1 its start, 2 a word's start, 3
+#: anywhere), from one ``instr``: ``claim_texts`` stores each text after a space, and ``:word`` is
+#: the text after a space, so a text holds ``:word`` at 1 when it begins with the text, further on
+#: when a word of it does.
+_RANKED = "CASE instr(key, :word) WHEN 0 THEN 3 WHEN 1 THEN key != :word ELSE 2 END"
 
 
 def _uri(path: Path, mode: str = "ro&immutable=1") -> str:
@@ -490,8 +495,10 @@ class Tallies:
         if len(found) <= self.TEXT_MATCHES:  # in the table's order already: ranked, the order kept within each
             return len(found), [row[1:] for row in sorted(found, key=lambda row: row[3][0])[offset:end]]
         counts = [0, 0, 0, 0]
-        for sql in self._text_groups(counted=True):
-            for rank, held in enumerate(self.db.execute(sql, args).fetchone()):
+        for source in self._text_sources():
+            sums = self.db.execute(f"SELECT sum(r = 0), sum(r = 1), sum(r = 2), sum(r = 3) "
+                                   f"FROM (SELECT MIN({_RANKED}) AS r {source})", args).fetchone()
+            for rank, held in enumerate(sums):
                 counts[rank] += held or 0
         page: list[tuple[str, ...]] = []
         start = offset  # the page's first claim, counted from the current rank's
@@ -507,35 +514,28 @@ class Tallies:
         return sum(counts), page
 
     def _text_rows(self, args: dict[str, Any], limit: int, *, rank: bool = False) -> list[tuple[str, ...]]:
-        """The first ``limit`` rows of :meth:`_text_groups`, in the table's order: each file's
-        read in its order and merged (as one compound SELECT, SQLite sorted each side anew)."""
-        reads = [self.db.execute(f"{sql} ORDER BY sort, slug, claim LIMIT {limit}", args)
-                 for sql in self._text_groups(rank=rank)]
+        """The first ``limit`` claims whose folded texts hold ``:text``, one row each with its best
+        match: (sort, slug, claim, best, label), of the rank ``:rank`` only if ``rank``; in the
+        table's order: each file's read in its order and merged (as one compound SELECT, SQLite
+        sorted each side anew)."""
+        having = f"HAVING MIN({_RANKED}) = :rank" if rank else ""
+        reads = [self.db.execute(f"SELECT sort, slug, claim, MIN(({_RANKED}) || key) AS best, label {source} {having} "
+                                 f"ORDER BY sort, slug, claim LIMIT {limit}", args)
+                 for source in self._text_sources()]
         merged = reads[0] if len(reads) == 1 else heapq.merge(*reads, key=lambda row: row[:3])
         return list(itertools.islice(merged, limit))
 
-    def _text_groups(self, *, rank: bool = False, counted: bool = False) -> list[str]:
-        """The claims whose folded texts hold ``:text``, one row each with its best match: (sort,
-        slug, claim, best, label), of the rank ``:rank`` only if ``rank``, read in the table's
-        order; or, ``counted``, how many claims have each best rank (0 to 3). ``:word`` is the
-        text after a space: a text is stored after one, so that it holds ``:word`` at its start
-        when it begins with the text, and further on when a word of it does. One SQL statement
-        per file: with changes, an article's rows are all in them (a change takes out and puts
-        in all of its rows) or none; the base's rows of the articles they hold none of, and
-        theirs."""
-        ranked = "CASE instr(key, :word) WHEN 0 THEN 3 WHEN 1 THEN key != :word ELSE 2 END"
+    def _text_sources(self) -> list[str]:
+        """The rows of ``claim_texts`` that hold ``:text``, grouped per claim: the FROM, WHERE and
+        GROUP BY clauses of one statement per file. With changes, an article's rows are all in
+        them (a change takes out and puts in all of its rows) or none: the base's rows of the
+        articles they hold none of, and theirs."""
         sources = [("claim_texts", "")]
         if self.layered:
             self._held("claim_texts", "slug")
             sources = [("main.claim_texts", "slug NOT IN (SELECT value FROM temp.held_claim_texts)"),
                        ("changes.claim_texts", "articles > 0")]
-        if counted:
-            return [f"SELECT sum(r = 0), sum(r = 1), sum(r = 2), sum(r = 3) FROM (SELECT MIN({ranked}) AS r "
-                    f"FROM {table} {_where('instr(key, :text) > 0', condition)} GROUP BY sort, slug, claim)"
-                    for table, condition in sources]
-        having = f"HAVING MIN({ranked}) = :rank" if rank else ""
-        return [f"SELECT sort, slug, claim, MIN(({ranked}) || key) AS best, label FROM {table} "
-                f"{_where('instr(key, :text) > 0', condition)} GROUP BY sort, slug, claim {having}"
+        return [f"FROM {table} {_where('instr(key, :text) > 0', condition)} GROUP BY sort, slug, claim"
                 for table, condition in sources]
 
     def article_groups(self) -> list[list[str]]:
