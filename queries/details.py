@@ -116,14 +116,15 @@ def _pool(threads: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(threads, thread_name_prefix="claimgraph-details")
 
 
-def lookup(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK) -> dict[str, list[dict[str, Any]]]:
+def lookup(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK, threads: int | None = None
+           ) -> dict[str, list[dict[str, Any]]]:
     """The detail rows of each claim, the row of what every claim has first.
 
     The claims are read in parts side by side, one per thread of the setting
     ``CLAIMGRAPH_DETAIL_THREADS`` (each part at least :data:`DETAIL_PART` claims, at most
     ``chunk``): at 100k claims, a page of 100 claims in two parts of 50 on two threads takes
     26 ms against 48 ms in one query (``docs/decisions/0039-claim-details-side-by-side.md``)."""
-    threads = get_settings().detail_threads
+    threads = threads or get_settings().detail_threads
     part = min(chunk, max(DETAIL_PART, -(-len(claims) // threads)))
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for plain in rows_of(claims, backend, DETAILS_FILE, part, threads=threads):
@@ -233,7 +234,7 @@ def _card_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [joined, *others]
 
 
-def with_details(rows: list[dict[str, Any]], backend: Backend) -> list[dict[str, Any]]:
+def with_details(rows: list[dict[str, Any]], backend: Backend, *, threads: int | None = None) -> list[dict[str, Any]]:
     """The question's rows joined with their claims' detail rows, in the question's row order.
 
     A claim without its row of what every claim has (which SHACL rules out at ingestion) is left
@@ -241,7 +242,7 @@ def with_details(rows: list[dict[str, Any]], backend: Backend) -> list[dict[str,
     about that row's ``charge`` (the accusations question), or when the row has no charge.
     """
     claims = list(dict.fromkeys(row["claim"] for row in rows if row.get("claim") is not None))
-    found = lookup(claims, backend)
+    found = lookup(claims, backend, threads=threads)
     merged = []
     for row in rows:
         details = found.get(row.get("claim"), [])

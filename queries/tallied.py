@@ -23,9 +23,11 @@ answer, are the same (``tests/queries/test_tallies.py`` asks every case both way
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -151,6 +153,11 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
     affiliated = kind == "speaker" and _holds(prepared.bindings, "affiliated")
     if affiliated and not derives(backend, CG.affiliatedVoiceOf):
         return None  # a store made before the rule: its tallies do not count those affiliated
+    apart: Future | None = None
+    if affiliated:  # its page made beside the actor's own, on the other core (the tallies read here only)
+        apart = _beside().submit(_affiliated, prepared, backend,
+                                 _choose(tallies.claim_groups("affiliated", anchor_slug), start, end),
+                                 tallies.claim_counts("affiliated", anchor_slug), base)
     if related:  # the rows the #if related block gives: a claim once per related event it concerns
         def rows(graphs: list[str]) -> list[dict[str, Any]]:
             return [{**base, "claim": row["claim"], "viaSlug": _slug(event), "relation": relation}
@@ -160,7 +167,8 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
     else:
         def rows(graphs: list[str]) -> list[dict[str, Any]]:
             return _claim_rows(graphs, backend, part, prepared.bindings[param], base)
-    found = _page(layout_name, paged, start, end, rows, backend, voice)
+    found = _page(layout_name, _choose(paged, start, end), start, end, rows, backend, voice,
+                  threads=1 if apart is not None else None)
     if found is None:
         return None  # the claims did not come back as the counts say: the caller answers without them
     items, full_rows = found
@@ -175,11 +183,11 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
         counted, cards = _counted(counts, full_rows, backend)
         summaries = event_claims_summaries if kind == "event" else speaker_summaries
         extra, named = summaries(counted, lambda item: item["claims"]), cards
-    if affiliated:
-        apart = _affiliated(prepared, backend, tallies, anchor_slug, base)
-        if apart is None:
+    if apart is not None:
+        beside = apart.result()
+        if beside is None:
             return None
-        extra["affiliated"], apart_cards = apart
+        extra["affiliated"], apart_cards = beside
         named = {**named, **apart_cards}
     describe(items, named)
     describe(extra, named)
@@ -188,15 +196,17 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
     return whole
 
 
-def _page(layout_name: str, groups: Iterable[tuple[Any, ...]], start: int, end: int,
-          rows: Callable[[list[str]], list[dict[str, Any]]], backend: Backend, voice: str | None = None
-          ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
-    """The claims ``start`` to ``end`` of those counted in ``groups`` (per time and article, in the
-    answer's order), in full, with their full rows: the groups that hold them are found by adding
-    counts up, ``rows`` gives the question's rows of their articles' claims (from the articles'
-    derived graphs), and only those are keyed and ordered by the layout's own code. None when
-    the claims do not come back as the counts say."""
-    layout = LAYOUTS[layout_name]
+@functools.cache
+def _beside() -> ThreadPoolExecutor:
+    """The threads that build one part of an answer beside the rest (the page of those affiliated
+    with a speaker, beside the speaker's own): a few, shared by every request."""
+    return ThreadPoolExecutor(4, thread_name_prefix="claimgraph-beside")
+
+
+def _choose(groups: Iterable[tuple[Any, ...]], start: int, end: int) -> tuple[set[tuple[Any, ...]], int, int]:
+    """The groups (per time and article, in the answer's order, each ending in its count) that
+    hold the claims ``start`` to ``end``: their keys, how many claims come before the first of
+    them, and how many claims they hold. ``groups`` is read only as far as the page's end."""
     seen, first, chosen, held = 0, 0, set(), 0
     for *group, count in groups:
         if seen >= end:
@@ -206,6 +216,19 @@ def _page(layout_name: str, groups: Iterable[tuple[Any, ...]], start: int, end: 
             chosen.add(tuple(group))
             held += count
         seen += count
+    return chosen, first, held
+
+
+def _page(layout_name: str, chosen_groups: tuple[set[tuple[Any, ...]], int, int], start: int, end: int,
+          rows: Callable[[list[str]], list[dict[str, Any]]], backend: Backend, voice: str | None = None,
+          *, threads: int | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+    """The claims ``start`` to ``end`` in full, with their full rows, from the groups that hold
+    them (:func:`_choose`): ``rows`` gives the question's rows of their articles' claims (from the
+    articles' derived graphs), only those are keyed and ordered by the layout's own code, and only
+    the page's are looked up in full (on ``threads``, the setting's by default). None when the
+    claims do not come back as the counts say. Asks the store, never the tallies."""
+    layout = LAYOUTS[layout_name]
+    chosen, first, held = chosen_groups
     if not chosen:
         return [], []
     found = rows(sorted({str(iris.derived_graph(slug)) for *_, slug in chosen}))
@@ -214,7 +237,7 @@ def _page(layout_name: str, groups: Iterable[tuple[Any, ...]], start: int, end: 
               if _group(layout_name, item) in chosen and (voice is None or item["voice"] == voice)]
     page = inside[start - first:end - first]
     on_page = set(page)
-    full_rows = with_details([row for row in found if row["claim"] in on_page], backend)
+    full_rows = with_details([row for row in found if row["claim"] in on_page], backend, threads=threads)
     full = {item["claim"]: item for item in layout.build(full_rows).items}
     if len(inside) != held or set(full) != set(page):
         return None
@@ -228,21 +251,23 @@ def _claim_rows(graphs: list[str], backend: Backend, part: Path, anchor: Any, ba
     return [{**base, "claim": claim} for claim in dict.fromkeys(row["claim"] for row in found)]
 
 
-def _affiliated(prepared: Prepared, backend: Backend, tallies: Tallies, actor_slug: str, base: dict[str, Any]
+def _affiliated(prepared: Prepared, backend: Backend, chosen: tuple[set[tuple[Any, ...]], int, int],
+                counts: list[tuple[str, str, str, str, int]], base: dict[str, Any]
                 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]] | None:
-    """The speaker answer's ``affiliated``, from the tallies: the claims of those who work for the
-    actor without speaking for it (``cg:affiliatedVoiceOf``), counted apart (kind "affiliated"):
-    by speaker and stance, their ``total``, and the same page of them as the answer's own claims
-    (the layout's order: when said). With the cards of the actors they name; None when the page's
-    claims do not come back as the counts say."""
+    """The speaker answer's ``affiliated``: the claims of those who work for the actor without
+    speaking for it (``cg:affiliatedVoiceOf``), counted apart in the tallies (kind "affiliated"),
+    from the groups that hold the page (:func:`_choose`) and the counts, both read before: by
+    speaker and stance, their ``total``, and the same page of them as the answer's own claims (the
+    layout's order: when said). With the cards of the actors they name; None when the page's
+    claims do not come back as the counts say. Asks the store only: it runs beside the answer's
+    own page (:func:`claims`), each page's claims looked up in full on one thread."""
     start, end = prepared.offset, prepared.offset + (prepared.limit or 0)
-    found = _page("speaker", tallies.claim_groups("affiliated", actor_slug), start, end,
+    found = _page("speaker", chosen, start, end,
                   lambda graphs: _claim_rows(graphs, backend, AFFILIATED_FILE, prepared.bindings["actor"], base),
-                  backend)
+                  backend, threads=1)
     if found is None:
         return None
     page, full_rows = found
-    counts = tallies.claim_counts("affiliated", actor_slug)
     counted, cards = _counted(counts, full_rows, backend)
     summaries = speaker_summaries(counted, lambda item: item["claims"])
     return {"speakers": summaries["speakers"], "by_stance": summaries["by_stance"],
