@@ -49,3 +49,14 @@ def test_the_floor_gives_the_answers_claims_in_its_order(name: str, backend: Any
         return (when.get("earliest"), when.get("latest"), item["article"]["slug"])
 
     assert [key(i) for i in items] == [key(i) for i in sorted(items, key=lambda i: position[i["claim"]])]
+
+
+def test_the_ingest_floor_loads_and_compacts_the_same_quads_and_says_what_each_costs(corpus_store: Any,
+                                                                                   tmp_path: Any) -> None:
+    from tools.bench import _floor_bulk_load, _floor_cells
+    floor = _floor_bulk_load(corpus_store, tmp_path)
+    assert set(floor) == {"load_s", "load_cpu_s", "compact_s", "compact_cpu_s"}
+    assert all(value > 0 for value in floor.values())
+    assert not any(tmp_path.iterdir())  # its dump and its store are gone
+    assert _floor_cells({"floor": floor}).count("|") == 1
+    assert _floor_cells({}) == "– | –"  # a result measured before the floor's CPU time was
