@@ -27,8 +27,8 @@ import functools
 import heapq
 import itertools
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,7 @@ from claimgraph.queries.layouts import (LAYOUTS, STANCES, Whole, article_order, 
                                         first_per, natural, outlet_entity, outlet_summaries, speaker_summaries,
                                         timeline_order, when_group)
 from claimgraph.queries.terms import to_python
+from claimgraph.queries.settings import get_settings
 from claimgraph.queries.store import Backend
 from claimgraph.queries.tally import CLAIM_PREFIX, PROPOSITION_PREFIX, slug_of_actor, voice_kind
 from claimgraph.queries.tally_store import Tallies
@@ -155,7 +156,7 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
         return None  # a store made before the rule: its tallies do not count those affiliated
     apart: Future | None = None
     if affiliated:  # its page made beside the actor's own, on the other core (the tallies read here only)
-        apart = _beside().submit(_affiliated, prepared, backend,
+        apart = _beside(get_settings().question_workers).submit(_affiliated, prepared, backend,
                                  _choose(tallies.claim_groups("affiliated", anchor_slug), start, end),
                                  tallies.claim_counts("affiliated", anchor_slug), base)
     if related:  # the rows the #if related block gives: a claim once per related event it concerns
@@ -197,10 +198,11 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
 
 
 @functools.cache
-def _beside() -> ThreadPoolExecutor:
+def _beside(threads: int) -> ThreadPoolExecutor:
     """The threads that build one part of an answer beside the rest (the page of those affiliated
-    with a speaker, beside the speaker's own): a few, shared by every request."""
-    return ThreadPoolExecutor(4, thread_name_prefix="claimgraph-beside")
+    with a speaker, beside the speaker's own), shared by every request: one for each question that
+    may run at once (setting ``question_workers``), so that none waits for another's."""
+    return ThreadPoolExecutor(threads, thread_name_prefix="claimgraph-beside")
 
 
 def _choose(groups: Iterable[tuple[Any, ...]], start: int, end: int) -> tuple[set[tuple[Any, ...]], int, int]:
