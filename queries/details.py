@@ -120,8 +120,8 @@ def lookup(claims: Sequence[str], backend: Backend, *, chunk: int = CHUNK, threa
            ) -> dict[str, list[dict[str, Any]]]:
     """The detail rows of each claim, the row of what every claim has first.
 
-    The claims are read in parts side by side, one per thread of the setting
-    ``CLAIMGRAPH_DETAIL_THREADS`` or of ``threads`` (each part at least :data:`DETAIL_PART` claims, at most
+    The claims are read in parts side by side, one per thread (``threads``, or the setting
+    ``CLAIMGRAPH_DETAIL_THREADS``; each part at least :data:`DETAIL_PART` claims, at most
     ``chunk``): at 100k claims, a page of 100 claims in two parts of 50 on two threads takes
     26 ms against 48 ms in one query (``docs/decisions/0039-claim-details-side-by-side.md``)."""
     threads = threads or get_settings().detail_threads
@@ -238,8 +238,9 @@ def with_details(rows: list[dict[str, Any]], backend: Backend, *, threads: int |
     """The question's rows joined with their claims' detail rows, in the question's row order.
 
     A claim without its row of what every claim has (which SHACL rules out at ingestion) is left
-    out rather than shown half. ``threads``: as :func:`lookup` takes it. An ``answers`` fact joins a row only when the act it answers is
+    out rather than shown half. An ``answers`` fact joins a row only when the act it answers is
     about that row's ``charge`` (the accusations question), or when the row has no charge.
+    ``threads``: those the claims are looked up on (:func:`lookup`).
     """
     claims = list(dict.fromkeys(row["claim"] for row in rows if row.get("claim") is not None))
     found = lookup(claims, backend, threads=threads)

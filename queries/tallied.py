@@ -156,9 +156,9 @@ def claims(prepared: Prepared, backend: Backend, tallies: Tallies) -> Whole | No
         return None  # a store made before the rule: its tallies do not count those affiliated
     apart: Future | None = None
     if affiliated:  # its page made beside the actor's own, on the other core (the tallies read here only)
-        apart = _beside(get_settings().question_workers).submit(_affiliated, prepared, backend,
-                                 _choose(tallies.claim_groups("affiliated", anchor_slug), start, end),
-                                 tallies.claim_counts("affiliated", anchor_slug), base)
+        chosen = _choose(tallies.claim_groups("affiliated", anchor_slug), start, end)
+        apart = _beside(get_settings().question_workers).submit(
+            _affiliated, prepared, backend, chosen, tallies.claim_counts("affiliated", anchor_slug), base)
     if related:  # the rows the #if related block gives: a claim once per related event it concerns
         def rows(graphs: list[str]) -> list[dict[str, Any]]:
             return [{**base, "claim": row["claim"], "viaSlug": _slug(event), "relation": relation}
