@@ -434,10 +434,17 @@ def _tree_rss_kib(pid: int) -> int:
     return total
 
 
+def _cpu_s(who: int = resource.RUSAGE_SELF) -> float:
+    """CPU time so far, in seconds: this process's (every thread), or with ``RUSAGE_CHILDREN`` its
+    children's that have ended."""
+    used = resource.getrusage(who)
+    return used.ru_utime + used.ru_stime
+
+
 def run_ingest(corpus: Path, store: Path, *extra: str) -> dict[str, Any]:
     """``claimgraph ingest`` as a separate process, as an operator runs it: wall time, CPU time
     (with its worker processes), the peak resident memory of the process tree, what it did."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = _cpu_s(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryFile("w+") as err_file:
         started = time.perf_counter()
         process = subprocess.Popen([sys.executable, "-m", "claimgraph.api.cli", "ingest", str(corpus), "--store",
@@ -449,18 +456,13 @@ def run_ingest(corpus: Path, store: Path, *extra: str) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         err_file.seek(0)
         err = err_file.read()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = _cpu_s(resource.RUSAGE_CHILDREN) - before
     if process.returncode != 0:
         raise RuntimeError(f"claimgraph ingest exited {process.returncode}: {err[-500:]}")
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return {"seconds": seconds, "peak_rss_mib": peak / 1024, "cpu_s": cpu,
             "log": err.strip().splitlines()[-1] if err.strip() else ""}
 
 
-def _cpu_s() -> float:
-    """This process's CPU time so far (every thread), in seconds."""
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    return used.ru_utime + used.ru_stime
 
 
 def _floor_bulk_load(store: Path, workdir: Path) -> dict[str, float]:

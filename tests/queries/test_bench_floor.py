@@ -56,7 +56,8 @@ def test_the_ingest_floor_loads_and_compacts_the_same_quads_and_says_what_each_c
     from tools.bench import _floor_bulk_load, _floor_cells
     floor = _floor_bulk_load(corpus_store, tmp_path)
     assert set(floor) == {"load_s", "load_cpu_s", "compact_s", "compact_cpu_s"}
-    assert all(value > 0 for value in floor.values())
+    assert floor["load_s"] > 0 and floor["load_cpu_s"] > 0
+    assert floor["compact_s"] >= 0 and floor["compact_cpu_s"] >= 0  # a store with nothing to merge: at once
     assert not any(tmp_path.iterdir())  # its dump and its store are gone
     assert _floor_cells({"floor": floor}).count("|") == 1
     assert _floor_cells({}) == "– | –"  # a result measured before the floor's CPU time was
